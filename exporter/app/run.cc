@@ -1,0 +1,68 @@
+#include "app/run.h"
+
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "app/logging.h"
+#include "config/config.h"
+#include "core/render.h"
+#include "poll/poller.h"
+#include "web/web_server.h"
+
+namespace farrier {
+
+int Run(int argc, char** argv, char** envp) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> env;
+  for (char** e = envp; e && *e; ++e) env.emplace_back(*e);
+
+  Result<LoadedConfig> loaded = LoadConfig(args, env);
+  if (!loaded) {
+    std::cerr << "farrier: error: " << loaded.error() << "\n";
+    return 2;
+  }
+  if (loaded->action == Action::kHelp) {
+    std::cout << HelpText();
+    return 0;
+  }
+  if (loaded->action == Action::kVersion) {
+    std::cout << "farrier " << FarrierVersion() << "\n";
+    return 0;
+  }
+  const Config& config = loaded->config;
+  SetupLogging(config.log_level, config.log_format);
+
+  // Block the stop signals before any thread starts so that only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  Poller poller(config, HttpFetcherFactory(config));
+  auto collector = std::make_shared<SnapshotCollector>(config, [&poller] { return poller.Current(); });
+  WebServer web(config, {collector});
+  std::string error;
+  if (!web.Start(&error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  spdlog::info("farrier {} listening on {}:{}, polling {}{} every {} ms", FarrierVersion(),
+               config.listen_address.host, web.port(), config.monitor_url.Origin(),
+               config.monitor_url.base_path, config.poll_interval.count());
+  poller.Start();
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  spdlog::info("received signal {}, shutting down", signal);
+  web.Stop();
+  poller.Stop();
+  return 0;
+}
+
+}  // namespace farrier

@@ -1,0 +1,361 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/units.h"
+#include "sources/registry.h"
+
+namespace farrier {
+namespace {
+
+using Json = nlohmann::json;
+
+// An option's setter returns an empty string on success, or what was expected.
+using TextSetter = std::function<std::string(Config&, const std::string&)>;
+
+struct Option {
+  std::string name;  // "poll.interval"
+  std::string hint;  // "DURATION"; empty for booleans
+  std::string help;
+  std::function<std::string(const Config&)> show;  // current value, for --help defaults
+  TextSetter set;
+  // JSON values of these types are accepted from the file (besides strings, for all kinds).
+  bool json_bool = false;
+  bool json_number = false;
+};
+
+std::string EnvName(std::string_view option) {  // "nats.monitor-url" -> FARRIER_NATS_MONITOR_URL
+  std::string env = "FARRIER_";
+  for (char c : option) env += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(c));
+  return env;
+}
+
+Option StringOption(std::string name, std::string hint, std::string help,
+                    std::string Config::*member) {
+  return {std::move(name), std::move(hint), std::move(help),
+          [member](const Config& c) { return c.*member; },
+          [member](Config& c, const std::string& v) {
+            if (v.empty()) return std::string("a non-empty string");
+            c.*member = v;
+            return std::string();
+          }};
+}
+
+Option ChoiceOption(std::string name, std::string help, std::vector<std::string> choices,
+                    std::string Config::*member) {
+  std::string hint;
+  for (const auto& c : choices) hint += (hint.empty() ? "" : "|") + c;
+  return {std::move(name), hint, std::move(help),
+          [member](const Config& c) { return c.*member; },
+          [member, choices, hint](Config& c, const std::string& v) {
+            if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
+              return "one of " + hint;
+            }
+            c.*member = v;
+            return std::string();
+          }};
+}
+
+Option DurationOption(std::string name, std::string help,
+                      std::chrono::milliseconds Config::*member) {
+  return {std::move(name), "DURATION", std::move(help),
+          [member](const Config& c) { return FormatDuration(c.*member); },
+          [member](Config& c, const std::string& v) {
+            auto d = ParseDuration(v);
+            if (!d || d->count() <= 0) return std::string("a positive duration like 5s, 500ms or 1m");
+            c.*member = *d;
+            return std::string();
+          }};
+}
+
+template <class Member>
+Option CountOption(std::string name, std::string hint, std::string help, Member member,
+                   uint64_t min, uint64_t max, bool sizes = false) {
+  Option o{std::move(name), std::move(hint), std::move(help),
+           [member](const Config& c) {
+             Config copy = c;  // members may be reached through non-const accessors
+             return std::to_string(std::invoke(member, copy));
+           },
+           [member, min, max, sizes](Config& c, const std::string& v) {
+             bool digits_only = v.find_first_not_of("0123456789") == std::string::npos;
+             std::optional<uint64_t> n =
+                 (sizes || digits_only) ? ParseSize(v) : std::optional<uint64_t>();
+             if (!n || *n < min || *n > max) {
+               return "an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+                      (sizes ? " (suffixes KiB, MiB, GiB allowed)" : "");
+             }
+             std::invoke(member, c) = *n;
+             return std::string();
+           }};
+  o.json_number = true;
+  return o;
+}
+
+template <class Member>
+Option BoolOption(std::string name, std::string help, Member member) {
+  Option o{std::move(name), "", std::move(help),
+           [member](const Config& c) {
+             Config copy = c;
+             return std::string(std::invoke(member, copy) ? "true" : "false");
+           },
+           [member](Config& c, const std::string& v) {
+             if (v != "true" && v != "false") return std::string("true or false");
+             std::invoke(member, c) = v == "true";
+             return std::string();
+           }};
+  o.json_bool = true;
+  return o;
+}
+
+const std::vector<Option>& Options() {
+  static const std::vector<Option> options = [] {
+    std::vector<Option> o;
+    o.push_back(StringOption("nats.monitor-url", "URL",
+                             "nats-server monitoring endpoint (http or https, optional base path).",
+                             &Config::monitor_url_text));
+    o.push_back(StringOption("web.listen-address", "[HOST]:PORT",
+                             "Address to serve /metrics, /healthz and / on.",
+                             &Config::listen_address_text));
+    o.push_back(DurationOption("poll.interval",
+                               "How often to poll the monitoring endpoints (scrapes never poll).",
+                               &Config::poll_interval));
+    o.push_back(DurationOption("poll.timeout",
+                               "Deadline for one source per poll, all pages included.",
+                               &Config::poll_timeout));
+    o.push_back(CountOption("poll.max-body-bytes", "BYTES",
+                            "Largest response accepted from one monitoring request.",
+                            &Config::max_body_bytes, 1024, 1ull << 32, /*sizes=*/true));
+    o.push_back(ChoiceOption("log.level", "Log level.", {"debug", "info", "warn", "error"},
+                             &Config::log_level));
+    o.push_back(ChoiceOption("log.format", "Log format.", {"text", "json"}, &Config::log_format));
+    for (const SourceSpec& s : AllSources()) {
+      std::string name(s.name);
+      o.push_back(BoolOption("collector." + name, std::string(s.summary),
+                             [name](Config& c) -> bool& { return c.collectors[name]; }));
+    }
+    o.push_back(CountOption("connz.page-size", "N",
+                            "Connections per /connz request; pages are read until all are seen.",
+                            &Config::connz_page_size, 1, 100000));
+    o.push_back(BoolOption("connz.detail",
+                           "Export per-connection series (labels cid, name); off by default.",
+                           &Config::connz_detail));
+    o.push_back(CountOption("connz.detail-limit", "N",
+                            "Most connections with per-connection series (lowest cids first).",
+                            &Config::connz_detail_limit, 1, 100000));
+    o.push_back(BoolOption("jsz.leader-only",
+                           "Export stream/consumer values only from the replica this server leads.",
+                           [](Config& c) -> bool& { return c.jsz.leader_only; }));
+    o.push_back(BoolOption("jsz.fold-ephemeral",
+                           "Sum ephemeral consumers of a stream into consumer=\"_ephemeral\".",
+                           [](Config& c) -> bool& { return c.jsz.fold_ephemeral; }));
+    o.push_back(CountOption("jsz.stream-limit", "N", "Most streams exported.",
+                            [](Config& c) -> size_t& { return c.jsz.stream_limit; }, 0, 1000000));
+    o.push_back(CountOption("jsz.consumer-limit", "N", "Most consumers exported.",
+                            [](Config& c) -> size_t& { return c.jsz.consumer_limit; }, 0,
+                            1000000));
+    return o;
+  }();
+  return options;
+}
+
+const Option* FindOption(std::string_view name) {
+  for (const Option& o : Options()) {
+    if (o.name == name) return &o;
+  }
+  return nullptr;
+}
+
+Config Defaults() {
+  Config c;
+  for (const SourceSpec& s : AllSources()) c.collectors[std::string(s.name)] = s.default_enabled;
+  return c;
+}
+
+// Walks the JSON file, applying every leaf to the option of the same dotted name.
+std::string ApplyJson(Config& c, const Json& node, const std::string& prefix,
+                      const std::string& file) {
+  for (const auto& [key, value] : node.items()) {
+    std::string dotted = prefix.empty() ? key : prefix + "." + key;
+    std::string jpath = "$." + dotted;
+    if (value.is_object()) {
+      std::string err = ApplyJson(c, value, dotted, file);
+      if (!err.empty()) return err;
+      continue;
+    }
+    // Option names use dashes; file keys use underscores.
+    std::string name = dotted;
+    std::replace(name.begin(), name.end(), '_', '-');
+    const Option* o = FindOption(name);
+    if (!o) return file + ": " + jpath + ": unknown field (see --help for the options)";
+    std::string text;
+    if (value.is_string()) {
+      text = value.get<std::string>();
+    } else if (value.is_boolean() && o->json_bool) {
+      text = value.get<bool>() ? "true" : "false";
+    } else if (value.is_number_unsigned() && o->json_number) {
+      text = std::to_string(value.get<uint64_t>());
+    } else {
+      std::string expected = o->json_bool ? "true or false"
+                             : o->json_number ? "a non-negative integer"
+                                              : "a string";
+      return file + ": " + jpath + ": expected " + expected + ", got " + value.type_name() +
+             (value.is_primitive() ? " " + value.dump() : "");
+    }
+    std::string err = o->set(c, text);
+    if (!err.empty()) return file + ": " + jpath + ": expected " + err + ", got " + value.dump();
+  }
+  return {};
+}
+
+std::string LoadFile(Config& c, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return "--config " + path + ": cannot read file";
+  std::stringstream buf;
+  buf << in.rdbuf();
+  Json doc = Json::parse(buf.str(), nullptr, false);
+  if (doc.is_discarded()) return path + ": not valid JSON";
+  if (!doc.is_object()) return path + ": expected a JSON object at the top level";
+  return ApplyJson(c, doc, "", path);
+}
+
+// Checks that need more than one option, and parses the structured values.
+std::string Validate(Config& c) {
+  std::string err;
+  if (!ParseMonitorUrl(c.monitor_url_text, &c.monitor_url, &err)) return "nats.monitor-url: " + err;
+  const std::string& la = c.listen_address_text;
+  auto colon = la.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos) {
+    auto [p, ec] = std::from_chars(la.data() + colon + 1, la.data() + la.size(), port);
+    if (ec != std::errc() || p != la.data() + la.size()) port = -1;
+  }
+  if (port < 0 || port > 65535) {
+    return "web.listen-address: expected [HOST]:PORT like :9478 or 127.0.0.1:9478, got \"" + la + "\"";
+  }
+  std::string host = la.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  c.listen_address = {host.empty() ? "0.0.0.0" : host, port};
+  if (c.poll_timeout > c.poll_interval) {
+    return "poll.timeout: expected at most poll.interval (" + FormatDuration(c.poll_interval) +
+           "), got " + FormatDuration(c.poll_timeout);
+  }
+  if (!c.CollectorEnabled("varz")) {
+    return "collector.varz: cannot be disabled: nats_up and the server's identity come from /varz";
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
+                                const std::vector<std::string>& env) {
+  LoadedConfig loaded;
+  Config& c = loaded.config = Defaults();
+
+  // Flags are read twice: first for --config/--help/--version, then applied over file and env.
+  struct FlagValue {
+    const Option* option;
+    std::string flag;
+    std::string value;
+  };
+  std::vector<FlagValue> flags;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "-h" || arg == "--help") {
+      loaded.action = Action::kHelp;
+      return loaded;
+    }
+    if (arg == "--version") {
+      loaded.action = Action::kVersion;
+      return loaded;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      return Error{"unexpected argument \"" + arg + "\": options start with -- (see --help)"};
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (name == "config") {
+      if (!value) {
+        if (i + 1 >= args.size()) return Error{"--config: expected a file name"};
+        value = args[++i];
+      }
+      c.config_file = *value;
+      continue;
+    }
+    const Option* o = FindOption(name);
+    bool negated = false;
+    if (!o && name.rfind("no-", 0) == 0) {
+      o = FindOption(name.substr(3));
+      negated = o && o->json_bool;
+      if (!negated) o = nullptr;
+    }
+    if (!o) return Error{"unknown flag --" + name + " (see --help)"};
+    if (o->json_bool) {
+      if (negated && value) return Error{"--" + name + ": takes no value"};
+      if (!value) value = negated ? "false" : "true";
+    } else if (!value) {
+      if (i + 1 >= args.size()) return Error{"--" + name + ": expected a value (" + o->hint + ")"};
+      value = args[++i];
+    }
+    flags.push_back({o, "--" + name, *value});
+  }
+
+  if (!c.config_file.empty()) {
+    std::string err = LoadFile(c, c.config_file);
+    if (!err.empty()) return Error{err};
+  }
+  for (const std::string& kv : env) {
+    auto eq = kv.find('=');
+    if (kv.rfind("FARRIER_", 0) != 0 || eq == std::string::npos) continue;
+    std::string var = kv.substr(0, eq);
+    const Option* match = nullptr;
+    for (const Option& o : Options()) {
+      if (EnvName(o.name) == var) match = &o;
+    }
+    if (!match) return Error{"environment variable " + var + ": not a farrier option (see --help)"};
+    std::string err = match->set(c, kv.substr(eq + 1));
+    if (!err.empty()) return Error{"environment variable " + var + ": expected " + err + ", got \"" + kv.substr(eq + 1) + "\""};
+  }
+  for (const FlagValue& f : flags) {
+    std::string err = f.option->set(c, f.value);
+    if (!err.empty()) return Error{f.flag + ": expected " + err + ", got \"" + f.value + "\""};
+  }
+  if (std::string err = Validate(c); !err.empty()) {
+    return Error{(c.config_file.empty() ? "" : "configuration (flags, env, " + c.config_file + "): ") +
+                 "--" + err};
+  }
+  return loaded;
+}
+
+std::string HelpText() {
+  std::ostringstream out;
+  Config defaults = Defaults();
+  out << "Usage: farrier [options]\n\n"
+         "Polls a nats-server's HTTP monitoring endpoints in the background and serves\n"
+         "Prometheus metrics from the latest snapshot. Scrapes never trigger a poll.\n\n"
+         "Each option can also be set in the JSON file given with --config (option a.b-c is\n"
+         "{\"a\": {\"b_c\": ...}}) or by the environment variable FARRIER_A_B_C.\n"
+         "Precedence: flags > environment > file > defaults.\n\n"
+         "  --config FILE\n      JSON configuration file.\n"
+         "  --help, -h\n      Show this help and exit.\n"
+         "  --version\n      Print the version and exit.\n";
+  for (const Option& o : Options()) {
+    out << "  --" << (o.json_bool ? "[no-]" : "") << o.name;
+    if (!o.hint.empty()) out << " " << o.hint;
+    out << "\n      " << o.help << " (default: " << o.show(defaults) << ")\n";
+  }
+  return out.str();
+}
+
+}  // namespace farrier

@@ -1,0 +1,63 @@
+// Farrier's configuration: one table of options, read from (lowest to highest precedence)
+// defaults, a JSON file (--config), FARRIER_* environment variables and command-line flags.
+//
+// An option named `--poll.interval` is `{"poll": {"interval": "5s"}}` in the file and
+// FARRIER_POLL_INTERVAL in the environment: the same table drives all three and --help.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <map>
+#include <vector>
+
+#include "core/result.h"
+#include "poll/fetcher.h"
+#include "sources/jsz.h"
+
+namespace farrier {
+
+struct ListenAddress {
+  std::string host;  // "0.0.0.0" for ":9478"
+  int port = 0;
+};
+
+struct Config {
+  std::string config_file;  // empty when none
+  std::string monitor_url_text = "http://127.0.0.1:8222";
+  MonitorUrl monitor_url;
+  std::string listen_address_text = ":9478";
+  ListenAddress listen_address;
+  std::chrono::milliseconds poll_interval{5000};
+  std::chrono::milliseconds poll_timeout{3000};
+  size_t max_body_bytes = 64u << 20;
+  std::string log_level = "info";
+  std::string log_format = "text";
+  std::map<std::string, bool, std::less<>> collectors;  // source name -> enabled
+  size_t connz_page_size = 1024;
+  bool connz_detail = false;
+  size_t connz_detail_limit = 100;
+  JszRenderOptions jsz;
+
+  bool CollectorEnabled(std::string_view name) const {
+    auto it = collectors.find(name);
+    return it != collectors.end() && it->second;
+  }
+};
+
+// What the command line asked for besides a configuration.
+enum class Action { kRun, kHelp, kVersion };
+
+struct LoadedConfig {
+  Action action = Action::kRun;
+  Config config;
+};
+
+// `env` is a list of "NAME=value" strings (environ). Errors name the flag, variable or file and
+// JSON path, and say what was expected.
+Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
+                                const std::vector<std::string>& env);
+
+std::string HelpText();
+
+}  // namespace farrier

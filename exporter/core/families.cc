@@ -1,0 +1,56 @@
+#include "core/families.h"
+
+#include <stdexcept>
+
+namespace farrier {
+
+FamilyBuilder& FamilyBuilder::Add(double value, const Labels& labels) {
+  prometheus::ClientMetric metric;
+  metric.label.reserve(labels.size());
+  for (const auto& [name, val] : labels) metric.label.push_back({name, val});
+  switch (family_->type) {
+    case prometheus::MetricType::Counter:
+      metric.counter.value = value;
+      break;
+    case prometheus::MetricType::Gauge:
+      metric.gauge.value = value;
+      break;
+    default:
+      metric.untyped.value = value;
+  }
+  family_->metric.push_back(std::move(metric));
+  return *this;
+}
+
+FamilyBuilder Families::Gauge(const std::string& name, const std::string& help) {
+  return Get(name, help, prometheus::MetricType::Gauge);
+}
+
+FamilyBuilder Families::Counter(const std::string& name, const std::string& help) {
+  return Get(name, help, prometheus::MetricType::Counter);
+}
+
+FamilyBuilder Families::Get(const std::string& name, const std::string& help,
+                            prometheus::MetricType type) {
+  for (auto& f : families_) {
+    if (f.name == name) {
+      // Two renderers disagreeing on a family's type is a programming error caught by tests.
+      if (f.type != type) throw std::logic_error("metric family " + name + " registered twice");
+      return FamilyBuilder(&f);
+    }
+  }
+  families_.push_back(prometheus::MetricFamily{name, help, type, {}});
+  return FamilyBuilder(&families_.back());
+}
+
+std::vector<prometheus::MetricFamily> Families::Take() {
+  std::vector<prometheus::MetricFamily> out;
+  out.reserve(families_.size());
+  for (auto& f : families_) {
+    if (!f.metric.empty()) out.push_back(std::move(f));
+  }
+  families_.clear();
+  return out;
+}
+
+}  // namespace farrier

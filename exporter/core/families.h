@@ -1,0 +1,45 @@
+// Building prometheus-cpp MetricFamily values from a snapshot.
+//
+// Families are built fresh at every scrape from the immutable snapshot (prometheus-cpp's
+// Collectable model), so a series that is not in the snapshot cannot be exported: no stale
+// series by construction.
+#pragma once
+
+#include <deque>
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <prometheus/metric_family.h>
+
+namespace farrier {
+
+using Label = std::pair<std::string, std::string>;
+using Labels = std::vector<Label>;
+
+// One family under construction. Add() appends a sample; labels are written in the order given.
+class FamilyBuilder {
+ public:
+  FamilyBuilder(prometheus::MetricFamily* family) : family_(family) {}
+  FamilyBuilder& Add(double value, const Labels& labels = {});
+
+ private:
+  prometheus::MetricFamily* family_;
+};
+
+// An ordered set of families. Asking twice for the same name returns the same family, so two
+// renderers can contribute samples to one family. Families that end up with no sample are left
+// out of Take(): an empty family carries no information and confuses some linters.
+class Families {
+ public:
+  FamilyBuilder Gauge(const std::string& name, const std::string& help);
+  FamilyBuilder Counter(const std::string& name, const std::string& help);
+  std::vector<prometheus::MetricFamily> Take();
+
+ private:
+  FamilyBuilder Get(const std::string& name, const std::string& help, prometheus::MetricType type);
+  std::deque<prometheus::MetricFamily> families_;  // deque: stable addresses for builders
+};
+
+}  // namespace farrier

@@ -1,0 +1,39 @@
+// Snapshot -> metric families. Pure: the same snapshot, config and clock give the same output.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include "config/config.h"
+#include "core/snapshot.h"
+
+namespace farrier {
+
+std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot,
+                                                     const Config& config,
+                                                     std::chrono::steady_clock::time_point now);
+
+// The prometheus-cpp face of the above: reads whatever snapshot `current` returns at collect
+// time. Thread-safe if `current` is.
+class SnapshotCollector : public prometheus::Collectable {
+ public:
+  using SnapshotSource = std::function<std::shared_ptr<const Snapshot>()>;
+  SnapshotCollector(Config config, SnapshotSource current)
+      : config_(std::move(config)), current_(std::move(current)) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  Config config_;
+  SnapshotSource current_;
+};
+
+// Exporter build version, from CMake's project version.
+std::string FarrierVersion();
+
+}  // namespace farrier

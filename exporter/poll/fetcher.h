@@ -1,0 +1,65 @@
+// HTTP access to the nats-server monitoring port, behind a small interface so the sources'
+// poll functions can be exercised without a network (see tests/unit/poll_test.cc).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace farrier {
+
+// Why a fetch (or the parse after it) failed. These strings are the `reason` label of
+// nats_exporter_poll_errors_total; keep the list closed and documented.
+namespace reason {
+inline constexpr std::string_view kConnect = "connect";          // refused, unreachable, DNS
+inline constexpr std::string_view kTimeout = "timeout";          // --poll.timeout exceeded
+inline constexpr std::string_view kRead = "read";                // connection broke mid-response
+inline constexpr std::string_view kTls = "tls";                  // handshake or verification
+inline constexpr std::string_view kHttpStatus = "http_status";   // an unexpected HTTP status
+inline constexpr std::string_view kBodyTooLarge = "body_too_large";  // over --poll.max-body-bytes
+inline constexpr std::string_view kInvalidJson = "invalid_json";     // not JSON, truncated, empty
+inline constexpr std::string_view kSchema = "schema";            // JSON of an unexpected shape
+}  // namespace reason
+
+// Every reason, in the order above, for pre-creating the error counters at zero.
+const std::string_view* AllReasons(size_t* count);
+
+struct FetchResult {
+  int status = 0;
+  std::string body;
+  std::string reason;  // empty on success (any HTTP status counts as a success here)
+  std::string detail;  // human text for the log; never contains credentials
+  bool ok() const { return reason.empty(); }
+};
+
+class Fetcher {
+ public:
+  virtual ~Fetcher() = default;
+  // GET `path_and_query` (e.g. "/connz?offset=0&limit=1024") relative to the monitor URL.
+  virtual FetchResult Get(const std::string& path_and_query) = 0;
+};
+
+struct MonitorUrl {
+  std::string scheme;  // "http" or "https"
+  std::string host;
+  int port = 0;
+  std::string base_path;  // "" or "/prefix" (nats-server's http_base_path)
+  // scheme://host:port, for logs and for httplib.
+  std::string Origin() const;
+};
+
+// Parses http(s)://host[:port][/base]; the error says what is wrong.
+bool ParseMonitorUrl(std::string_view text, MonitorUrl* out, std::string* error);
+
+struct FetchLimits {
+  std::chrono::steady_clock::time_point deadline;  // for the whole source, pages included
+  size_t max_body_bytes = 0;
+};
+
+// One per source per poll: keeps the TCP connection alive across the pages of one source.
+// Not thread-safe; each poll thread makes its own.
+std::unique_ptr<Fetcher> MakeHttpFetcher(const MonitorUrl& url, const FetchLimits& limits);
+
+}  // namespace farrier

@@ -1,0 +1,170 @@
+#include <httplib.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "poll/fetcher.h"
+
+namespace farrier {
+
+const std::string_view* AllReasons(size_t* count) {
+  static constexpr std::string_view kAll[] = {
+      reason::kConnect,      reason::kTimeout,     reason::kRead,   reason::kTls,
+      reason::kHttpStatus,   reason::kBodyTooLarge, reason::kInvalidJson, reason::kSchema};
+  *count = std::size(kAll);
+  return kAll;
+}
+
+std::string MonitorUrl::Origin() const {
+  return scheme + "://" + host + ":" + std::to_string(port);
+}
+
+bool ParseMonitorUrl(std::string_view text, MonitorUrl* out, std::string* error) {
+  MonitorUrl url;
+  auto sep = text.find("://");
+  if (sep == std::string_view::npos) {
+    *error = "expected a URL like http://127.0.0.1:8222, got \"" + std::string(text) + "\"";
+    return false;
+  }
+  url.scheme = std::string(text.substr(0, sep));
+  if (url.scheme != "http" && url.scheme != "https") {
+    *error = "expected scheme http or https, got \"" + url.scheme + "\"";
+    return false;
+  }
+  std::string_view rest = text.substr(sep + 3);
+  auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    std::string_view path = rest.substr(slash);
+    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+    url.base_path = std::string(path);
+  }
+  if (authority.find('@') != std::string_view::npos) {
+    // The monitoring port has no authentication; credentials here would only leak into logs.
+    *error = "user information in the URL is not supported (the monitoring port has no auth)";
+    return false;
+  }
+  url.port = url.scheme == "https" ? 443 : 80;
+  std::string_view host = authority;
+  if (!authority.empty() && authority.front() == '[') {  // [::1]:8222
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) {
+      *error = "unterminated IPv6 address in \"" + std::string(text) + "\"";
+      return false;
+    }
+    host = authority.substr(1, close - 1);
+    authority.remove_prefix(close + 1);
+    if (!authority.empty() && authority.front() != ':') {
+      *error = "unexpected text after IPv6 address in \"" + std::string(text) + "\"";
+      return false;
+    }
+  } else {
+    auto colon = authority.rfind(':');
+    host = authority.substr(0, colon);
+    authority = colon == std::string_view::npos ? std::string_view() : authority.substr(colon);
+  }
+  if (!authority.empty()) {  // ":port"
+    std::string_view port = authority.substr(1);
+    int value = 0;
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || p != port.data() + port.size() || value <= 0 || value > 65535) {
+      *error = "expected a port number 1-65535, got \"" + std::string(port) + "\"";
+      return false;
+    }
+    url.port = value;
+  }
+  if (host.empty()) {
+    *error = "missing host in \"" + std::string(text) + "\"";
+    return false;
+  }
+  url.host = std::string(host);
+  *out = std::move(url);
+  return true;
+}
+
+namespace {
+
+class HttpFetcher final : public Fetcher {
+ public:
+  HttpFetcher(const MonitorUrl& url, const FetchLimits& limits)
+      : url_(url), limits_(limits), client_(url.Origin()) {
+    client_.set_keep_alive(true);
+  }
+
+  FetchResult Get(const std::string& path_and_query) override {
+    FetchResult result;
+    auto remaining = limits_.deadline - std::chrono::steady_clock::now();
+    if (remaining <= std::chrono::milliseconds(1)) {
+      result.reason = reason::kTimeout;
+      result.detail = "poll deadline passed before GET " + path_and_query;
+      return result;
+    }
+    // httplib's timeouts are per socket operation; the receiver below enforces the deadline
+    // across the whole body, so a server that trickles bytes (or is SIGSTOPped mid-response)
+    // cannot hold a poll longer than --poll.timeout.
+    client_.set_connection_timeout(remaining);
+    client_.set_read_timeout(remaining);
+    client_.set_write_timeout(remaining);
+    bool too_large = false;
+    bool late = false;
+    auto res = client_.Get(
+        url_.base_path + path_and_query,
+        [&](const httplib::Response& response) {
+          result.status = response.status;
+          return true;
+        },
+        [&](const char* data, size_t length) {
+          if (result.body.size() + length > limits_.max_body_bytes) {
+            too_large = true;
+            return false;
+          }
+          if (std::chrono::steady_clock::now() > limits_.deadline) {
+            late = true;
+            return false;
+          }
+          result.body.append(data, length);
+          return true;
+        });
+    if (res) return result;
+    httplib::Error err = res.error();
+    result.body.clear();
+    result.detail = "GET " + url_.Origin() + url_.base_path + path_and_query + ": ";
+    if (too_large) {
+      result.reason = reason::kBodyTooLarge;
+      result.detail += "response body exceeds " + std::to_string(limits_.max_body_bytes) +
+                       " bytes (--poll.max-body-bytes)";
+      return result;
+    }
+    bool past_deadline = late || std::chrono::steady_clock::now() >= limits_.deadline;
+    switch (err) {
+      case httplib::Error::Connection:
+        result.reason = past_deadline ? reason::kTimeout : reason::kConnect;
+        break;
+      case httplib::Error::ConnectionTimeout:
+        result.reason = reason::kTimeout;
+        break;
+      case httplib::Error::SSLConnection:
+      case httplib::Error::SSLLoadingCerts:
+      case httplib::Error::SSLServerVerification:
+        result.reason = reason::kTls;
+        break;
+      default:
+        result.reason = past_deadline ? reason::kTimeout : reason::kRead;
+    }
+    result.detail += httplib::to_string(err);
+    return result;
+  }
+
+ private:
+  MonitorUrl url_;
+  FetchLimits limits_;
+  httplib::Client client_;
+};
+
+}  // namespace
+
+std::unique_ptr<Fetcher> MakeHttpFetcher(const MonitorUrl& url, const FetchLimits& limits) {
+  return std::make_unique<HttpFetcher>(url, limits);
+}
+
+}  // namespace farrier

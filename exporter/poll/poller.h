@@ -1,0 +1,53 @@
+// The background poller: every --poll.interval it polls each enabled source (in parallel, each
+// under --poll.timeout), builds a new immutable Snapshot and publishes it atomically. Scrapes
+// only read the published snapshot; they never trigger or wait for a poll.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "config/config.h"
+#include "core/snapshot.h"
+#include "poll/fetcher.h"
+
+namespace farrier {
+
+class Poller {
+ public:
+  // Makes a fetcher for one source's poll; tests may pass their own.
+  using FetcherFactory = std::function<std::unique_ptr<Fetcher>(const FetchLimits&)>;
+
+  Poller(Config config, FetcherFactory make_fetcher);
+  ~Poller();  // stops the thread
+
+  void Start();  // first poll immediately, then every interval
+  void Stop();   // returns within one in-flight poll's timeout
+
+  // Polls once, synchronously, and publishes the result (used by Start's loop and by tests).
+  void PollOnce();
+
+  // The latest snapshot; never null (before the first poll: every source down, not yet polled).
+  std::shared_ptr<const Snapshot> Current() const { return current_.load(); }
+
+ private:
+  void Loop();
+  void LogTransitions(const Snapshot& previous, const Snapshot& next) const;
+
+  const Config config_;
+  FetcherFactory make_fetcher_;
+  std::atomic<std::shared_ptr<const Snapshot>> current_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// The production factory: HTTP(S) to config.monitor_url.
+Poller::FetcherFactory HttpFetcherFactory(const Config& config);
+
+}  // namespace farrier

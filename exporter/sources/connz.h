@@ -1,0 +1,67 @@
+// /connz, read page by page (limit/offset) until every connection has been seen, so counts are
+// exact at any size; the peer exporter stops at the server's default page of 1,024.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "core/families.h"
+#include "core/result.h"
+
+namespace farrier {
+
+struct Connection {
+  uint64_t cid = 0;
+  std::string name;
+  std::string lang;
+  uint64_t pending_bytes = 0;
+  uint64_t subscriptions = 0;
+  uint64_t in_msgs = 0;
+  uint64_t out_msgs = 0;
+  uint64_t in_bytes = 0;
+  uint64_t out_bytes = 0;
+  double rtt_seconds = -1;  // negative when the server has not measured it yet
+};
+
+struct ConnzPage {
+  uint64_t total = 0;  // connections on the server when this page was made
+  uint64_t offset = 0;
+  uint64_t limit = 0;
+  std::vector<Connection> connections;
+};
+
+Result<ConnzPage> ParseConnzPage(std::string_view body);
+
+// What one poll learned from all pages together.
+struct Connz {
+  uint64_t connections = 0;  // distinct connections read
+  uint64_t subscriptions = 0;
+  uint64_t pending_bytes = 0;
+  uint64_t pending_bytes_max = 0;
+  uint64_t pages = 0;
+  // Only when per-connection series are enabled: the first `limit` connections by cid (the
+  // server's default sort), so a long-lived connection keeps its series across polls.
+  std::vector<Connection> detailed;
+  uint64_t detailed_dropped = 0;
+};
+
+// Folds pages into a Connz; a connection seen on two pages (the set shifted between requests)
+// counts once.
+class ConnzAccumulator {
+ public:
+  explicit ConnzAccumulator(size_t detail_limit) : detail_limit_(detail_limit) {}
+  void Add(const ConnzPage& page);
+  Connz Finish() &&;
+
+ private:
+  size_t detail_limit_;
+  std::unordered_set<uint64_t> seen_;
+  Connz connz_;
+};
+
+void RenderConnz(const Connz& connz, Families& out);
+
+}  // namespace farrier

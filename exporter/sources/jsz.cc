@@ -1,0 +1,345 @@
+#include "sources/jsz.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "core/json_fields.h"
+
+namespace farrier {
+
+using namespace json_fields;
+
+namespace {
+
+std::string Leader(const Json& owner, const std::string& path) {
+  const Json& cluster = Object(owner, "cluster", path);
+  return cluster.is_null() ? std::string() : Str(cluster, "leader", path + ".cluster");
+}
+
+JszConsumer ParseConsumer(const Json& c, const std::string& path, const JszStream& stream) {
+  JszConsumer out;
+  out.account = stream.account;
+  out.stream = stream.name;
+  out.name = Str(c, "name", path, /*required=*/true);
+  out.leader = Leader(c, path);
+  const Json& config = Object(c, "config", path);
+  if (!config.is_null()) {
+    out.durable = !Str(config, "durable_name", path + ".config").empty();
+    if (config.contains("max_ack_pending")) {
+      out.max_ack_pending = I64(config, "max_ack_pending", path + ".config");
+    }
+  }
+  out.num_pending = U64(c, "num_pending", path);
+  out.num_ack_pending = U64(c, "num_ack_pending", path);
+  out.num_redelivered = U64(c, "num_redelivered", path);
+  out.num_waiting = U64(c, "num_waiting", path);
+  const Json& delivered = Object(c, "delivered", path);
+  if (!delivered.is_null()) {
+    out.delivered_consumer_seq = U64(delivered, "consumer_seq", path + ".delivered");
+    out.delivered_stream_seq = U64(delivered, "stream_seq", path + ".delivered");
+  }
+  const Json& ack_floor = Object(c, "ack_floor", path);
+  if (!ack_floor.is_null()) {
+    out.ack_floor_consumer_seq = U64(ack_floor, "consumer_seq", path + ".ack_floor");
+    out.ack_floor_stream_seq = U64(ack_floor, "stream_seq", path + ".ack_floor");
+  }
+  return out;
+}
+
+void ParseStream(const Json& s, const std::string& path, const std::string& account, Jsz& jsz) {
+  JszStream out;
+  out.account = account;
+  out.name = Str(s, "name", path, /*required=*/true);
+  out.leader = Leader(s, path);
+  const Json& config = Object(s, "config", path);
+  if (!config.is_null()) {
+    std::string cpath = path + ".config";
+    out.storage = Str(config, "storage", cpath);
+    if (config.contains("max_bytes")) out.max_bytes = I64(config, "max_bytes", cpath);
+    if (config.contains("max_msgs")) out.max_msgs = I64(config, "max_msgs", cpath);
+    out.replicas = std::max<uint64_t>(1, U64(config, "num_replicas", cpath));
+  }
+  const Json& state = Object(s, "state", path);
+  if (!state.is_null()) {
+    std::string spath = path + ".state";
+    out.messages = U64(state, "messages", spath);
+    out.bytes = U64(state, "bytes", spath);
+    out.first_seq = U64(state, "first_seq", spath);
+    out.last_seq = U64(state, "last_seq", spath);
+    out.consumer_count = U64(state, "consumer_count", spath);
+    out.num_subjects = U64(state, "num_subjects", spath);
+    out.num_deleted = U64(state, "num_deleted", spath);
+  }
+  const Json& consumers = Array(s, "consumer_detail", path);
+  if (!consumers.is_null()) {
+    for (size_t i = 0; i < consumers.size(); ++i) {
+      jsz.consumer_details.push_back(
+          ParseConsumer(consumers[i], path + ".consumer_detail[" + std::to_string(i) + "]", out));
+    }
+  }
+  jsz.stream_details.push_back(std::move(out));
+}
+
+}  // namespace
+
+Result<Jsz> ParseJsz(std::string_view body) {
+  return ParseWith<Jsz>("jsz", body, [](const Json& j) {
+    Jsz jsz;
+    jsz.server_id = Str(j, "server_id", "$", /*required=*/true);
+    // A server without JetStream answers {"disabled": true, ...}.
+    jsz.enabled = !Bool(j, "disabled", "$");
+    const Json& config = Object(j, "config", "$");
+    if (!config.is_null()) {
+      jsz.max_memory_bytes = U64(config, "max_memory", "$.config");
+      jsz.max_storage_bytes = U64(config, "max_storage", "$.config");
+    }
+    jsz.memory_bytes = U64(j, "memory", "$");
+    jsz.storage_bytes = U64(j, "storage", "$");
+    jsz.reserved_memory_bytes = U64(j, "reserved_memory", "$");
+    jsz.reserved_storage_bytes = U64(j, "reserved_storage", "$");
+    jsz.accounts = U64(j, "accounts", "$");
+    jsz.ha_assets = U64(j, "ha_assets", "$");
+    const Json& api = Object(j, "api", "$");
+    if (!api.is_null()) {
+      jsz.api_total = U64(api, "total", "$.api");
+      jsz.api_errors = U64(api, "errors", "$.api");
+    }
+    jsz.streams = U64(j, "streams", "$");
+    jsz.consumers = U64(j, "consumers", "$");
+    jsz.messages = U64(j, "messages", "$");
+    jsz.bytes = U64(j, "bytes", "$");
+    const Json& meta = Object(j, "meta_cluster", "$");
+    if (!meta.is_null()) {
+      jsz.meta_leader = Str(meta, "leader", "$.meta_cluster");
+      jsz.meta_cluster_size = U64(meta, "cluster_size", "$.meta_cluster");
+    }
+    const Json& accounts = Array(j, "account_details", "$");
+    if (!accounts.is_null()) {
+      for (size_t i = 0; i < accounts.size(); ++i) {
+        std::string path = "$.account_details[" + std::to_string(i) + "]";
+        const Json& a = accounts[i];
+        JszAccount acc;
+        acc.name = Str(a, "name", path, /*required=*/true);
+        acc.memory_bytes = U64(a, "memory", path);
+        acc.storage_bytes = U64(a, "storage", path);
+        acc.reserved_memory_bytes = U64(a, "reserved_memory", path);
+        acc.reserved_storage_bytes = U64(a, "reserved_storage", path);
+        const Json& aapi = Object(a, "api", path);
+        if (!aapi.is_null()) {
+          acc.api_total = U64(aapi, "total", path + ".api");
+          acc.api_errors = U64(aapi, "errors", path + ".api");
+        }
+        const Json& streams = Array(a, "stream_detail", path);
+        if (!streams.is_null()) {
+          acc.streams = streams.size();
+          for (size_t k = 0; k < streams.size(); ++k) {
+            ParseStream(streams[k], path + ".stream_detail[" + std::to_string(k) + "]", acc.name,
+                        jsz);
+          }
+        }
+        jsz.account_details.push_back(std::move(acc));
+      }
+    }
+    return jsz;
+  });
+}
+
+namespace {
+
+bool LedHere(const std::string& leader, std::string_view server_name) {
+  return leader.empty() || leader == server_name;
+}
+
+void RenderServer(const Jsz& j, std::string_view server_name, Families& out) {
+  out.Gauge("nats_jetstream_enabled", "1 when JetStream is enabled on this server (/jsz disabled).")
+      .Add(j.enabled ? 1 : 0);
+  if (!j.enabled) return;
+  out.Gauge("nats_jetstream_memory_bytes", "Memory used by JetStream streams (/jsz memory).")
+      .Add(j.memory_bytes);
+  out.Gauge("nats_jetstream_storage_bytes", "File storage used by JetStream streams (/jsz storage).")
+      .Add(j.storage_bytes);
+  out.Gauge("nats_jetstream_reserved_memory_bytes",
+            "Memory reserved by stream limits (/jsz reserved_memory).")
+      .Add(j.reserved_memory_bytes);
+  out.Gauge("nats_jetstream_reserved_storage_bytes",
+            "Storage reserved by stream limits (/jsz reserved_storage).")
+      .Add(j.reserved_storage_bytes);
+  out.Gauge("nats_jetstream_max_memory_bytes", "JetStream memory limit (/jsz config.max_memory).")
+      .Add(j.max_memory_bytes);
+  out.Gauge("nats_jetstream_max_storage_bytes", "JetStream storage limit (/jsz config.max_storage).")
+      .Add(j.max_storage_bytes);
+  out.Gauge("nats_jetstream_accounts", "Accounts with JetStream enabled (/jsz accounts).")
+      .Add(j.accounts);
+  out.Gauge("nats_jetstream_ha_assets", "Replicated streams and consumers (/jsz ha_assets).")
+      .Add(j.ha_assets);
+  out.Counter("nats_jetstream_api_requests_total", "JetStream API requests (/jsz api.total).")
+      .Add(j.api_total);
+  out.Counter("nats_jetstream_api_errors_total", "JetStream API errors (/jsz api.errors).")
+      .Add(j.api_errors);
+  out.Gauge("nats_jetstream_streams", "Streams this server holds a replica of (/jsz streams).")
+      .Add(j.streams);
+  out.Gauge("nats_jetstream_consumers", "Consumers this server holds a replica of (/jsz consumers).")
+      .Add(j.consumers);
+  out.Gauge("nats_jetstream_messages", "Messages stored in this server's replicas (/jsz messages).")
+      .Add(j.messages);
+  out.Gauge("nats_jetstream_bytes", "Bytes stored in this server's replicas (/jsz bytes).")
+      .Add(j.bytes);
+  if (j.meta_cluster_size > 0) {
+    out.Gauge("nats_jetstream_meta_cluster_size", "Servers in the JetStream meta group (/jsz meta_cluster.cluster_size).")
+        .Add(j.meta_cluster_size);
+    out.Gauge("nats_jetstream_meta_leader",
+              "1 when this server is the JetStream meta leader (/jsz meta_cluster.leader).")
+        .Add(!server_name.empty() && j.meta_leader == server_name ? 1 : 0);
+  }
+}
+
+void RenderAccounts(const Jsz& j, Families& out) {
+  if (j.account_details.empty()) return;
+  auto memory = out.Gauge("nats_jetstream_account_memory_bytes",
+                          "Memory used by the account's streams (/jsz account_details[].memory).");
+  auto storage = out.Gauge("nats_jetstream_account_storage_bytes",
+                           "Storage used by the account's streams (/jsz account_details[].storage).");
+  auto api = out.Counter("nats_jetstream_account_api_requests_total",
+                         "JetStream API requests of the account (/jsz account_details[].api.total).");
+  auto errors = out.Counter("nats_jetstream_account_api_errors_total",
+                            "JetStream API errors of the account (/jsz account_details[].api.errors).");
+  auto streams = out.Gauge("nats_jetstream_account_streams",
+                           "Streams of the account on this server (/jsz account_details[].stream_detail).");
+  for (const JszAccount& a : j.account_details) {
+    Labels l{{"account", a.name}};
+    memory.Add(a.memory_bytes, l);
+    storage.Add(a.storage_bytes, l);
+    api.Add(a.api_total, l);
+    errors.Add(a.api_errors, l);
+    streams.Add(a.streams, l);
+  }
+}
+
+size_t RenderStreams(const Jsz& j, const JszRenderOptions& o, std::string_view server_name,
+                     Families& out) {
+  std::vector<const JszStream*> streams;
+  for (const JszStream& s : j.stream_details) streams.push_back(&s);
+  std::sort(streams.begin(), streams.end(), [](const JszStream* a, const JszStream* b) {
+    return std::tie(a->account, a->name) < std::tie(b->account, b->name);
+  });
+  size_t dropped = streams.size() > o.stream_limit ? streams.size() - o.stream_limit : 0;
+  streams.resize(std::min(streams.size(), o.stream_limit));
+  if (streams.empty()) return dropped;
+
+  auto leader = out.Gauge("nats_stream_leader",
+                          "1 when this server leads the stream, 0 on a follower (/jsz stream_detail[].cluster.leader).");
+  auto messages = out.Gauge("nats_stream_messages", "Messages in the stream (/jsz stream_detail[].state.messages).");
+  auto bytes = out.Gauge("nats_stream_bytes", "Bytes in the stream (/jsz stream_detail[].state.bytes).");
+  auto first = out.Gauge("nats_stream_first_seq", "First sequence in the stream (/jsz stream_detail[].state.first_seq).");
+  auto last = out.Gauge("nats_stream_last_seq", "Last sequence in the stream (/jsz stream_detail[].state.last_seq).");
+  auto consumers = out.Gauge("nats_stream_consumers", "Consumers of the stream (/jsz stream_detail[].state.consumer_count).");
+  auto subjects = out.Gauge("nats_stream_subjects", "Distinct subjects in the stream (/jsz stream_detail[].state.num_subjects).");
+  auto deleted = out.Gauge("nats_stream_deleted_messages",
+                           "Deleted messages inside the stream's range (/jsz stream_detail[].state.num_deleted).");
+  auto replicas = out.Gauge("nats_stream_replicas", "Configured replicas (/jsz stream_detail[].config.num_replicas).");
+  auto max_bytes = out.Gauge("nats_stream_max_bytes",
+                             "Configured byte limit, absent when unlimited (/jsz stream_detail[].config.max_bytes).");
+  auto max_msgs = out.Gauge("nats_stream_max_messages",
+                            "Configured message limit, absent when unlimited (/jsz stream_detail[].config.max_msgs).");
+  for (const JszStream* s : streams) {
+    Labels l{{"account", s->account}, {"stream", s->name}};
+    bool led = LedHere(s->leader, server_name);
+    leader.Add(led ? 1 : 0, l);
+    if (o.leader_only && !led) continue;
+    messages.Add(s->messages, l);
+    bytes.Add(s->bytes, l);
+    first.Add(s->first_seq, l);
+    last.Add(s->last_seq, l);
+    consumers.Add(s->consumer_count, l);
+    subjects.Add(s->num_subjects, l);
+    deleted.Add(s->num_deleted, l);
+    replicas.Add(s->replicas, l);
+    if (s->max_bytes >= 0) max_bytes.Add(s->max_bytes, l);
+    if (s->max_msgs >= 0) max_msgs.Add(s->max_msgs, l);
+  }
+  return dropped;
+}
+
+size_t RenderConsumers(const Jsz& j, const JszRenderOptions& o, std::string_view server_name,
+                       Families& out) {
+  using Key = std::tuple<std::string, std::string, std::string>;  // account, stream, consumer
+  struct Row {
+    const JszConsumer* consumer = nullptr;  // null for a fold of ephemerals
+    bool led = false;
+    uint64_t pending = 0, ack_pending = 0, redelivered = 0, waiting = 0;
+  };
+  std::map<Key, Row> rows;  // sorted, so the cap keeps a stable set
+  for (const JszConsumer& c : j.consumer_details) {
+    bool led = LedHere(c.leader, server_name);
+    bool fold = o.fold_ephemeral && !c.durable;
+    if (fold && o.leader_only && !led) continue;
+    Key key{c.account, c.stream, fold ? std::string(kEphemeralConsumerLabel) : c.name};
+    Row& row = rows[key];
+    row.consumer = fold ? nullptr : &c;
+    row.led = row.led || led;
+    row.pending += c.num_pending;
+    row.ack_pending += c.num_ack_pending;
+    row.redelivered += c.num_redelivered;
+    row.waiting += c.num_waiting;
+  }
+  size_t dropped = rows.size() > o.consumer_limit ? rows.size() - o.consumer_limit : 0;
+  if (rows.empty()) return dropped;
+
+  auto leader = out.Gauge("nats_consumer_leader",
+                          "1 when this server leads the consumer, 0 on a follower (/jsz consumer_detail[].cluster.leader).");
+  auto pending = out.Gauge("nats_consumer_num_pending",
+                           "Stream messages not yet delivered to the consumer (/jsz consumer_detail[].num_pending).");
+  auto ack_pending = out.Gauge("nats_consumer_num_ack_pending",
+                               "Delivered messages awaiting acknowledgement (/jsz consumer_detail[].num_ack_pending).");
+  auto redelivered = out.Gauge("nats_consumer_num_redelivered",
+                               "Messages redelivered and not yet acknowledged (/jsz consumer_detail[].num_redelivered).");
+  auto waiting = out.Gauge("nats_consumer_num_waiting",
+                           "Pull requests waiting for messages (/jsz consumer_detail[].num_waiting).");
+  auto delivered_cseq = out.Gauge("nats_consumer_delivered_consumer_seq",
+                                  "Last delivered consumer sequence (/jsz consumer_detail[].delivered.consumer_seq).");
+  auto delivered_sseq = out.Gauge("nats_consumer_delivered_stream_seq",
+                                  "Last delivered stream sequence (/jsz consumer_detail[].delivered.stream_seq).");
+  auto floor_cseq = out.Gauge("nats_consumer_ack_floor_consumer_seq",
+                              "Consumer sequence below which all is acknowledged (/jsz consumer_detail[].ack_floor.consumer_seq).");
+  auto floor_sseq = out.Gauge("nats_consumer_ack_floor_stream_seq",
+                              "Stream sequence below which all is acknowledged (/jsz consumer_detail[].ack_floor.stream_seq).");
+  auto max_ack = out.Gauge("nats_consumer_max_ack_pending",
+                           "Configured limit of unacknowledged messages (/jsz consumer_detail[].config.max_ack_pending).");
+  size_t emitted = 0;
+  for (const auto& [key, row] : rows) {
+    if (emitted++ == o.consumer_limit) break;
+    Labels l{{"account", std::get<0>(key)}, {"stream", std::get<1>(key)},
+             {"consumer", std::get<2>(key)}};
+    if (row.consumer) leader.Add(row.led ? 1 : 0, l);
+    if (o.leader_only && !row.led) continue;
+    pending.Add(row.pending, l);
+    ack_pending.Add(row.ack_pending, l);
+    redelivered.Add(row.redelivered, l);
+    waiting.Add(row.waiting, l);
+    if (!row.consumer) continue;  // sequences of different consumers do not add up
+    delivered_cseq.Add(row.consumer->delivered_consumer_seq, l);
+    delivered_sseq.Add(row.consumer->delivered_stream_seq, l);
+    floor_cseq.Add(row.consumer->ack_floor_consumer_seq, l);
+    floor_sseq.Add(row.consumer->ack_floor_stream_seq, l);
+    if (row.consumer->max_ack_pending >= 0) max_ack.Add(row.consumer->max_ack_pending, l);
+  }
+  return dropped;
+}
+
+}  // namespace
+
+void RenderJsz(const Jsz& jsz, const JszRenderOptions& options, std::string_view server_name,
+               Families& out) {
+  RenderServer(jsz, server_name, out);
+  if (!jsz.enabled) return;
+  RenderAccounts(jsz, out);
+  size_t streams_dropped = RenderStreams(jsz, options, server_name, out);
+  size_t consumers_dropped = RenderConsumers(jsz, options, server_name, out);
+  out.Gauge("nats_exporter_jsz_series_dropped",
+            "Streams or consumers left out by --jsz.stream-limit / --jsz.consumer-limit.")
+      .Add(streams_dropped, {{"kind", "stream"}})
+      .Add(consumers_dropped, {{"kind", "consumer"}});
+}
+
+}  // namespace farrier

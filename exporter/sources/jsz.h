@@ -1,0 +1,105 @@
+// /jsz?accounts=true&streams=true&consumers=true&config=true: JetStream usage of this server,
+// its accounts, and the streams and consumers it holds a replica of.
+//
+// In a cluster every replica lists a stream or consumer, but only the leader's numbers are
+// current (followers lag: see shared notes). Rendering therefore exports value series only from
+// the leader (`cluster.leader` equal to this server's name) unless told otherwise, plus a
+// nats_{stream,consumer}_leader gauge from every replica so rules can see placement.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/families.h"
+#include "core/result.h"
+
+namespace farrier {
+
+struct JszAccount {
+  std::string name;
+  uint64_t memory_bytes = 0;
+  uint64_t storage_bytes = 0;
+  uint64_t reserved_memory_bytes = 0;
+  uint64_t reserved_storage_bytes = 0;
+  uint64_t api_total = 0;
+  uint64_t api_errors = 0;
+  uint64_t streams = 0;
+};
+
+struct JszStream {
+  std::string account;
+  std::string name;
+  std::string leader;  // cluster.leader: a server name; empty when not replicated
+  std::string storage;  // "file" or "memory"
+  uint64_t messages = 0;
+  uint64_t bytes = 0;
+  uint64_t first_seq = 0;
+  uint64_t last_seq = 0;
+  uint64_t consumer_count = 0;
+  uint64_t num_subjects = 0;
+  uint64_t num_deleted = 0;
+  int64_t max_bytes = -1;  // -1: unlimited
+  int64_t max_msgs = -1;
+  uint64_t replicas = 1;
+};
+
+struct JszConsumer {
+  std::string account;
+  std::string stream;
+  std::string name;
+  bool durable = false;  // config.durable_name set; ephemerals may be folded into one series
+  std::string leader;
+  uint64_t num_pending = 0;
+  uint64_t num_ack_pending = 0;
+  uint64_t num_redelivered = 0;
+  uint64_t num_waiting = 0;
+  uint64_t delivered_consumer_seq = 0;
+  uint64_t delivered_stream_seq = 0;
+  uint64_t ack_floor_consumer_seq = 0;
+  uint64_t ack_floor_stream_seq = 0;
+  int64_t max_ack_pending = -1;
+};
+
+struct Jsz {
+  bool enabled = false;
+  std::string server_id;
+  std::string meta_leader;  // meta_cluster.leader; empty when not clustered
+  uint64_t meta_cluster_size = 0;
+  uint64_t memory_bytes = 0;
+  uint64_t storage_bytes = 0;
+  uint64_t reserved_memory_bytes = 0;
+  uint64_t reserved_storage_bytes = 0;
+  uint64_t max_memory_bytes = 0;
+  uint64_t max_storage_bytes = 0;
+  uint64_t accounts = 0;
+  uint64_t ha_assets = 0;
+  uint64_t api_total = 0;
+  uint64_t api_errors = 0;
+  uint64_t streams = 0;
+  uint64_t consumers = 0;
+  uint64_t messages = 0;
+  uint64_t bytes = 0;
+  std::vector<JszAccount> account_details;
+  std::vector<JszStream> stream_details;
+  std::vector<JszConsumer> consumer_details;
+};
+
+Result<Jsz> ParseJsz(std::string_view body);
+
+struct JszRenderOptions {
+  bool leader_only = true;     // value series only where this server leads the asset
+  bool fold_ephemeral = true;  // ephemeral consumers summed into consumer="_ephemeral"
+  size_t stream_limit = 1000;
+  size_t consumer_limit = 1000;
+};
+
+inline constexpr std::string_view kEphemeralConsumerLabel = "_ephemeral";
+
+// `server_name` is this server's name from /varz (or the last one seen); empty when unknown, in
+// which case only assets without a cluster leader (single server) count as led here.
+void RenderJsz(const Jsz& jsz, const JszRenderOptions& options, std::string_view server_name,
+               Families& out);
+
+}  // namespace farrier

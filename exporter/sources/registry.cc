@@ -1,0 +1,130 @@
+#include "sources/registry.h"
+
+#include <optional>
+
+#include "config/config.h"
+#include "core/snapshot.h"
+
+namespace farrier {
+namespace {
+
+// A failed fetch, or an answer with an unexpected status, as an outcome; nullopt when usable.
+// /healthz answers 503 with a JSON verdict when the server is not ready: that is an answer.
+std::optional<SourceOutcome> FetchFailure(const FetchResult& got, const std::string& path,
+                                          bool accept_unavailable = false) {
+  if (!got.ok()) return SourceOutcome{got.reason, got.detail, {}};
+  if (got.status == 200 || (accept_unavailable && got.status == 503)) return std::nullopt;
+  return SourceOutcome{std::string(reason::kHttpStatus),
+                       "GET " + path + ": HTTP status " + std::to_string(got.status), {}};
+}
+
+SourceOutcome ParseFailure(const std::string& path, const std::string& error) {
+  // json_fields reports syntax problems as "not valid JSON" / "empty body"; the rest is shape.
+  bool syntax = error.find("not valid JSON") != std::string::npos ||
+                error.find("empty body") != std::string::npos;
+  return {std::string(syntax ? reason::kInvalidJson : reason::kSchema), "GET " + path + ": " + error,
+          {}};
+}
+
+// GET one path, parse it, and keep the result in `member` of the snapshot.
+template <class T>
+SourceOutcome FetchOne(Fetcher& fetcher, const std::string& path,
+                       Result<T> (*parse)(std::string_view), std::optional<T> Snapshot::*member,
+                       bool accept_unavailable = false) {
+  FetchResult got = fetcher.Get(path);
+  if (auto failure = FetchFailure(got, path, accept_unavailable)) return std::move(*failure);
+  Result<T> parsed = parse(got.body);
+  if (!parsed) return ParseFailure(path, parsed.error());
+  return {"", "",
+          [member, value = std::move(parsed).value()](Snapshot& s) mutable {
+            s.*member = std::move(value);
+          }};
+}
+
+SourceOutcome PollConnz(Fetcher& fetcher, const Config& config) {
+  ConnzAccumulator acc(config.connz_detail ? config.connz_detail_limit : 0);
+  const uint64_t page_size = config.connz_page_size;
+  uint64_t offset = 0;
+  // Bounded even if the server keeps growing while we page: at most the pages the first answer
+  // implies, plus a few for connections that arrived meanwhile.
+  uint64_t max_pages = 4;
+  for (uint64_t page_no = 0; page_no < max_pages; ++page_no) {
+    std::string path = "/connz?offset=" + std::to_string(offset) +
+                       "&limit=" + std::to_string(page_size);
+    FetchResult got = fetcher.Get(path);
+    if (auto failure = FetchFailure(got, path)) return std::move(*failure);
+    Result<ConnzPage> page = ParseConnzPage(got.body);
+    if (!page) return ParseFailure(path, page.error());
+    if (page_no == 0) max_pages = page->total / page_size + 4;
+    acc.Add(*page);
+    offset += page->connections.size();
+    if (page->connections.size() < page_size || offset >= page->total) break;
+  }
+  return {"", "", [connz = std::move(acc).Finish()](Snapshot& s) mutable {
+            s.connz = std::move(connz);
+          }};
+}
+
+template <auto Member, auto Render>
+void RenderIfPresent(const Snapshot& s, const Config&, Families& out) {
+  if (s.*Member) Render(*(s.*Member), out);
+}
+
+void RenderJszFromSnapshot(const Snapshot& s, const Config& c, Families& out) {
+  if (s.jsz) RenderJsz(*s.jsz, c.jsz, s.server_name, out);
+}
+
+}  // namespace
+
+const std::vector<SourceSpec>& AllSources() {
+  static const std::vector<SourceSpec> sources = {
+      {"varz", true, "Server identity and counters from /varz (always on).",
+       [](Fetcher& f, const Config&) { return FetchOne(f, "/varz", ParseVarz, &Snapshot::varz); },
+       RenderIfPresent<&Snapshot::varz, RenderVarz>},
+      {"connz", true, "Connection totals from every page of /connz.", PollConnz,
+       RenderIfPresent<&Snapshot::connz, RenderConnz>},
+      {"routez", true, "Cluster routes from /routez.",
+       [](Fetcher& f, const Config&) {
+         return FetchOne(f, "/routez", ParseRoutez, &Snapshot::routez);
+       },
+       RenderIfPresent<&Snapshot::routez, RenderRoutez>},
+      {"subsz", true, "Subscription table statistics from /subsz.",
+       [](Fetcher& f, const Config&) { return FetchOne(f, "/subsz", ParseSubsz, &Snapshot::subsz); },
+       RenderIfPresent<&Snapshot::subsz, RenderSubsz>},
+      {"jsz", true, "JetStream server, account, stream and consumer metrics from /jsz.",
+       [](Fetcher& f, const Config&) {
+         return FetchOne(f, "/jsz?accounts=true&streams=true&consumers=true&config=true",
+                         ParseJsz, &Snapshot::jsz);
+       },
+       RenderJszFromSnapshot},
+      {"healthz", true, "The server's health verdict from /healthz.",
+       [](Fetcher& f, const Config&) {
+         return FetchOne(f, "/healthz", ParseHealthz, &Snapshot::healthz,
+                         /*accept_unavailable=*/true);
+       },
+       RenderIfPresent<&Snapshot::healthz, RenderHealthz>},
+      {"leafz", false, "Leaf node connections from /leafz.",
+       [](Fetcher& f, const Config&) { return FetchOne(f, "/leafz", ParseLeafz, &Snapshot::leafz); },
+       RenderIfPresent<&Snapshot::leafz, RenderLeafz>},
+      {"gatewayz", false, "Gateway (super-cluster) connections from /gatewayz.",
+       [](Fetcher& f, const Config&) {
+         return FetchOne(f, "/gatewayz", ParseGatewayz, &Snapshot::gatewayz);
+       },
+       RenderIfPresent<&Snapshot::gatewayz, RenderGatewayz>},
+      {"accstatz", false, "Per-account traffic from /accstatz.",
+       [](Fetcher& f, const Config&) {
+         return FetchOne(f, "/accstatz", ParseAccstatz, &Snapshot::accstatz);
+       },
+       RenderIfPresent<&Snapshot::accstatz, RenderAccstatz>},
+  };
+  return sources;
+}
+
+const SourceSpec* FindSource(std::string_view name) {
+  for (const SourceSpec& s : AllSources()) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+}  // namespace farrier

@@ -1,0 +1,30 @@
+# Shared shell helpers for demo/bench scripts. Source it; do not run it.
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on, preferring $1 when it is free.
+free_port() {
+  local want=${1:-0} port
+  if ((want > 0)) && ! (exec 3<>"/dev/tcp/127.0.0.1/$want") 2>/dev/null; then
+    echo "$want"
+    return
+  fi
+  for _ in $(seq 1 200); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return
+    fi
+  done
+  echo "free_port: no free port found" >&2
+  return 1
+}
+
+# Waits until an HTTP URL answers (any status), up to $2 seconds (default 10).
+wait_http() {
+  local url=$1 limit=${2:-10}
+  for _ in $(seq 1 $((limit * 10))); do
+    curl -s -o /dev/null "$url" && return 0
+    sleep 0.1
+  done
+  echo "wait_http: $url did not answer within ${limit}s" >&2
+  return 1
+}

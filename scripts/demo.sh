@@ -21,7 +21,7 @@ trap cleanup EXIT INT TERM
 
 nats_port=$(free_port 4222)
 monitor_port=$(free_port 8222)
-web_port=$(free_port 9478)
+web_port=$(free_port 7778)
 nats-server -a 127.0.0.1 -p "$nats_port" -m "$monitor_port" -js -sd "$work/js" -n demo \
   >"$work/nats-server.log" 2>&1 &
 pids+=($!)

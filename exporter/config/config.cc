@@ -237,7 +237,7 @@ std::string Validate(Config& c) {
     if (ec != std::errc() || p != la.data() + la.size()) port = -1;
   }
   if (port < 0 || port > 65535) {
-    return "web.listen-address: expected [HOST]:PORT like :9478 or 127.0.0.1:9478, got \"" + la + "\"";
+    return "web.listen-address: expected [HOST]:PORT like :7778 or 127.0.0.1:7778, got \"" + la + "\"";
   }
   std::string host = la.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);

@@ -18,7 +18,7 @@
 namespace farrier {
 
 struct ListenAddress {
-  std::string host;  // "0.0.0.0" for ":9478"
+  std::string host;  // "0.0.0.0" for ":7778"
   int port = 0;
 };
 
@@ -26,7 +26,7 @@ struct Config {
   std::string config_file;  // empty when none
   std::string monitor_url_text = "http://127.0.0.1:8222";
   MonitorUrl monitor_url;
-  std::string listen_address_text = ":9478";
+  std::string listen_address_text = ":7778";
   ListenAddress listen_address;
   std::chrono::milliseconds poll_interval{5000};
   std::chrono::milliseconds poll_timeout{3000};

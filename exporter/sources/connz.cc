@@ -63,7 +63,7 @@ Connz ConnzAccumulator::Finish() && {
 
 void RenderConnz(const Connz& c, Families& out) {
   out.Gauge("nats_connz_connections",
-            "Client connections counted by reading every /connz page (limit/offset).")
+            "Client connections, counted over every page of /connz (/connz connections[], paged by limit/offset).")
       .Add(c.connections);
   out.Gauge("nats_connz_subscriptions",
             "Sum of subscriptions over all client connections (/connz connections[].subscriptions).")

@@ -119,6 +119,7 @@ double GoDurationSeconds(std::string_view text) {
   if (text[0] == '-') {
     negative = true;
     i = 1;
+    if (text.size() == 1) return -1;
   }
   if (text.substr(i) == "0") return 0;
   while (i < text.size()) {
@@ -142,6 +143,11 @@ double GoDurationSeconds(std::string_view text) {
     total += number * scale;
   }
   return negative ? -total : total;
+}
+
+double RttSeconds(std::string_view text) {
+  double seconds = text.empty() ? -1 : GoDurationSeconds(text);
+  return seconds > 0 ? seconds : -1;
 }
 
 double Rfc3339Seconds(std::string_view text) {

@@ -45,6 +45,11 @@ Json ParseObject(std::string_view body);
 // Returns a negative value when the text is not a duration.
 double GoDurationSeconds(std::string_view text);
 
+// A round-trip time as the server prints it, in seconds; -1 when unknown. The server prints an
+// unmeasured RTT as "0s" (it is 0 until the first PONG) and a real round trip is never exactly
+// zero, so zero, empty and unparseable all mean "unknown": such series are left out.
+double RttSeconds(std::string_view text);
+
 // RFC 3339 timestamps as the server prints them ("2026-11-23T05:18:54.33346348Z") to Unix
 // seconds; negative when unparseable.
 double Rfc3339Seconds(std::string_view text);

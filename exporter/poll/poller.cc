@@ -1,6 +1,9 @@
 #include "poll/poller.h"
 
 #include <future>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -48,6 +51,11 @@ void Poller::Loop() {
   auto next = std::chrono::steady_clock::now();
   while (true) {
     PollOnce();
+#ifdef __GLIBC__
+    // A poll allocates a few MB (response bodies) on short-lived threads; give it back to the
+    // OS instead of letting each thread's malloc arena keep its peak.
+    malloc_trim(0);
+#endif
     next += config_.poll_interval;
     auto now = std::chrono::steady_clock::now();
     if (next < now) next = now;  // an overrun poll is not followed by a burst of catch-ups

@@ -3,40 +3,93 @@
 #include <algorithm>
 
 #include "core/json_fields.h"
+#include "core/json_scanner.h"
 
 namespace farrier {
 
-using namespace json_fields;
+namespace {
+
+// One element of "connections": the fields we use; everything else is skipped unparsed.
+bool ScanConnection(JsonScanner& s, const std::string& path, Connection* conn, bool* has_cid) {
+  if (!s.EnterObject(path)) return false;
+  std::string_view key;
+  std::string rtt;
+  std::string field;
+  while (s.NextMember(&key)) {
+    if (s.ConsumeNull()) continue;
+    field.assign(path).append(".").append(key);
+    bool ok = true;
+    if (key == "cid") {
+      ok = s.ReadU64(field, &conn->cid);
+      *has_cid = true;
+    } else if (key == "name") {
+      ok = s.ReadString(field, &conn->name);
+    } else if (key == "lang") {
+      ok = s.ReadString(field, &conn->lang);
+    } else if (key == "pending_bytes") {
+      ok = s.ReadU64(field, &conn->pending_bytes);
+    } else if (key == "subscriptions") {
+      ok = s.ReadU64(field, &conn->subscriptions);
+    } else if (key == "in_msgs") {
+      ok = s.ReadU64(field, &conn->in_msgs);
+    } else if (key == "out_msgs") {
+      ok = s.ReadU64(field, &conn->out_msgs);
+    } else if (key == "in_bytes") {
+      ok = s.ReadU64(field, &conn->in_bytes);
+    } else if (key == "out_bytes") {
+      ok = s.ReadU64(field, &conn->out_bytes);
+    } else if (key == "rtt") {
+      ok = s.ReadString(field, &rtt);
+    } else {
+      ok = s.Skip();
+    }
+    if (!ok) return false;
+  }
+  conn->rtt_seconds = json_fields::RttSeconds(rtt);
+  return s.ok();
+}
+
+}  // namespace
 
 Result<ConnzPage> ParseConnzPage(std::string_view body) {
-  return ParseWith<ConnzPage>("connz", body, [](const Json& j) {
-    ConnzPage page;
-    page.total = U64(j, "total", "$", /*required=*/true);
-    page.offset = U64(j, "offset", "$");
-    page.limit = U64(j, "limit", "$");
-    const Json& conns = Array(j, "connections", "$");
-    if (conns.is_null()) return page;
-    page.connections.reserve(conns.size());
-    std::string path;
-    for (size_t i = 0; i < conns.size(); ++i) {
-      path = "$.connections[" + std::to_string(i) + "]";
-      const Json& c = conns[i];
-      Connection conn;
-      conn.cid = U64(c, "cid", path, true);
-      conn.name = Str(c, "name", path);
-      conn.lang = Str(c, "lang", path);
-      conn.pending_bytes = U64(c, "pending_bytes", path);
-      conn.subscriptions = U64(c, "subscriptions", path);
-      conn.in_msgs = U64(c, "in_msgs", path);
-      conn.out_msgs = U64(c, "out_msgs", path);
-      conn.in_bytes = U64(c, "in_bytes", path);
-      conn.out_bytes = U64(c, "out_bytes", path);
-      std::string rtt = Str(c, "rtt", path);
-      conn.rtt_seconds = rtt.empty() ? -1 : GoDurationSeconds(rtt);
-      page.connections.push_back(std::move(conn));
+  JsonScanner s(body);
+  ConnzPage page;
+  bool has_total = false;
+  std::string_view key;
+  std::string missing;
+  if (s.EnterObject("$")) {
+    while (s.NextMember(&key)) {
+      if (s.ConsumeNull()) continue;
+      if (key == "total") {
+        has_total = s.ReadU64("$.total", &page.total);
+      } else if (key == "offset") {
+        s.ReadU64("$.offset", &page.offset);
+      } else if (key == "limit") {
+        s.ReadU64("$.limit", &page.limit);
+      } else if (key == "connections") {
+        if (!s.EnterArray("$.connections")) break;
+        while (s.NextElement()) {
+          std::string path = "$.connections[" + std::to_string(page.connections.size()) + "]";
+          Connection conn;
+          bool has_cid = false;
+          if (!ScanConnection(s, path, &conn, &has_cid)) break;
+          if (!has_cid) {
+            missing = path + ".cid: expected unsigned integer, field missing";
+            break;
+          }
+          page.connections.push_back(std::move(conn));
+        }
+      } else {
+        s.Skip();
+      }
+      if (!missing.empty()) break;
     }
-    return page;
-  });
+    if (s.ok() && missing.empty()) s.AtEnd();
+  }
+  if (!s.ok()) return Error{"connz: " + s.error()};
+  if (!missing.empty()) return Error{"connz: " + missing};
+  if (!has_total) return Error{"connz: $.total: expected unsigned integer, field missing"};
+  return page;
 }
 
 void ConnzAccumulator::Add(const ConnzPage& page) {
@@ -80,30 +133,14 @@ void RenderConnz(const Connz& c, Families& out) {
   out.Gauge("nats_exporter_connz_detail_dropped",
             "Connections left out of per-connection series by --connz.detail-limit.")
       .Add(c.detailed_dropped);
-  auto pending = out.Gauge("nats_connection_pending_bytes",
-                           "Bytes queued to this client (/connz connections[].pending_bytes).");
-  auto subs = out.Gauge("nats_connection_subscriptions",
-                        "Subscriptions of this client (/connz connections[].subscriptions).");
-  auto in_msgs = out.Counter("nats_connection_messages_received_total",
-                             "Messages received from this client (/connz connections[].in_msgs).");
-  auto out_msgs = out.Counter("nats_connection_messages_sent_total",
-                              "Messages sent to this client (/connz connections[].out_msgs).");
-  auto in_bytes = out.Counter("nats_connection_bytes_received_total",
-                              "Bytes received from this client (/connz connections[].in_bytes).");
-  auto out_bytes = out.Counter("nats_connection_bytes_sent_total",
-                               "Bytes sent to this client (/connz connections[].out_bytes).");
-  auto rtt = out.Gauge("nats_connection_rtt_seconds",
-                       "Round-trip time to this client (/connz connections[].rtt).");
+  std::vector<std::pair<Labels, const LinkTraffic*>> links;
   for (const Connection& conn : c.detailed) {
-    Labels labels{{"cid", std::to_string(conn.cid)}, {"name", conn.name}};
-    pending.Add(conn.pending_bytes, labels);
-    subs.Add(conn.subscriptions, labels);
-    in_msgs.Add(conn.in_msgs, labels);
-    out_msgs.Add(conn.out_msgs, labels);
-    in_bytes.Add(conn.in_bytes, labels);
-    out_bytes.Add(conn.out_bytes, labels);
-    if (conn.rtt_seconds >= 0) rtt.Add(conn.rtt_seconds, labels);
+    links.push_back({{{"cid", std::to_string(conn.cid)}, {"name", conn.name}}, &conn});
   }
+  RenderLinks(links,
+              {"nats_connection", "this client connection", "/connz connections[]",
+               "pending_bytes", /*count_connections=*/false},
+              out);
 }
 
 }  // namespace farrier

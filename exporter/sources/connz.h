@@ -9,21 +9,15 @@
 #include <vector>
 
 #include "core/families.h"
+#include "core/link_traffic.h"
 #include "core/result.h"
 
 namespace farrier {
 
-struct Connection {
+struct Connection : LinkTraffic {
   uint64_t cid = 0;
   std::string name;
   std::string lang;
-  uint64_t pending_bytes = 0;
-  uint64_t subscriptions = 0;
-  uint64_t in_msgs = 0;
-  uint64_t out_msgs = 0;
-  uint64_t in_bytes = 0;
-  uint64_t out_bytes = 0;
-  double rtt_seconds = -1;  // negative when the server has not measured it yet
 };
 
 struct ConnzPage {

@@ -26,7 +26,7 @@ JszConsumer ParseConsumer(const Json& c, const std::string& path, const JszStrea
   const Json& config = Object(c, "config", path);
   if (!config.is_null()) {
     out.durable = !Str(config, "durable_name", path + ".config").empty();
-    if (config.contains("max_ack_pending")) {
+    if (config.contains("max_ack_pending") && !config["max_ack_pending"].is_null()) {
       out.max_ack_pending = I64(config, "max_ack_pending", path + ".config");
     }
   }
@@ -94,7 +94,9 @@ Result<Jsz> ParseJsz(std::string_view body) {
       jsz.max_memory_bytes = U64(config, "max_memory", "$.config");
       jsz.max_storage_bytes = U64(config, "max_storage", "$.config");
     }
-    jsz.memory_bytes = U64(j, "memory", "$");
+    // "memory" is always printed when enabled: requiring it keeps another endpoint's body
+    // (which also has server_id) from passing as an empty JetStream.
+    jsz.memory_bytes = U64(j, "memory", "$", /*required=*/jsz.enabled);
     jsz.storage_bytes = U64(j, "storage", "$");
     jsz.reserved_memory_bytes = U64(j, "reserved_memory", "$");
     jsz.reserved_storage_bytes = U64(j, "reserved_storage", "$");
@@ -147,8 +149,10 @@ Result<Jsz> ParseJsz(std::string_view body) {
 
 namespace {
 
-bool LedHere(const std::string& leader, std::string_view server_name) {
-  return leader.empty() || leader == server_name;
+// A server outside a JetStream cluster leads everything it holds (2.9 still names itself as
+// cluster.leader of its streams); inside one, compare the leader with our own name.
+bool LedHere(const Jsz& jsz, const std::string& leader, std::string_view server_name) {
+  return jsz.meta_cluster_size == 0 || leader.empty() || leader == server_name;
 }
 
 void RenderServer(const Jsz& j, std::string_view server_name, Families& out) {
@@ -244,7 +248,7 @@ size_t RenderStreams(const Jsz& j, const JszRenderOptions& o, std::string_view s
                             "Configured message limit, absent when unlimited (/jsz stream_detail[].config.max_msgs).");
   for (const JszStream* s : streams) {
     Labels l{{"account", s->account}, {"stream", s->name}};
-    bool led = LedHere(s->leader, server_name);
+    bool led = LedHere(j, s->leader, server_name);
     leader.Add(led ? 1 : 0, l);
     if (o.leader_only && !led) continue;
     messages.Add(s->messages, l);
@@ -271,7 +275,7 @@ size_t RenderConsumers(const Jsz& j, const JszRenderOptions& o, std::string_view
   };
   std::map<Key, Row> rows;  // sorted, so the cap keeps a stable set
   for (const JszConsumer& c : j.consumer_details) {
-    bool led = LedHere(c.leader, server_name);
+    bool led = LedHere(j, c.leader, server_name);
     bool fold = o.fold_ephemeral && !c.durable;
     if (fold && o.leader_only && !led) continue;
     Key key{c.account, c.stream, fold ? std::string(kEphemeralConsumerLabel) : c.name};

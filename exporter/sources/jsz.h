@@ -1,7 +1,7 @@
 // /jsz?accounts=true&streams=true&consumers=true&config=true: JetStream usage of this server,
 // its accounts, and the streams and consumers it holds a replica of.
 //
-// In a cluster every replica lists a stream or consumer, but only the leader's numbers are
+// In a cluster (meta_cluster present) every replica lists a stream or consumer, but only the leader's numbers are
 // current (followers lag: see shared notes). Rendering therefore exports value series only from
 // the leader (`cluster.leader` equal to this server's name) unless told otherwise, plus a
 // nats_{stream,consumer}_leader gauge from every replica so rules can see placement.
@@ -97,8 +97,9 @@ struct JszRenderOptions {
 
 inline constexpr std::string_view kEphemeralConsumerLabel = "_ephemeral";
 
-// `server_name` is this server's name from /varz (or the last one seen); empty when unknown, in
-// which case only assets without a cluster leader (single server) count as led here.
+// `server_name` is this server's name from /varz (or the last one seen). Outside a JetStream
+// cluster everything counts as led here; inside one, nothing does while the name is unknown
+// (better absent than a follower's stale values).
 void RenderJsz(const Jsz& jsz, const JszRenderOptions& options, std::string_view server_name,
                Families& out);
 

@@ -111,9 +111,11 @@ const std::vector<SourceSpec>& AllSources() {
          return FetchOne(f, "/gatewayz", ParseGatewayz, &Snapshot::gatewayz);
        },
        RenderIfPresent<&Snapshot::gatewayz, RenderGatewayz>},
-      {"accstatz", false, "Per-account traffic from /accstatz.",
+      {"accstatz", false, "Per-account traffic from /accstatz?unused=true.",
        [](Fetcher& f, const Config&) {
-         return FetchOne(f, "/accstatz", ParseAccstatz, &Snapshot::accstatz);
+         // unused=true lists every account, not only those with clients right now, so an
+         // account's series do not vanish when its last client leaves.
+         return FetchOne(f, "/accstatz?unused=true", ParseAccstatz, &Snapshot::accstatz);
        },
        RenderIfPresent<&Snapshot::accstatz, RenderAccstatz>},
   };

@@ -23,6 +23,9 @@ WebServer::WebServer(const Config& config,
   server_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(LandingPage(), "text/html; charset=utf-8");
   });
+  // Headers and body go out in separate writes; without TCP_NODELAY a keep-alive client (such
+  // as Prometheus) waits for the delayed ACK, ~40 ms per scrape.
+  server_->set_tcp_nodelay(true);
   // Slow or stuck clients must not hold a worker thread for long.
   server_->set_read_timeout(std::chrono::seconds(10));
   server_->set_write_timeout(std::chrono::seconds(10));

@@ -1,0 +1,158 @@
+// LoadConfig: the option table behind flags, FARRIER_* variables and the JSON file. Each error
+// must name its culprit (flag, variable, file and JSON path) and say what was expected.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+
+namespace farrier {
+namespace {
+
+class ConfigFile {
+ public:
+  explicit ConfigFile(const std::string& text) {
+    path_ = std::filesystem::temp_directory_path() /
+            ("farrier-config-test-" + std::to_string(::getpid()) + "-" +
+             std::to_string(counter_++) + ".json");
+    std::ofstream(path_) << text;
+  }
+  ~ConfigFile() { std::filesystem::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+std::string ErrorOf(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+  Result<LoadedConfig> r = LoadConfig(args, env);
+  return r ? std::string("(no error)") : r.error();
+}
+
+TEST(Config, DefaultsAreDocumentedValues) {
+  Result<LoadedConfig> r = LoadConfig({}, {});
+  ASSERT_TRUE(r) << r.error();
+  const Config& c = r->config;
+  EXPECT_EQ(c.monitor_url.Origin(), "http://127.0.0.1:8222");
+  EXPECT_EQ(c.listen_address.host, "0.0.0.0");
+  EXPECT_EQ(c.listen_address.port, 7778);
+  EXPECT_EQ(c.poll_interval, std::chrono::seconds(5));
+  EXPECT_EQ(c.poll_timeout, std::chrono::seconds(3));
+  for (const char* on : {"varz", "connz", "routez", "subsz", "jsz", "healthz"}) {
+    EXPECT_TRUE(c.CollectorEnabled(on)) << on;
+  }
+  for (const char* off : {"leafz", "gatewayz", "accstatz"}) {
+    EXPECT_FALSE(c.CollectorEnabled(off)) << off;
+  }
+  EXPECT_FALSE(c.connz_detail);
+  EXPECT_TRUE(c.jsz.leader_only);
+  EXPECT_TRUE(c.jsz.fold_ephemeral);
+}
+
+TEST(Config, FlagsInBothSpellingsAndNegatedBooleans) {
+  Result<LoadedConfig> r = LoadConfig(
+      {"--poll.interval=2s", "--poll.timeout", "750ms", "--collector.leafz",
+       "--no-collector.connz", "--web.listen-address=[::1]:9000", "--poll.max-body-bytes=1MiB"},
+      {});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->config.poll_interval, std::chrono::seconds(2));
+  EXPECT_EQ(r->config.poll_timeout, std::chrono::milliseconds(750));
+  EXPECT_TRUE(r->config.CollectorEnabled("leafz"));
+  EXPECT_FALSE(r->config.CollectorEnabled("connz"));
+  EXPECT_EQ(r->config.listen_address.host, "::1");
+  EXPECT_EQ(r->config.listen_address.port, 9000);
+  EXPECT_EQ(r->config.max_body_bytes, 1u << 20);
+}
+
+TEST(Config, PrecedenceIsFlagOverEnvOverFile) {
+  ConfigFile file(R"({"poll": {"interval": "10s", "timeout": "1s"}, "log": {"level": "debug"},
+                      "collector": {"accstatz": true}, "connz": {"page_size": 50}})");
+  Result<LoadedConfig> only_file = LoadConfig({"--config", file.path()}, {});
+  ASSERT_TRUE(only_file) << only_file.error();
+  EXPECT_EQ(only_file->config.poll_interval, std::chrono::seconds(10));
+  EXPECT_EQ(only_file->config.log_level, "debug");
+  EXPECT_TRUE(only_file->config.CollectorEnabled("accstatz"));
+  EXPECT_EQ(only_file->config.connz_page_size, 50u);
+
+  Result<LoadedConfig> env = LoadConfig({"--config=" + file.path()},
+                                        {"FARRIER_POLL_INTERVAL=7s", "PATH=/usr/bin"});
+  ASSERT_TRUE(env) << env.error();
+  EXPECT_EQ(env->config.poll_interval, std::chrono::seconds(7));
+
+  Result<LoadedConfig> flag = LoadConfig({"--poll.interval=3s", "--config", file.path()},
+                                         {"FARRIER_POLL_INTERVAL=7s"});
+  ASSERT_TRUE(flag) << flag.error();
+  EXPECT_EQ(flag->config.poll_interval, std::chrono::seconds(3));
+}
+
+TEST(Config, ErrorsNameFlagAndExpectation) {
+  EXPECT_EQ(ErrorOf({"--poll.interval=abc"}),
+            "--poll.interval: expected a positive duration like 5s, 500ms or 1m, got \"abc\"");
+  EXPECT_EQ(ErrorOf({"--poll.interval=0s"}),
+            "--poll.interval: expected a positive duration like 5s, 500ms or 1m, got \"0s\"");
+  EXPECT_EQ(ErrorOf({"--bogus"}), "unknown flag --bogus (see --help)");
+  EXPECT_EQ(ErrorOf({"--log.level=loud"}),
+            "--log.level: expected one of debug|info|warn|error, got \"loud\"");
+  EXPECT_EQ(ErrorOf({"--connz.page-size=-5"}),
+            "--connz.page-size: expected an integer from 1 to 100000, got \"-5\"");
+  EXPECT_EQ(ErrorOf({"--poll.timeout"}), "--poll.timeout: expected a value (DURATION)");
+  EXPECT_EQ(ErrorOf({"--no-poll.interval"}), "unknown flag --no-poll.interval (see --help)");
+  EXPECT_NE(ErrorOf({"--nats.monitor-url=ftp://x"}).find("--nats.monitor-url: expected scheme http or https"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({"--nats.monitor-url=http://h:99999"}).find("expected a port number"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({"--poll.interval=1s", "--poll.timeout=2s"})
+                .find("--poll.timeout: expected at most poll.interval (1s), got 2s"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({"--no-collector.varz"}).find("--collector.varz: cannot be disabled"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf({"--web.listen-address=nowhere"}).find("--web.listen-address: expected"),
+            std::string::npos);
+}
+
+TEST(Config, EnvironmentErrorsNameTheVariable) {
+  EXPECT_EQ(ErrorOf({}, {"FARRIER_POLL_INTERVAL=soon"}),
+            "environment variable FARRIER_POLL_INTERVAL: expected a positive duration like 5s, "
+            "500ms or 1m, got \"soon\"");
+  EXPECT_EQ(ErrorOf({}, {"FARRIER_NOPE=1"}),
+            "environment variable FARRIER_NOPE: not a farrier option (see --help)");
+}
+
+TEST(Config, FileErrorsNameFileAndJsonPath) {
+  ConfigFile unknown(R"({"poll": {"bogus": "1s"}})");
+  EXPECT_EQ(ErrorOf({"--config", unknown.path()}),
+            unknown.path() + ": $.poll.bogus: unknown field (see --help for the options)");
+  ConfigFile wrong_type(R"({"poll": {"interval": 5}})");
+  EXPECT_EQ(ErrorOf({"--config", wrong_type.path()}),
+            wrong_type.path() + ": $.poll.interval: expected a string, got number 5");
+  ConfigFile bad_value(R"({"jsz": {"leader_only": "yes"}})");
+  EXPECT_EQ(ErrorOf({"--config", bad_value.path()}),
+            bad_value.path() + ": $.jsz.leader_only: expected true or false, got \"yes\"");
+  ConfigFile not_json("{poll: 1}");
+  EXPECT_EQ(ErrorOf({"--config", not_json.path()}), not_json.path() + ": not valid JSON");
+  ConfigFile array("[1, 2]");
+  EXPECT_EQ(ErrorOf({"--config", array.path()}),
+            array.path() + ": expected a JSON object at the top level");
+  EXPECT_EQ(ErrorOf({"--config", "/nonexistent/farrier.json"}),
+            "--config /nonexistent/farrier.json: cannot read file");
+}
+
+TEST(Config, HelpAndVersionAreActions) {
+  EXPECT_EQ(LoadConfig({"--help"}, {})->action, Action::kHelp);
+  EXPECT_EQ(LoadConfig({"-h"}, {})->action, Action::kHelp);
+  EXPECT_EQ(LoadConfig({"--version"}, {})->action, Action::kVersion);
+  std::string help = HelpText();
+  for (const char* option : {"--nats.monitor-url", "--web.listen-address", "--poll.interval",
+                             "--poll.timeout", "--log.level", "--log.format", "--config",
+                             "--[no-]collector.accstatz", "--connz.page-size", "--jsz.consumer-limit"}) {
+    EXPECT_NE(help.find(option), std::string::npos) << option;
+  }
+}
+
+}  // namespace
+}  // namespace farrier

@@ -1,0 +1,193 @@
+// The whole render path (RenderSnapshot) on snapshots built from real captures: the metric
+// contract (names, types, HELP conventions), docs/metrics.md, and the no-stale-series rule.
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+#include "core/render.h"
+#include "fixtures.h"
+#include "sources/registry.h"
+
+namespace farrier {
+namespace {
+
+using test::ReadFixture;
+
+template <class T>
+T MustParse(Result<T> (*parse)(std::string_view), const std::string& fixture) {
+  Result<T> r = parse(ReadFixture(fixture));
+  if (!r) throw std::runtime_error(fixture + ": " + r.error());
+  return std::move(r).value();
+}
+
+Config AllCollectors() {
+  Result<LoadedConfig> loaded = LoadConfig({"--collector.leafz", "--collector.gatewayz",
+                                            "--collector.accstatz", "--connz.detail"},
+                                           {});
+  if (!loaded) throw std::runtime_error(loaded.error());
+  return loaded->config;
+}
+
+// Every source up, data from one real capture each. `jsz_fixture` and `varz_fixture` go
+// together so that leadership is decided as on that server.
+Snapshot FullSnapshot(const std::string& varz_fixture, const std::string& jsz_fixture) {
+  Snapshot s;
+  s.taken_at = std::chrono::steady_clock::now();
+  s.polls = 1;
+  for (const SourceSpec& spec : AllSources()) {
+    s.status[std::string(spec.name)] = SourceStatus{true, true, 0.01, "", ""};
+    s.errors[{std::string(spec.name), "connect"}] = 0;
+  }
+  s.varz = MustParse(ParseVarz, varz_fixture);
+  s.server_name = s.varz->server_name;
+  ConnzAccumulator acc(100);
+  acc.Add(MustParse(ParseConnzPage, "connz.json"));
+  s.connz = std::move(acc).Finish();
+  s.routez = MustParse(ParseRoutez, "cluster-node1-routez.json");
+  s.subsz = MustParse(ParseSubsz, "subsz.json");
+  s.jsz = MustParse(ParseJsz, jsz_fixture);
+  s.healthz = MustParse(ParseHealthz, "healthz.json");
+  s.leafz = MustParse(ParseLeafz, "leafz-hub.json");
+  s.gatewayz = MustParse(ParseGatewayz, "gatewayz.json");
+  s.accstatz = MustParse(ParseAccstatz, "accstatz.json");
+  return s;
+}
+
+std::map<std::string, prometheus::MetricType> FamilyTypes(const Snapshot& s, const Config& c) {
+  std::map<std::string, prometheus::MetricType> out;
+  for (const auto& f : RenderSnapshot(s, c, s.taken_at)) out[f.name] = f.type;
+  return out;
+}
+
+// The node of the captured cluster that leads the consumer, from the capture itself.
+std::string ConsumerLeaderNode() {
+  for (int n = 1; n <= 3; ++n) {
+    std::string name = "cluster-node" + std::to_string(n);
+    auto varz = test::FixtureJson(name + "-varz.json");
+    auto jsz = test::FixtureJson(name + "-jsz-full.json");
+    auto consumer = jsz["account_details"][0]["stream_detail"][0]["consumer_detail"][0];
+    if (consumer["cluster"]["leader"] == varz["server_name"]) return name;
+  }
+  throw std::runtime_error("no node of the captured cluster leads the consumer");
+}
+
+// docs/metrics.md rows: | `name` | type | labels | source |
+std::map<std::string, std::string> DocumentedFamilies() {
+  std::ifstream in(std::string(FARRIER_SOURCE_DIR) + "/docs/metrics.md");
+  std::map<std::string, std::string> out;
+  std::regex row(R"(^\|\s*`(nats_[a-z0-9_]+)`\s*\|\s*(gauge|counter|histogram)\s*\|)");
+  std::string line;
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (std::regex_search(line, m, row)) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+std::string TypeName(prometheus::MetricType t) {
+  switch (t) {
+    case prometheus::MetricType::Counter: return "counter";
+    case prometheus::MetricType::Gauge: return "gauge";
+    case prometheus::MetricType::Histogram: return "histogram";
+    default: return "other";
+  }
+}
+
+TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
+  Config config = AllCollectors();
+  auto single = FamilyTypes(FullSnapshot("varz.json", "jsz-full.json"), config);
+  std::string leader = ConsumerLeaderNode();
+  auto cluster = FamilyTypes(FullSnapshot(leader + "-varz.json", leader + "-jsz-full.json"), config);
+  std::map<std::string, std::string> rendered;
+  for (const auto* set : {&single, &cluster}) {
+    for (const auto& [name, type] : *set) rendered[name] = TypeName(type);
+  }
+  auto documented = DocumentedFamilies();
+  ASSERT_GT(documented.size(), 50u) << "docs/metrics.md missing or not in the table format";
+  for (const auto& [name, type] : rendered) {
+    auto it = documented.find(name);
+    if (it == documented.end()) {
+      ADD_FAILURE() << name << " (" << type << ") is emitted but not in docs/metrics.md";
+    } else {
+      EXPECT_EQ(it->second, type) << name << ": docs/metrics.md says " << it->second;
+    }
+  }
+  for (const auto& [name, type] : documented) {
+    EXPECT_TRUE(rendered.count(name)) << name << " is documented but never rendered";
+  }
+}
+
+TEST(Render, FollowsPrometheusNamingConventions) {
+  Snapshot s = FullSnapshot("varz.json", "jsz-full.json");
+  for (const auto& f : RenderSnapshot(s, AllCollectors(), s.taken_at)) {
+    bool total = f.name.size() > 6 && f.name.substr(f.name.size() - 6) == "_total";
+    if (f.type == prometheus::MetricType::Counter) {
+      EXPECT_TRUE(total) << f.name << " is a counter without _total";
+    } else {
+      EXPECT_FALSE(total) << f.name << " ends in _total but is not a counter";
+    }
+    EXPECT_FALSE(f.help.empty()) << f.name;
+    // HELP names the endpoint and field a server metric comes from.
+    if (f.name.rfind("nats_exporter_", 0) != 0 && f.name != "nats_up") {
+      EXPECT_NE(f.help.find("(/"), std::string::npos) << f.name << ": " << f.help;
+    }
+    for (const auto& m : f.metric) {
+      std::set<std::string> names;
+      for (const auto& l : m.label) EXPECT_TRUE(names.insert(l.name).second) << f.name;
+    }
+  }
+}
+
+TEST(Render, FailedSourceHasNoSeriesAndNatsUpFollowsVarz) {
+  Config config = AllCollectors();
+  Snapshot s = FullSnapshot("varz.json", "jsz-full.json");
+  s.varz.reset();
+  s.status["varz"] = SourceStatus{false, true, 0.2, "timeout", "GET /varz: timed out"};
+  s.jsz.reset();
+  s.status["jsz"] = SourceStatus{false, true, 0.2, "connect", ""};
+  auto families = RenderSnapshot(s, config, s.taken_at);
+  std::map<std::string, const prometheus::MetricFamily*> by_name;
+  for (const auto& f : families) by_name[f.name] = &f;
+  EXPECT_FALSE(by_name.count("nats_server_connections"));
+  EXPECT_FALSE(by_name.count("nats_server_info"));
+  EXPECT_FALSE(by_name.count("nats_consumer_num_pending"));
+  EXPECT_FALSE(by_name.count("nats_jetstream_enabled"));
+  EXPECT_TRUE(by_name.count("nats_connz_connections"));  // connz itself was fine
+  ASSERT_TRUE(by_name.count("nats_up"));
+  EXPECT_EQ(by_name["nats_up"]->metric.at(0).gauge.value, 0);
+  for (const auto& m : by_name["nats_exporter_source_up"]->metric) {
+    std::string source = m.label.at(0).value;
+    EXPECT_EQ(m.gauge.value, (source == "varz" || source == "jsz") ? 0 : 1) << source;
+  }
+}
+
+TEST(Render, SnapshotAgeIsMeasuredAtRenderTime) {
+  Snapshot s = FullSnapshot("varz.json", "jsz-full.json");
+  auto families = RenderSnapshot(s, AllCollectors(), s.taken_at + std::chrono::milliseconds(2500));
+  for (const auto& f : families) {
+    if (f.name == "nats_exporter_snapshot_age_seconds") {
+      EXPECT_DOUBLE_EQ(f.metric.at(0).gauge.value, 2.5);
+      return;
+    }
+  }
+  FAIL() << "nats_exporter_snapshot_age_seconds missing";
+}
+
+TEST(Render, DisabledCollectorRendersNothingEvenWithData) {
+  Snapshot s = FullSnapshot("varz.json", "jsz-full.json");
+  Result<LoadedConfig> loaded = LoadConfig({"--no-collector.jsz"}, {});
+  ASSERT_TRUE(loaded) << loaded.error();
+  for (const auto& f : RenderSnapshot(s, loaded->config, s.taken_at)) {
+    EXPECT_NE(f.name.rfind("nats_jetstream_", 0), 0u) << f.name;
+    EXPECT_NE(f.name.rfind("nats_consumer_", 0), 0u) << f.name;
+  }
+}
+
+}  // namespace
+}  // namespace farrier

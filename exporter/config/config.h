@@ -34,7 +34,7 @@ struct Config {
   std::string log_level = "info";
   std::string log_format = "text";
   std::map<std::string, bool, std::less<>> collectors;  // source name -> enabled
-  size_t connz_page_size = 1024;
+  size_t connz_page_size = 4096;  // see bench/README.md for the trade-off
   bool connz_detail = false;
   size_t connz_detail_limit = 100;
   JszRenderOptions jsz;

@@ -26,6 +26,13 @@ WebServer::WebServer(const Config& config,
   // Headers and body go out in separate writes; without TCP_NODELAY a keep-alive client (such
   // as Prometheus) waits for the delayed ACK, ~40 ms per scrape.
   server_->set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which lets a second farrier bind the same address
+  // without error and silently take half of the scrapes. SO_REUSEADDR alone still allows a quick
+  // restart while old connections linger in TIME_WAIT.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   // Slow or stuck clients must not hold a worker thread for long.
   server_->set_read_timeout(std::chrono::seconds(10));
   server_->set_write_timeout(std::chrono::seconds(10));

@@ -43,6 +43,7 @@ int Run(int argc, char** argv, char** envp) {
   mallopt(M_ARENA_MAX, 2);
 #endif
   SetupLogging(config.log_level, config.log_format);
+  for (const std::string& warning : loaded->warnings) spdlog::warn("{}", warning);
 
   // Block the stop signals before any thread starts so that only sigwait below sees them.
   sigset_t stop_signals;

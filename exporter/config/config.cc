@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -79,9 +82,10 @@ template <class Member>
 Option CountOption(std::string name, std::string hint, std::string help, Member member,
                    uint64_t min, uint64_t max, bool sizes = false) {
   Option o{std::move(name), std::move(hint), std::move(help),
-           [member](const Config& c) {
+           [member, sizes](const Config& c) {
              Config copy = c;  // members may be reached through non-const accessors
-             return std::to_string(std::invoke(member, copy));
+             uint64_t value = std::invoke(member, copy);
+             return sizes ? FormatSize(value) : std::to_string(value);
            },
            [member, min, max, sizes](Config& c, const std::string& v) {
              bool digits_only = v.find_first_not_of("0123456789") == std::string::npos;
@@ -214,9 +218,14 @@ std::string ApplyJson(Config& c, const Json& node, const std::string& prefix,
   return {};
 }
 
-std::string LoadFile(Config& c, const std::string& path) {
+// `origin` says where the name came from ("--config" or "FARRIER_CONFIG"), for the message.
+std::string LoadFile(Config& c, const std::string& path, const std::string& origin) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return origin + " " + path + ": is a directory, expected a JSON file";
+  }
   std::ifstream in(path);
-  if (!in) return "--config " + path + ": cannot read file";
+  if (!in) return origin + " " + path + ": cannot read the file: " + std::strerror(errno);
   std::stringstream buf;
   buf << in.rdbuf();
   Json doc = Json::parse(buf.str(), nullptr, false);
@@ -311,19 +320,33 @@ Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
     flags.push_back({o, "--" + name, *value});
   }
 
+  std::string config_origin = "--config";
+  if (c.config_file.empty()) {
+    for (const std::string& kv : env) {
+      if (kv.rfind("FARRIER_CONFIG=", 0) == 0) {
+        c.config_file = kv.substr(15);
+        config_origin = "FARRIER_CONFIG";
+      }
+    }
+  }
   if (!c.config_file.empty()) {
-    std::string err = LoadFile(c, c.config_file);
+    std::string err = LoadFile(c, c.config_file, config_origin);
     if (!err.empty()) return Error{err};
   }
   for (const std::string& kv : env) {
     auto eq = kv.find('=');
     if (kv.rfind("FARRIER_", 0) != 0 || eq == std::string::npos) continue;
     std::string var = kv.substr(0, eq);
+    if (var == "FARRIER_CONFIG") continue;
     const Option* match = nullptr;
     for (const Option& o : Options()) {
       if (EnvName(o.name) == var) match = &o;
     }
-    if (!match) return Error{"environment variable " + var + ": not a farrier option (see --help)"};
+    if (!match) {
+      loaded.warnings.push_back("environment variable " + var +
+                                " is not a farrier option; ignored (see --help)");
+      continue;
+    }
     std::string err = match->set(c, kv.substr(eq + 1));
     if (!err.empty()) return Error{"environment variable " + var + ": expected " + err + ", got \"" + kv.substr(eq + 1) + "\""};
   }
@@ -347,7 +370,7 @@ std::string HelpText() {
          "Each option can also be set in the JSON file given with --config (option a.b-c is\n"
          "{\"a\": {\"b_c\": ...}}) or by the environment variable FARRIER_A_B_C.\n"
          "Precedence: flags > environment > file > defaults.\n\n"
-         "  --config FILE\n      JSON configuration file.\n"
+         "  --config FILE\n      JSON configuration file (or FARRIER_CONFIG=FILE).\n"
          "  --help, -h\n      Show this help and exit.\n"
          "  --version\n      Print the version and exit.\n";
   for (const Option& o : Options()) {

@@ -51,9 +51,13 @@ enum class Action { kRun, kHelp, kVersion };
 struct LoadedConfig {
   Action action = Action::kRun;
   Config config;
+  // Not fatal, logged once logging is set up (e.g. an unknown FARRIER_* variable).
+  std::vector<std::string> warnings;
 };
 
-// `env` is a list of "NAME=value" strings (environ). Errors name the flag, variable or file and
+// `env` is a list of "NAME=value" strings (environ). FARRIER_CONFIG names the file when
+// --config does not. Unknown FARRIER_* variables are warnings, not errors: Kubernetes injects
+// FARRIER_PORT, FARRIER_SERVICE_HOST, ... for a Service named farrier. Errors name the flag, variable or file and
 // JSON path, and say what was expected.
 Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
                                 const std::vector<std::string>& env);

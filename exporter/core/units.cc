@@ -32,6 +32,13 @@ std::optional<uint64_t> ParseSize(std::string_view text) {
   return value * scale;
 }
 
+std::string FormatSize(uint64_t bytes) {
+  if (bytes > 0 && bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + "GiB";
+  if (bytes > 0 && bytes % (1ull << 20) == 0) return std::to_string(bytes >> 20) + "MiB";
+  if (bytes > 0 && bytes % (1ull << 10) == 0) return std::to_string(bytes >> 10) + "KiB";
+  return std::to_string(bytes);
+}
+
 std::string FormatDuration(std::chrono::milliseconds d) {
   auto ms = d.count();
   if (ms % 60000 == 0 && ms > 0) return std::to_string(ms / 60000) + "m";

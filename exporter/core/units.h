@@ -12,5 +12,6 @@ namespace farrier {
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
 std::optional<uint64_t> ParseSize(std::string_view text);
 std::string FormatDuration(std::chrono::milliseconds d);
+std::string FormatSize(uint64_t bytes);  // "64MiB" where exact, else plain bytes
 
 }  // namespace farrier

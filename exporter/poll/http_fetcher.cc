@@ -101,10 +101,13 @@ class HttpFetcher final : public Fetcher {
     }
     // httplib's timeouts are per socket operation; the receiver below enforces the deadline
     // across the whole body, so a server that trickles bytes (or is SIGSTOPped mid-response)
-    // cannot hold a poll longer than --poll.timeout.
-    client_.set_connection_timeout(remaining);
-    client_.set_read_timeout(remaining);
-    client_.set_write_timeout(remaining);
+    // cannot hold a poll longer than --poll.timeout. The socket timeouts get a small margin:
+    // httplib waits in whole milliseconds from after connect/write, so without it an expired
+    // socket wait could end just before the deadline and be filed as a broken read.
+    auto socket_timeout = remaining + std::chrono::milliseconds(20);
+    client_.set_connection_timeout(socket_timeout);
+    client_.set_read_timeout(socket_timeout);
+    client_.set_write_timeout(socket_timeout);
     bool too_large = false;
     bool late = false;
     auto res = client_.Get(
@@ -157,7 +160,11 @@ class HttpFetcher final : public Fetcher {
       default:
         result.reason = past_deadline ? reason::kTimeout : reason::kRead;
     }
-    result.detail += httplib::to_string(err);
+    if (result.reason == reason::kTimeout) {
+      result.detail += "no complete answer within --poll.timeout";
+    } else {
+      result.detail += httplib::to_string(err);
+    }
     return result;
   }
 

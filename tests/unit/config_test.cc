@@ -119,8 +119,27 @@ TEST(Config, EnvironmentErrorsNameTheVariable) {
   EXPECT_EQ(ErrorOf({}, {"FARRIER_POLL_INTERVAL=soon"}),
             "environment variable FARRIER_POLL_INTERVAL: expected a positive duration like 5s, "
             "500ms or 1m, got \"soon\"");
-  EXPECT_EQ(ErrorOf({}, {"FARRIER_NOPE=1"}),
-            "environment variable FARRIER_NOPE: not a farrier option (see --help)");
+}
+
+TEST(Config, UnknownEnvironmentVariablesAreWarningsNotErrors) {
+  // Kubernetes service links: a Service named farrier injects these into every pod.
+  Result<LoadedConfig> r =
+      LoadConfig({}, {"FARRIER_PORT=tcp://10.0.0.7:7778", "FARRIER_SERVICE_HOST=10.0.0.7"});
+  ASSERT_TRUE(r) << r.error();
+  ASSERT_EQ(r->warnings.size(), 2u);
+  EXPECT_EQ(r->warnings[0],
+            "environment variable FARRIER_PORT is not a farrier option; ignored (see --help)");
+}
+
+TEST(Config, FarrierConfigNamesTheFileUnlessConfigFlagDoes) {
+  ConfigFile ten(R"({"poll": {"interval": "10s"}})");
+  ConfigFile twenty(R"({"poll": {"interval": "20s"}})");
+  Result<LoadedConfig> env_only = LoadConfig({}, {"FARRIER_CONFIG=" + ten.path()});
+  ASSERT_TRUE(env_only) << env_only.error();
+  EXPECT_EQ(env_only->config.poll_interval, std::chrono::seconds(10));
+  Result<LoadedConfig> flag = LoadConfig({"--config", twenty.path()}, {"FARRIER_CONFIG=" + ten.path()});
+  ASSERT_TRUE(flag) << flag.error();
+  EXPECT_EQ(flag->config.poll_interval, std::chrono::seconds(20));
 }
 
 TEST(Config, FileErrorsNameFileAndJsonPath) {
@@ -139,7 +158,10 @@ TEST(Config, FileErrorsNameFileAndJsonPath) {
   EXPECT_EQ(ErrorOf({"--config", array.path()}),
             array.path() + ": expected a JSON object at the top level");
   EXPECT_EQ(ErrorOf({"--config", "/nonexistent/farrier.json"}),
-            "--config /nonexistent/farrier.json: cannot read file");
+            "--config /nonexistent/farrier.json: cannot read the file: No such file or directory");
+  EXPECT_EQ(ErrorOf({"--config", "/tmp"}), "--config /tmp: is a directory, expected a JSON file");
+  EXPECT_EQ(ErrorOf({}, {"FARRIER_CONFIG=/nonexistent.json"}),
+            "FARRIER_CONFIG /nonexistent.json: cannot read the file: No such file or directory");
 }
 
 TEST(Config, HelpAndVersionAreActions) {

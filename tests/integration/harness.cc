@@ -1,0 +1,297 @@
+#include "harness.h"
+
+#include <httplib.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "support/ports.h"
+#include "support/wait.h"
+
+extern char** environ;
+
+namespace farrier::itest {
+
+using farrier::test::ChildProcessOptions;
+using farrier::test::FreeLoopbackPort;
+using farrier::test::HttpGet;
+using farrier::test::WaitUntil;
+
+std::filesystem::path SourceDir() { return FARRIER_SOURCE_DIR; }
+std::filesystem::path FixtureDir() { return SourceDir() / "tests" / "fixtures" / "nats-2.9.10"; }
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// ---------------------------------------------------------------- Scrape
+
+std::optional<double> Scrape::Value(std::string_view name, const PromLabels& labels) const {
+  if (!metrics) return std::nullopt;
+  return metrics->Value(name, labels);
+}
+
+double Scrape::Number(std::string_view name, const PromLabels& labels) const {
+  return Value(name, labels).value_or(0);
+}
+
+std::set<std::string> Scrape::Families() const {
+  std::set<std::string> out;
+  if (!metrics) return out;
+  for (const auto& s : metrics->samples()) out.insert(s.family);
+  return out;
+}
+
+double Scrape::Errors(std::string_view source, std::string_view reason) const {
+  if (!metrics) return 0;
+  PromLabels labels{{"source", std::string(source)}};
+  if (!reason.empty()) labels["reason"] = std::string(reason);
+  double sum = 0;
+  for (const auto& s : metrics->SamplesOf("nats_exporter_poll_errors_total", labels)) sum += s.value;
+  return sum;
+}
+
+std::string Scrape::Describe(size_t max) const {
+  std::string out = "HTTP " + std::to_string(response.status) +
+                    (response.error.empty() ? "" : " (" + response.error + ")");
+  if (!parse_error.empty()) out += ", parse error: " + parse_error;
+  out += "\n" + response.body.substr(0, max);
+  if (response.body.size() > max) out += "...";
+  return out;
+}
+
+// ---------------------------------------------------------------- Farrier
+
+ChildProcessOptions FarrierCommand(std::vector<std::string> args, Env env) {
+  ChildProcessOptions o;
+  o.argv = {"/usr/bin/env"};
+  // Strip the test process's own FARRIER_* variables (see harness.h) unless the test sets them.
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.rfind("FARRIER_", 0) != 0) continue;
+    std::string name(kv.substr(0, kv.find('=')));
+    bool explicit_var = false;
+    for (const auto& [k, v] : env) explicit_var = explicit_var || k == name;
+    if (!explicit_var) {
+      o.argv.push_back("-u");
+      o.argv.push_back(name);
+    }
+  }
+  o.argv.push_back(FARRIER_BINARY);
+  for (auto& a : args) o.argv.push_back(std::move(a));
+  o.env = std::move(env);
+  o.log_name = "farrier";
+  return o;
+}
+
+Exited RunFarrier(std::vector<std::string> args, Env env, std::chrono::milliseconds timeout) {
+  ChildProcess p(FarrierCommand(std::move(args), std::move(env)));
+  Exited out;
+  out.code = p.WaitExit(timeout);
+  if (!out.code) p.Stop(std::chrono::milliseconds(500), SIGKILL);
+  out.out = p.ReadStdout();
+  out.err = p.ReadStderr();
+  return out;
+}
+
+Farrier::Farrier(std::vector<std::string> args, Env env) {
+  // The port is free when chosen but may be taken before farrier binds it (see ports.h): retry.
+  for (int attempt = 1;; ++attempt) {
+    port_ = FreeLoopbackPort();
+    std::vector<std::string> argv = args;
+    argv.push_back("--web.listen-address");
+    argv.push_back("127.0.0.1:" + std::to_string(port_));
+    process_ = std::make_unique<ChildProcess>(FarrierCommand(std::move(argv), env));
+    bool up = WaitUntil(
+        [&] { return !process_->Running() || HttpGet(Url("/healthz"), 1s).status == 200; }, 10s,
+        10ms);
+    if (up && process_->Running()) return;
+    std::string err = process_->ReadStderr();
+    if (attempt < 3 && err.find("cannot listen") != std::string::npos) continue;
+    throw std::runtime_error("farrier did not start (" + process_->Describe() + ", " +
+                             (process_->Running() ? "running" : "exited") + "):\n" + err);
+  }
+}
+
+Farrier::~Farrier() {
+  if (process_) process_->Stop(std::chrono::seconds(5), SIGTERM);
+}
+
+std::string Farrier::Url(std::string_view path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+}
+
+HttpResponse Farrier::Get(std::string_view path, std::chrono::milliseconds timeout) const {
+  return HttpGet(Url(path), timeout);
+}
+
+Scrape Farrier::Metrics() const {
+  Scrape s;
+  s.response = Get("/metrics");
+  if (s.response.status == 200) {
+    s.metrics = PromExposition::Parse(s.response.body, &s.parse_error);
+  }
+  return s;
+}
+
+std::optional<Scrape> Farrier::WaitFor(const std::function<bool(const Scrape&)>& pred,
+                                       std::chrono::milliseconds timeout, Scrape* last,
+                                       std::chrono::milliseconds step) const {
+  std::optional<Scrape> found;
+  Scrape latest;
+  WaitUntil(
+      [&] {
+        latest = Metrics();
+        if (latest.ok() && pred(latest)) found = latest;
+        return found.has_value();
+      },
+      timeout, step);
+  if (last) *last = latest;
+  return found;
+}
+
+std::optional<Scrape> Farrier::WaitForPolls(double n, std::chrono::milliseconds timeout,
+                                            std::chrono::milliseconds step) const {
+  return WaitFor([n](const Scrape& s) { return s.Polls() >= n; }, timeout, nullptr, step);
+}
+
+// ---------------------------------------------------------------- FaultUpstream
+
+FaultUpstream::FaultUpstream() : server_(std::make_unique<httplib::Server>()) {
+  server_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    Handler h;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++requests_[req.path];
+      auto it = handlers_.find(req.path);
+      if (it != handlers_.end()) h = it->second;
+    }
+    if (h) {
+      h(req, res);
+    } else {
+      res.status = 404;
+      res.set_content("404 page not found\n", "text/plain");
+    }
+  });
+  server_->new_task_queue = [] { return new httplib::ThreadPool(8); };
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  if (port_ <= 0) throw std::runtime_error("FaultUpstream: cannot bind 127.0.0.1:0");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  while (!server_->is_running()) std::this_thread::sleep_for(1ms);
+}
+
+FaultUpstream::~FaultUpstream() {
+  stopping_ = true;
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void FaultUpstream::Set(const std::string& path, Handler handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  handlers_[path] = std::move(handler);
+}
+
+void FaultUpstream::Serve(const std::string& path, int status, std::string body,
+                          std::string content_type) {
+  Set(path, [status, body = std::move(body), content_type](const httplib::Request&,
+                                                           httplib::Response& res) {
+    res.status = status;
+    res.set_content(body, content_type);
+  });
+}
+
+void FaultUpstream::ServeChunked(const std::string& path, std::string body) {
+  auto shared = std::make_shared<std::string>(std::move(body));
+  Set(path, [shared](const httplib::Request&, httplib::Response& res) {
+    res.status = 200;
+    res.set_chunked_content_provider(
+        "application/json", [shared](size_t offset, httplib::DataSink& sink) {
+          if (offset >= shared->size()) {
+            sink.done();
+            return true;
+          }
+          size_t n = std::min<size_t>(16 * 1024, shared->size() - offset);
+          return sink.write(shared->data() + offset, n);
+        });
+  });
+}
+
+void FaultUpstream::Hang(const std::string& path) {
+  int generation = generation_;
+  Set(path, [this, generation](const httplib::Request&, httplib::Response& res) {
+    // Holds the request open without a byte of answer, like a SIGSTOPped server would.
+    auto give_up = std::chrono::steady_clock::now() + 20s;
+    while (generation_ == generation && !stopping_ && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(5ms);
+    }
+    res.status = 503;
+    res.set_content("released", "text/plain");
+  });
+}
+
+int FaultUpstream::Requests(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = requests_.find(path);
+  return it == requests_.end() ? 0 : it->second;
+}
+
+// ---------------------------------------------------------------- natskit
+
+std::unique_ptr<ChildProcess> StartNatskit(std::vector<std::string> args, std::string_view ready,
+                                           std::chrono::milliseconds timeout) {
+  ChildProcessOptions o;
+  o.argv = {NATSKIT_BINARY};
+  for (auto& a : args) o.argv.push_back(std::move(a));
+  o.log_name = "natskit-" + o.argv[1];
+  auto p = std::make_unique<ChildProcess>(std::move(o));
+  if (!p->WaitForOutput(ready, timeout)) {
+    throw std::runtime_error("natskit did not print \"" + std::string(ready) + "\" (" +
+                             p->Describe() + "):\n" + p->ReadStdout() + p->ReadStderr());
+  }
+  return p;
+}
+
+void RunNatskit(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+  ChildProcessOptions o;
+  o.argv = {NATSKIT_BINARY};
+  for (auto& a : args) o.argv.push_back(std::move(a));
+  o.log_name = "natskit-" + o.argv[1];
+  ChildProcess p(std::move(o));
+  auto code = p.WaitExit(timeout);
+  if (code != 0) {
+    throw std::runtime_error("natskit " + p.Describe() + " exited " +
+                             (code ? std::to_string(*code) : std::string("(timeout)")) + ":\n" +
+                             p.ReadStdout() + p.ReadStderr());
+  }
+}
+
+Json MonitorJson(const NatsServer& server, const std::string& path) {
+  HttpResponse r = HttpGet(server.monitor_url() + path, 5s);
+  if (r.status != 200) {
+    throw std::runtime_error("GET " + server.monitor_url() + path + ": " +
+                             std::to_string(r.status) + " " + r.error);
+  }
+  Json j = Json::parse(r.body, nullptr, false);
+  if (j.is_discarded()) throw std::runtime_error("GET " + path + ": not JSON: " + r.body);
+  return j;
+}
+
+const std::set<std::string>& ExporterOnlyFamilies() {
+  static const std::set<std::string> families = {
+      "nats_up",
+      "nats_exporter_build_info",
+      "nats_exporter_source_up",
+      "nats_exporter_poll_duration_seconds",
+      "nats_exporter_poll_errors_total",
+      "nats_exporter_polls_total",
+      "nats_exporter_snapshot_age_seconds",
+  };
+  return families;
+}
+
+}  // namespace farrier::itest

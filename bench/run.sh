@@ -3,7 +3,7 @@
 # against a real nats-server holding N idle client connections. See bench/README.md.
 #
 # usage: bench/run.sh [options] [N ...]            (default N: 1000 10000)
-#   --page-sizes LIST   comma-separated --connz.page-size values to run per N (default 1024,10000;
+#   --page-sizes LIST   comma-separated --connz.page-size values to run per N (default 1024,4096,10000;
 #                       a size that gives the same page count as an earlier one is skipped)
 #   --interval SEC      farrier --poll.interval in whole seconds (default 2; timeout = SEC-0.1s)
 #   --polls K           polls per CPU window (default: 20 for N < 5000, else 10; CPU time is
@@ -27,7 +27,7 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 
 ns=()
-page_sizes=1024,10000
+page_sizes=1024,4096,10000
 interval=2
 polls=auto
 requests=2000

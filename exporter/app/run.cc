@@ -41,6 +41,10 @@ int Run(int argc, char** argv, char** envp) {
   // Every poll runs its sources on fresh threads; without a cap glibc gives each its own
   // arena and RSS grows with the number of arenas, not with the data.
   mallopt(M_ARENA_MAX, 2);
+  // Response bodies (up to megabytes per /connz page) are served by mmap and returned to the OS
+  // when freed. A fixed threshold turns off glibc's adaptive one, which after the first large
+  // free would move such buffers into the heap, where freed pages stay resident.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 #endif
   SetupLogging(config.log_level, config.log_format);
   for (const std::string& warning : loaded->warnings) spdlog::warn("{}", warning);

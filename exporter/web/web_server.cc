@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <cerrno>
+#include <cstring>
 #include <sstream>
 
 #include <prometheus/text_serializer.h>

@@ -99,7 +99,7 @@ fi
   build_type=$(awk -F= '/^CMAKE_BUILD_TYPE:/{print $2}' "$build_dir/CMakeCache.txt" 2>/dev/null || true)
 
 # shellcheck source=../scripts/lib.sh
-source "$REPO/scripts/lib.sh"  # wait_http
+source "$REPO/scripts/lib.sh"  # wait_http, terminate_pids
 
 work=$(mktemp -d /tmp/farrier-bench.XXXXXX)
 scrape=$work/scrape
@@ -108,27 +108,12 @@ g++ -O2 -std=c++17 -o "$scrape" "$BENCH_DIR/scrape.cc"
 # ---------------------------------------------------------------- process bookkeeping
 declare -A NAME_OF=()
 pids=()
-stop_pids() {  # TERM, up to 5 s, then KILL; only the PIDs given
-  local pid
-  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "$@"; do
-    for _ in $(seq 1 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "${NAME_OF[$pid]:-pid $pid} ignored SIGTERM, killing"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-  done
-}
 forget() {
   local keep=() p
   for p in "${pids[@]}"; do [[ " $* " == *" $p "* ]] || keep+=("$p"); done
   pids=("${keep[@]}")
 }
-stop() { stop_pids "$@"; forget "$@"; }
+stop() { terminate_pids "$@"; forget "$@"; }
 watchdog=
 cleanup() {
   local rc=$?
@@ -137,7 +122,7 @@ cleanup() {
   if ((${#pids[@]})); then
     local rev=() i
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do rev+=("${pids[i]}"); done
-    stop_pids "${rev[@]}"
+    terminate_pids "${rev[@]}"
   fi
   if ((rc == 0)); then rm -rf "$work"; else log "logs kept in $work"; fi
   exit "$rc"

@@ -41,20 +41,11 @@ die() { log "ERROR: $*"; exit 1; }
 
 # Stops the given PIDs (our own children only: SIGTERM, SIGKILL after 5 s), reaps them and
 # forgets them, so a PID reused later by someone else's process is never signalled.
+# shellcheck source=lib.sh
+source "$ROOT/scripts/lib.sh"  # terminate_pids
+
 stop_pids() {
-  local pid i
-  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "$@"; do
-    for ((i = 0; i < 50; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "${NAME_OF[$pid]:-pid $pid} ignored SIGTERM, killing"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-  done
+  terminate_pids "$@"
   local keep=() p stopped
   for p in "${PIDS[@]}"; do
     stopped=0

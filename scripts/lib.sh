@@ -28,3 +28,21 @@ wait_http() {
   echo "wait_http: $url did not answer within ${limit}s" >&2
   return 1
 }
+
+# Stops the given PIDs (children of this shell): SIGTERM, up to 5 s each, then SIGKILL; reaps
+# them. Uses the caller's log() and, if declared, its NAME_OF[pid] map for the message.
+terminate_pids() {
+  local pid i
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for ((i = 0; i < 50; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "${NAME_OF[$pid]:-pid $pid} ignored SIGTERM, killing"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+}

@@ -28,15 +28,22 @@ const std::string_view* AllReasons(size_t* count);
 
 struct FetchResult {
   int status = 0;
-  std::string body;
+  std::string_view body;  // valid until the fetcher's next Get
   std::string reason;  // empty on success (any HTTP status counts as a success here)
   std::string detail;  // human text for the log; never contains credentials
   bool ok() const { return reason.empty(); }
 };
 
+struct FetchLimits {
+  std::chrono::steady_clock::time_point deadline;  // for the whole source, pages included
+  size_t max_body_bytes = 0;
+};
+
 class Fetcher {
  public:
   virtual ~Fetcher() = default;
+  // Limits for the requests of the poll about to start.
+  virtual void StartPoll(const FetchLimits& limits) = 0;
   // GET `path_and_query` (e.g. "/connz?offset=0&limit=1024") relative to the monitor URL.
   virtual FetchResult Get(const std::string& path_and_query) = 0;
 };
@@ -53,13 +60,9 @@ struct MonitorUrl {
 // Parses http(s)://host[:port][/base]; the error says what is wrong.
 bool ParseMonitorUrl(std::string_view text, MonitorUrl* out, std::string* error);
 
-struct FetchLimits {
-  std::chrono::steady_clock::time_point deadline;  // for the whole source, pages included
-  size_t max_body_bytes = 0;
-};
-
-// One per source per poll: keeps the TCP connection alive across the pages of one source.
-// Not thread-safe; each poll thread makes its own.
-std::unique_ptr<Fetcher> MakeHttpFetcher(const MonitorUrl& url, const FetchLimits& limits);
+// One per source, kept across polls: it holds a keep-alive connection and a body buffer that is
+// reused, so a poll neither reconnects nor faults in fresh pages for its bodies. Not
+// thread-safe; each source's worker has its own.
+std::unique_ptr<Fetcher> MakeHttpFetcher(const MonitorUrl& url);
 
 }  // namespace farrier

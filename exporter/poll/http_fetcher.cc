@@ -86,13 +86,17 @@ namespace {
 
 class HttpFetcher final : public Fetcher {
  public:
-  HttpFetcher(const MonitorUrl& url, const FetchLimits& limits)
-      : url_(url), limits_(limits), client_(url.Origin()) {
+  explicit HttpFetcher(const MonitorUrl& url) : url_(url), client_(url.Origin()) {
     client_.set_keep_alive(true);
   }
 
+  void StartPoll(const FetchLimits& limits) override { limits_ = limits; }
+
   FetchResult Get(const std::string& path_and_query) override {
     FetchResult result;
+    // Keep the buffer's capacity between requests, but not an exceptional one.
+    if (body_.capacity() > kKeptBufferBytes) std::string().swap(body_);
+    body_.clear();
     auto remaining = limits_.deadline - std::chrono::steady_clock::now();
     if (remaining <= std::chrono::milliseconds(1)) {
       result.reason = reason::kTimeout;
@@ -119,11 +123,11 @@ class HttpFetcher final : public Fetcher {
           std::string header = response.get_header_value("Content-Length");
           uint64_t length = 0;
           std::from_chars(header.data(), header.data() + header.size(), length);
-          if (length > 0 && length <= limits_.max_body_bytes) result.body.reserve(length);
+          if (length > 0 && length <= limits_.max_body_bytes) body_.reserve(length);
           return true;
         },
         [&](const char* data, size_t length) {
-          if (result.body.size() + length > limits_.max_body_bytes) {
+          if (body_.size() + length > limits_.max_body_bytes) {
             too_large = true;
             return false;
           }
@@ -131,12 +135,14 @@ class HttpFetcher final : public Fetcher {
             late = true;
             return false;
           }
-          result.body.append(data, length);
+          body_.append(data, length);
           return true;
         });
-    if (res) return result;
+    if (res) {
+      result.body = body_;
+      return result;
+    }
     httplib::Error err = res.error();
-    result.body.clear();
     result.detail = "GET " + url_.Origin() + url_.base_path + path_and_query + ": ";
     if (too_large) {
       result.reason = reason::kBodyTooLarge;
@@ -169,15 +175,17 @@ class HttpFetcher final : public Fetcher {
   }
 
  private:
+  static constexpr size_t kKeptBufferBytes = 16u << 20;
   MonitorUrl url_;
   FetchLimits limits_;
   httplib::Client client_;
+  std::string body_;
 };
 
 }  // namespace
 
-std::unique_ptr<Fetcher> MakeHttpFetcher(const MonitorUrl& url, const FetchLimits& limits) {
-  return std::make_unique<HttpFetcher>(url, limits);
+std::unique_ptr<Fetcher> MakeHttpFetcher(const MonitorUrl& url) {
+  return std::make_unique<HttpFetcher>(url);
 }
 
 }  // namespace farrier

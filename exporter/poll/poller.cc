@@ -1,6 +1,5 @@
 #include "poll/poller.h"
 
-#include <future>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -14,17 +13,93 @@ namespace farrier {
 
 Poller::FetcherFactory HttpFetcherFactory(const Config& config) {
   MonitorUrl url = config.monitor_url;
-  return [url](const FetchLimits& limits) { return MakeHttpFetcher(url, limits); };
+  return [url] { return MakeHttpFetcher(url); };
 }
 
-Poller::Poller(Config config, FetcherFactory make_fetcher)
-    : config_(std::move(config)), make_fetcher_(std::move(make_fetcher)) {
+// One source's thread and fetcher, kept for the process's life: no thread start and no TCP
+// connect per poll, and the fetcher's body buffer is reused.
+class Poller::SourceWorker {
+ public:
+  struct Result {
+    SourceOutcome outcome;
+    double seconds = 0;
+  };
+
+  SourceWorker(const SourceSpec& spec, const Config& config, std::unique_ptr<Fetcher> fetcher)
+      : spec_(spec), config_(config), fetcher_(std::move(fetcher)), thread_([this] { Run(); }) {}
+
+  ~SourceWorker() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();  // an in-flight poll ends by its deadline
+  }
+
+  const SourceSpec& spec() const { return spec_; }
+
+  void Begin(const FetchLimits& limits, std::chrono::steady_clock::time_point started) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      limits_ = limits;
+      started_ = started;
+      requested_ = true;
+      done_ = false;
+    }
+    cv_.notify_all();
+  }
+
+  Result Await() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return done_; });
+    done_ = false;
+    return std::move(result_);
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return requested_ || stopping_; });
+      if (stopping_) return;
+      requested_ = false;
+      FetchLimits limits = limits_;
+      auto started = started_;
+      lock.unlock();
+      fetcher_->StartPoll(limits);
+      SourceOutcome outcome = spec_.poll(*fetcher_, config_);
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      lock.lock();
+      result_ = Result{std::move(outcome), seconds};
+      done_ = true;
+      cv_.notify_all();
+    }
+  }
+
+  const SourceSpec& spec_;
+  const Config& config_;
+  std::unique_ptr<Fetcher> fetcher_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool requested_ = false;
+  bool done_ = false;
+  bool stopping_ = false;
+  FetchLimits limits_;
+  std::chrono::steady_clock::time_point started_;
+  Result result_;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+Poller::Poller(Config config, FetcherFactory make_fetcher) : config_(std::move(config)) {
   auto initial = std::make_shared<Snapshot>();
   initial->taken_at = std::chrono::steady_clock::now();
   size_t n_reasons = 0;
   const std::string_view* reasons = AllReasons(&n_reasons);
   for (const SourceSpec& s : AllSources()) {
     if (!config_.CollectorEnabled(s.name)) continue;
+    workers_.push_back(std::make_unique<SourceWorker>(s, config_, make_fetcher()));
     initial->status[std::string(s.name)] = SourceStatus{};
     // Known series are exported as 0 from the start, so rate() sees the first error.
     for (size_t i = 0; i < n_reasons; ++i) {
@@ -34,7 +109,10 @@ Poller::Poller(Config config, FetcherFactory make_fetcher)
   current_.store(std::move(initial));
 }
 
-Poller::~Poller() { Stop(); }
+Poller::~Poller() {
+  Stop();
+  workers_.clear();
+}
 
 void Poller::Start() { thread_ = std::thread([this] { Loop(); }); }
 
@@ -69,45 +147,28 @@ void Poller::PollOnce() {
   auto started = std::chrono::steady_clock::now();
   FetchLimits limits{started + config_.poll_timeout, config_.max_body_bytes};
 
-  struct Timed {
-    SourceOutcome outcome;
-    double seconds;
-  };
-  struct Task {
-    const SourceSpec* spec;
-    std::future<Timed> result;
-  };
-  std::vector<Task> tasks;
-  for (const SourceSpec& s : AllSources()) {
-    if (!config_.CollectorEnabled(s.name)) continue;
-    // One thread and one connection per source: a slow /connz cannot delay /varz, so nats_up
-    // reflects the server within one timeout.
-    tasks.push_back({&s, std::async(std::launch::async, [this, &s, limits, started] {
-                       std::unique_ptr<Fetcher> fetcher = make_fetcher_(limits);
-                       SourceOutcome outcome = s.poll(*fetcher, config_);
-                       auto elapsed = std::chrono::steady_clock::now() - started;
-                       return Timed{std::move(outcome),
-                                    std::chrono::duration<double>(elapsed).count()};
-                     })});
-  }
+  // Every source runs in parallel on its own worker: a slow /connz cannot delay /varz, so
+  // nats_up reflects the server within one timeout.
+  for (auto& worker : workers_) worker->Begin(limits, started);
 
   auto next = std::make_shared<Snapshot>();
   next->polls = previous->polls + 1;
   next->errors = previous->errors;
   next->server_name = previous->server_name;
-  for (Task& t : tasks) {
-    Timed timed = t.result.get();
-    SourceOutcome& outcome = timed.outcome;
-    SourceStatus& status = next->status[std::string(t.spec->name)];
+  for (auto& worker : workers_) {
+    SourceWorker::Result result = worker->Await();
+    SourceOutcome& outcome = result.outcome;
+    const std::string name(worker->spec().name);
+    SourceStatus& status = next->status[name];
     status.polled = true;
-    status.duration_seconds = timed.seconds;
+    status.duration_seconds = result.seconds;
     status.up = outcome.reason.empty();
     if (status.up) {
       outcome.store(*next);
     } else {
       status.reason = outcome.reason;
       status.detail = outcome.detail;
-      ++next->errors[{std::string(t.spec->name), outcome.reason}];
+      ++next->errors[{name, outcome.reason}];
     }
   }
   if (next->varz) next->server_name = next->varz->server_name;

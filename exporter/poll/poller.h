@@ -1,6 +1,7 @@
-// The background poller: every --poll.interval it polls each enabled source (in parallel, each
-// under --poll.timeout), builds a new immutable Snapshot and publishes it atomically. Scrapes
-// only read the published snapshot; they never trigger or wait for a poll.
+// The background poller: every --poll.interval it polls each enabled source (in parallel, on one
+// long-lived worker thread per source, each under --poll.timeout), builds a new immutable
+// Snapshot and publishes it atomically. Scrapes only read the published snapshot; they never
+// trigger or wait for a poll.
 #pragma once
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "config/config.h"
 #include "core/snapshot.h"
@@ -19,8 +21,8 @@ namespace farrier {
 
 class Poller {
  public:
-  // Makes a fetcher for one source's poll; tests may pass their own.
-  using FetcherFactory = std::function<std::unique_ptr<Fetcher>(const FetchLimits&)>;
+  // Makes the fetcher one source's worker keeps across polls.
+  using FetcherFactory = std::function<std::unique_ptr<Fetcher>()>;
 
   Poller(Config config, FetcherFactory make_fetcher);
   ~Poller();  // stops the thread
@@ -35,11 +37,13 @@ class Poller {
   std::shared_ptr<const Snapshot> Current() const { return current_.load(); }
 
  private:
+  class SourceWorker;
+
   void Loop();
   void LogTransitions(const Snapshot& previous, const Snapshot& next) const;
 
   const Config config_;
-  FetcherFactory make_fetcher_;
+  std::vector<std::unique_ptr<SourceWorker>> workers_;  // enabled sources, registry order
   std::atomic<std::shared_ptr<const Snapshot>> current_;
   std::mutex mu_;
   std::condition_variable wake_;

@@ -38,8 +38,8 @@ int Run(int argc, char** argv, char** envp) {
   }
   const Config& config = loaded->config;
 #ifdef __GLIBC__
-  // Every poll runs its sources on fresh threads; without a cap glibc gives each its own
-  // arena and RSS grows with the number of arenas, not with the data.
+  // Seven long-lived threads (a worker per source, the poll loop) plus the listener's pool:
+  // without a cap glibc gives each its own arena, and RSS grows with the number of arenas.
   mallopt(M_ARENA_MAX, 2);
   // Response bodies (up to megabytes per /connz page) are served by mmap and returned to the OS
   // when freed. A fixed threshold turns off glibc's adaptive one, which after the first large

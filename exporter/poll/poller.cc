@@ -130,8 +130,8 @@ void Poller::Loop() {
   while (true) {
     PollOnce();
 #ifdef __GLIBC__
-    // A poll allocates a few MB (response bodies) on short-lived threads; give it back to the
-    // OS instead of letting each thread's malloc arena keep its peak.
+    // A poll's parsed pages and snapshot churn a few MB of small allocations; give what is
+    // free back to the OS instead of letting the arenas keep their peak.
     malloc_trim(0);
 #endif
     next += config_.poll_interval;

@@ -103,6 +103,8 @@ class IdleConns {
   void handle_line(size_t i, std::string_view line);
   void queue_handshake(size_t i);
   bool drain_signal();
+  // One epoll_wait (timeout in ms, -1: block) and dispatch of what it returned.
+  void wait_and_dispatch(std::vector<epoll_event>& events, int timeout_ms);
 
   Options o_;
   std::vector<Conn> conns_;
@@ -167,6 +169,18 @@ void IdleConns::setup_epoll() {
   ev.data.u64 = kSignalTag;
   if (epoll_ctl(ep_, EPOLL_CTL_ADD, sigfd_, &ev) != 0) {
     throw Failure(std::string("epoll_ctl(signalfd): ") + std::strerror(errno));
+  }
+}
+
+void IdleConns::wait_and_dispatch(std::vector<epoll_event>& events, int timeout_ms) {
+  int n = epoll_wait(ep_, events.data(), static_cast<int>(events.size()), timeout_ms);
+  if (n < 0 && errno != EINTR) throw Failure(std::string("epoll_wait: ") + std::strerror(errno));
+  for (int k = 0; k < n; ++k) {
+    if (events[k].data.u64 == kSignalTag) {
+      drain_signal();
+      continue;
+    }
+    on_event(static_cast<size_t>(events[k].data.u64), events[k].events);
   }
 }
 
@@ -431,15 +445,7 @@ int IdleConns::run() {
       if (!start(i)) break;
     }
     if (!fatal_.empty()) break;
-    int n = epoll_wait(ep_, events.data(), static_cast<int>(events.size()), 100);
-    if (n < 0 && errno != EINTR) throw Failure(std::string("epoll_wait: ") + std::strerror(errno));
-    for (int k = 0; k < n; ++k) {
-      if (events[k].data.u64 == kSignalTag) {
-        drain_signal();
-        continue;
-      }
-      on_event(static_cast<size_t>(events[k].data.u64), events[k].events);
-    }
+    wait_and_dispatch(events, 100);
     const auto now = Clock::now();
     for (size_t i = 0; i < conns_.size(); ++i) {
       const State s = conns_[i].state;
@@ -480,15 +486,7 @@ int IdleConns::run() {
 
   // Phase 2: stay idle. Only server PINGs (and MSGs on the idle subjects) arrive.
   while (!stop_) {
-    int n = epoll_wait(ep_, events.data(), static_cast<int>(events.size()), -1);
-    if (n < 0 && errno != EINTR) throw Failure(std::string("epoll_wait: ") + std::strerror(errno));
-    for (int k = 0; k < n; ++k) {
-      if (events[k].data.u64 == kSignalTag) {
-        drain_signal();
-        continue;
-      }
-      on_event(static_cast<size_t>(events[k].data.u64), events[k].events);
-    }
+    wait_and_dispatch(events, -1);
   }
   close_all();
   if (lost_ > 0) {

@@ -5,11 +5,15 @@
 # natskit (idle connections, queue subscribers, JetStream streams/consumers, a 3-node JetStream
 # cluster, a leafnode pair, a gateway pair), captures the monitoring endpoints with curl, checks
 # that the captured state is what the fixtures promise, and writes a README describing it all.
+# A last scenario captures service-latency events (io.nats.server.metric.v1.service_latency)
+# from a two-account server with farrier-sample-worker and farrier-loadgen (exporter/samples).
 # Every process it starts is stopped by PID on exit. Re-runnable: the fixture directory is
 # replaced only after a complete, validated capture.
 #
 # Environment:
 #   NATSKIT      path to a natskit binary (default: build it, see build_natskit below)
+#   SAMPLE_WORKER, LOADGEN  farrier-sample-worker and farrier-loadgen binaries (default: build
+#                them in build/, see build_samples below; both must be set to skip that)
 #   NATS_SERVER  nats-server binary (default: nats-server from PATH)
 #   OUT_DIR      output directory (default: tests/fixtures/nats-<server version>)
 #   KEEP_WORK=1  keep the temp dir (server configs and logs) for inspection
@@ -53,6 +57,13 @@ stop_pids() {
     ((stopped)) || keep+=("$p")
   done
   PIDS=("${keep[@]}")
+  keep=()
+  for p in "${SCENARIO_PIDS[@]}"; do
+    stopped=0
+    for pid in "$@"; do [[ $p == "$pid" ]] && stopped=1; done
+    ((stopped)) || keep+=("$p")
+  done
+  SCENARIO_PIDS=("${keep[@]}")
 }
 
 # Stops everything the current scenario started, newest first (clients before servers).
@@ -109,6 +120,26 @@ build_natskit() {
     NATSKIT=$ROOT/build/natskit-standalone/natskit
   fi
   [[ -x $NATSKIT ]] || die "natskit not found at $NATSKIT after building"
+}
+
+# The service-latency scenario runs the sample programs of exporter/samples, which (unlike
+# natskit) need the full project to configure.
+build_samples() {
+  if [[ -n ${SAMPLE_WORKER:-} && -n ${LOADGEN:-} ]]; then
+    [[ -x $SAMPLE_WORKER && -x $LOADGEN ]] || die "SAMPLE_WORKER/LOADGEN are not executable"
+    SAMPLE_WORKER=$(realpath "$SAMPLE_WORKER")
+    LOADGEN=$(realpath "$LOADGEN")
+    return
+  fi
+  log "building farrier-sample-worker and farrier-loadgen"
+  if ! { cmake -S "$ROOT" -B "$ROOT/build" &&
+    cmake --build "$ROOT/build" --target farrier-sample-worker farrier-loadgen; } \
+    >"$WORK/cmake-samples.log" 2>&1; then
+    cat "$WORK/cmake-samples.log" >&2
+    die "cannot build the sample programs (or set SAMPLE_WORKER and LOADGEN)"
+  fi
+  SAMPLE_WORKER=$ROOT/build/exporter/samples/farrier-sample-worker
+  LOADGEN=$ROOT/build/exporter/samples/farrier-loadgen
 }
 
 # free_ports N: prints N distinct ports the kernel considers free on 127.0.0.1.
@@ -450,6 +481,137 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# Scenario 4: service-latency events. Account SVC exports api.echo with latency tracking
+# (100 % sampling, results on latency.echo, response threshold 1 s); account CLIENT imports it.
+# Each step provokes one outcome and saves the first event with that status that follows it.
+
+LATENCY_TYPE=io.nats.server.metric.v1.service_latency
+
+# latency_mark: the number of lines the latency subscriber has printed so far.
+latency_mark() { wc -l <"$WORK/latency-sub.out"; }
+
+# save_latency_event MARK STATUS FILE [TIMEOUT_S]: waits for an event with .status == STATUS
+# printed after line MARK of the subscriber's output and saves that line (the message payload,
+# one line of JSON as the server published it, plus a newline) as FILE.
+save_latency_event() {
+  local mark=$1 status=$2 file=$3 timeout=${4:-10} i line
+  for ((i = 0; i < timeout * 10; i++)); do
+    # `read` skips a last line that is still being written (no newline yet).
+    line=$(tail -n +"$((mark + 1))" "$WORK/latency-sub.out" | while IFS= read -r l; do
+      if jq -e --argjson s "$status" '.status == $s' <<<"$l" >/dev/null 2>&1; then
+        printf '%s\n' "$l"
+        break
+      fi
+    done)
+    if [[ -n $line ]]; then
+      printf '%s\n' "$line" >"$STAGE/$file"
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "no service-latency event with status $status within ${timeout}s (see $WORK/latency-sub.out)"
+}
+
+scenario_latency() {
+  log "scenario: service latency"
+  local ports mark svc_pass client_pass
+  mapfile -t ports < <(free_ports 2)
+  CPORT[latency]=${ports[0]}
+  MPORT[latency]=${ports[1]}
+  # Throw-away passwords; they live only in the temp dir's config and the processes' argv.
+  svc_pass=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+  client_pass=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+  cat >"$WORK/latency.conf" <<CONF
+server_name: "farrier-latency"
+listen: "127.0.0.1:${CPORT[latency]}"
+http: "127.0.0.1:${MPORT[latency]}"
+accounts {
+  SVC {
+    users: [ { user: svc, password: "$svc_pass" } ]
+    exports: [
+      { service: "api.echo", response_threshold: "1s",
+        latency: { sampling: 100, subject: "latency.echo" } }
+    ]
+  }
+  CLIENT {
+    users: [ { user: client, password: "$client_pass" } ]
+    imports: [ { service: { account: SVC, subject: "api.echo" } } ]
+  }
+}
+CONF
+  start_server latency
+  local svc_url=nats://svc:$svc_pass@127.0.0.1:${CPORT[latency]}
+  local client_url=nats://client:$client_pass@127.0.0.1:${CPORT[latency]}
+  # One request: --rate 10 for 100ms sends exactly one (at t=0).
+  local one=(--subject api.echo --rate 10 --duration 100ms)
+
+  bg latency-sub "$NATSKIT" sub --url "$svc_url" --subject latency.echo --name latency-sub
+  wait_ready latency-sub "$LAST_PID"
+
+  # 200: a worker that answers after 20 ms.
+  bg latency-worker-fast "$SAMPLE_WORKER" --url "$svc_url" --subject api.echo --queue workers \
+    --concurrency 1 --service-time 20ms --name worker-20ms
+  local fast=$LAST_PID
+  wait_ready latency-worker-fast "$fast"
+  mark=$(latency_mark)
+  run latency-load-200 "$LOADGEN" --url "$client_url" "${one[@]}" --timeout 1s --name loadgen
+  save_latency_event "$mark" 200 service-latency-200.json
+  stop_pids "$fast"
+
+  # 504: a worker that serves one request at a time for 300 ms and drops the rest. Of two
+  # requests 50 ms apart the second is delivered but never answered; the server gives up on
+  # it once the export's response threshold (1 s) has passed, at its next check (so after
+  # 1-2 s). The requester waits 4 s, so its reply subscription outlives that.
+  bg latency-worker-slow "$SAMPLE_WORKER" --url "$svc_url" --subject api.echo --queue workers \
+    --concurrency 1 --service-time 300ms --overflow drop --name worker-300ms
+  local slow=$LAST_PID
+  wait_ready latency-worker-slow "$slow"
+  mark=$(latency_mark)
+  run latency-load-504 "$LOADGEN" --url "$client_url" --subject api.echo --rate 20 \
+    --duration 100ms --timeout 4s --name loadgen
+  save_latency_event "$mark" 504 service-latency-504.json
+
+  # 408: the requester gives up after 50 ms (unsubscribes and disconnects) while the worker is
+  # still serving the request.
+  mark=$(latency_mark)
+  run latency-load-408 "$LOADGEN" --url "$client_url" "${one[@]}" --timeout 50ms --name loadgen
+  save_latency_event "$mark" 408 service-latency-408.json
+  sleep 0.4  # let the worker finish, so it is idle again
+
+  # 400: a plain publish (no reply subject) to the imported service.
+  mark=$(latency_mark)
+  run latency-pub-400 "$NATSKIT" pub --url "$client_url" --subject api.echo --count 1 \
+    --name pub-no-reply
+  save_latency_event "$mark" 400 service-latency-400.json
+  stop_pids "$slow"
+
+  # 503: nobody in SVC subscribes to api.echo.
+  mark=$(latency_mark)
+  run latency-load-503 "$LOADGEN" --url "$client_url" "${one[@]}" --timeout 300ms --name loadgen
+  save_latency_event "$mark" 503 service-latency-503.json
+
+  local f
+  for f in 200 400 408 503 504; do
+    expect "service-latency-$f.json" ".type == \"$LATENCY_TYPE\" and .status == $f" \
+      "a $LATENCY_TYPE event with status $f"
+    expect "service-latency-$f.json" '.requestor.acc == "CLIENT" and .requestor.rtt > 0' \
+      "the requestor's account and RTT"
+  done
+  expect service-latency-200.json '.responder.acc == "SVC" and .responder.name == "worker-20ms"
+      and .service + .responder.rtt >= 20000000 and .service < 200000000
+      and .total == .requestor.rtt + .responder.rtt + .service + .system' \
+    "a 20 ms service time and total = both RTTs + service + system"
+  for f in 400 408 503 504; do
+    expect "service-latency-$f.json" '.responder == null and .service == 0 and .system == 0
+        and .total == 0 and (.description | length) > 0' "no responder, zero latencies"
+  done
+  # Across the import the requester never sees a no-responders (503) status: it times out.
+  jq -e '.sent == 1 and .timeouts == 1 and .no_responders == 0' "$WORK/latency-load-503.out" \
+    >/dev/null || die "loadgen against no responders: $(cat "$WORK/latency-load-503.out")"
+  end_scenario
+}
+
+# ---------------------------------------------------------------------------------------------
 
 derive_broken() {
   local varz=$STAGE/varz.json size
@@ -579,6 +741,53 @@ EOF
   done
   cat >>"$STAGE/README.md" <<'EOF'
 
+## Service-latency events (`farrier-latency`)
+
+Not monitoring bodies but NATS messages: the `io.nats.server.metric.v1.service_latency` events
+the server publishes when a service export has latency tracking. Each file is one message
+payload as published (one line of compact JSON) plus a newline, printed by
+`natskit sub --subject latency.echo` running as a user of the exporting account.
+
+Server config (users with throw-away passwords generated per run):
+
+```
+accounts {
+  SVC {                       # user svc
+    exports: [ { service: "api.echo", response_threshold: "1s",
+                 latency: { sampling: 100, subject: "latency.echo" } } ]
+  }
+  CLIENT {                    # user client
+    imports: [ { service: { account: SVC, subject: "api.echo" } } ]
+  }
+}
+```
+
+Requests come from `farrier-loadgen` in CLIENT; responders are `farrier-sample-worker` in SVC
+(queue group `workers`, `--concurrency 1`). Each step saved the first event with its status:
+
+| File | Status, `description` | Provoked by |
+|---|---|---|
+| `service-latency-200.json` | 200, none | one request, worker `worker-20ms` (`--service-time 20ms`) answers |
+| `service-latency-504.json` | 504 `Service Timeout` | worker `worker-300ms` (`--service-time 300ms --overflow drop`); two requests 50 ms apart, the second is delivered but dropped; the server gives up once the export's `response_threshold` (1 s) has passed, at its next check, so 1-2 s after the request (the default threshold is 2 min) |
+| `service-latency-408.json` | 408 `Request Timeout` | one request to `worker-300ms` whose requester gives up after 50 ms (unsubscribes, disconnects) before the answer: sent when the reply interest goes away |
+| `service-latency-400.json` | 400 `Bad Request` | `natskit pub --subject api.echo` in CLIENT (no reply subject) |
+| `service-latency-503.json` | 503 `Service Unavailable` | one request with no worker subscribed; sent at once. The requester does **not** get a no-responders status across the import: farrier-loadgen counts a timeout |
+
+Shape (2.9.10):
+
+- Envelope `type` (the constant above), `id`, `timestamp` (RFC 3339 UTC); then `status`
+  (HTTP-like integer), `description` (only when not 200), `requestor`, `responder` (only on
+  200), `start` (RFC 3339: the request's start, backdated by the requestor's RTT).
+- `service`, `system`, `total` are integer **nanoseconds** (Go `time.Duration`), as are
+  `requestor.rtt` and `responder.rtt`. On 200: `service` = time from forwarding the request
+  to receiving the answer minus the responder's RTT (about the worker's 20 ms; the RTTs are
+  the server's PING-based estimates), `system` = server-internal time (microseconds),
+  `total` = `requestor.rtt + responder.rtt + service + system` exactly. All other statuses
+  carry `service`, `system` and `total` = 0 and no `responder`.
+- `requestor` holds only `acc` and `rtt` (per the server source, `share: true` on the import
+  shares more; not captured); `responder` is the full client info (`acc`, `user`, `name`,
+  `lang`, `ver`, `host`, `id`, `start`, `server`, `kind`, `client_type`, `rtt`).
+
 ## Deliberately broken files (parser error tests)
 
 | File | Derived how |
@@ -659,10 +868,12 @@ install_fixtures() {
 }
 
 build_natskit
+build_samples
 log "nats-server $VERSION ($(command -v "$NATS_SERVER")), natskit $NATSKIT"
 scenario_single
 scenario_cluster
 scenario_leaf_gateway
+scenario_latency
 derive_broken
 write_readme
 install_fixtures

@@ -39,11 +39,17 @@ commands:
   qsub        --url U --subject S --queue Q [--count N]
       Holds N queue subscriptions (one connection) that reply "ok" to requests. Prints
       "ready N", runs until SIGTERM/SIGINT.
+  sub         --url U --subject S [--count N] [--timeout SEC]
+      Subscribes to S (wildcards allowed), prints "ready" once the server has the
+      subscription, then each message's data as one line (as is; NATS server events are
+      single-line JSON). Exits 0 after N messages (default: unlimited) or on SIGTERM/SIGINT,
+      1 if --timeout passes first.
   free-port   [--count N]
       Binds N sockets to 127.0.0.1:0 at once and prints the N distinct ports, one per line.
 
 Every command exits non-zero with a message on stderr on failure. --url defaults to
-nats://127.0.0.1:4222.
+nats://127.0.0.1:4222; the cnats-based commands (js-setup, pub, qsub, sub) accept
+nats://user:password@host:port (idle-conns does not).
 )";
 
 }  // namespace
@@ -230,6 +236,9 @@ int main(int argc, char** argv) {
     }
     if (cmd == "qsub") {
       return cmd_qsub(Args(cmd, rest, {"url", "subject", "queue", "count", "name"}));
+    }
+    if (cmd == "sub") {
+      return cmd_sub(Args(cmd, rest, {"url", "subject", "count", "timeout", "name"}));
     }
     if (cmd == "free-port") {
       return cmd_free_port(Args(cmd, rest, {"count"}));

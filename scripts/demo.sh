@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's demo command: installs what is missing, builds, starts a local nats-server with
-# JetStream (plus a stream, a consumer with a backlog and some idle clients) and farrier, prints
-# the URLs and stops everything on Ctrl-C.
+# JetStream (plus a stream, a consumer with a backlog and some idle clients), an API worker pool
+# in a queue group with the load generator playing the front door, and farrier probing that
+# pool; prints the URLs and stops everything on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -33,8 +34,41 @@ wait_http "http://127.0.0.1:$monitor_port/healthz"
   >"$work/idle.log" 2>&1 &
 pids+=($!)
 
-"$build/exporter/farrier" --nats.monitor-url "http://127.0.0.1:$monitor_port" \
-  --web.listen-address "127.0.0.1:$web_port" --poll.interval 2s --poll.timeout 1s &
+# The API: three workers in queue group "workers" on api.echo, each serving at most 4 requests at
+# once (20 ms on average, exponential) and dropping what arrives while full, like the seed's
+# workers; they also answer the NATS micro API ($SRV.*) as service "Echo".
+for i in 1 2 3; do
+  "$build/exporter/samples/farrier-sample-worker" --url "nats://127.0.0.1:$nats_port" \
+    --subject api.echo --queue workers --concurrency 4 --service-time 20ms \
+    --service-time-dist exponential --overflow drop --name "echo-worker-$i" --micro-name Echo \
+    >"$work/worker-$i.log" 2>&1 &
+  pids+=($!)
+done
+# The front door: 150 requests/s with Poisson arrivals (utilization 0.25), forever.
+(
+  child=
+  trap 'kill $child 2>/dev/null; exit 0' TERM
+  while true; do
+    "$build/exporter/samples/farrier-loadgen" --url "nats://127.0.0.1:$nats_port" --subject api.echo \
+      --rate 150 --arrivals poisson --duration 10m --timeout 1s >>"$work/loadgen.log" 2>&1 &
+    child=$!
+    wait "$child" || sleep 1
+  done
+) &
+pids+=($!)
+
+cat >"$work/farrier.json" <<JSON
+{
+  "nats": {"url": "nats://127.0.0.1:$nats_port", "monitor_url": "http://127.0.0.1:$monitor_port"},
+  "poll": {"interval": "2s", "timeout": "1s"},
+  "services": [
+    {"name": "echo", "subject": "api.echo", "queue_group": "workers",
+     "probe": {"interval": "500ms", "timeout": "1s", "payload": "probe"},
+     "worker_concurrency": 4, "overflow": "drop", "micro_service": "Echo"}
+  ]
+}
+JSON
+"$build/exporter/farrier" --config "$work/farrier.json" --web.listen-address "127.0.0.1:$web_port" &
 pids+=($!)
 wait_http "http://127.0.0.1:$web_port/healthz"
 
@@ -45,7 +79,11 @@ Farrier demo is running:
   nats-server     nats://127.0.0.1:$nats_port   monitoring http://127.0.0.1:$monitor_port/
   state           stream ORDERS (50 messages), durable consumer "worker" (40 pending, 10 unacked),
                   20 idle client connections
+  API             3 workers x 4 slots on api.echo (queue group "workers", micro service "Echo"),
+                  150 requests/s from farrier-loadgen; farrier probes it every 500 ms
+  config          $work/farrier.json
 Try:  curl -s http://127.0.0.1:$web_port/metrics | grep -E '^nats_(up|connz_connections|consumer_num_pending)'
+      curl -s http://127.0.0.1:$web_port/metrics | grep -E '^nats_(service|micro)_'
 Press Ctrl-C to stop.
 MSG
 wait

@@ -14,6 +14,9 @@
 #include "config/config.h"
 #include "core/render.h"
 #include "poll/poller.h"
+#include "services/nats_client.h"
+#include "services/prober.h"
+#include "services/render_services.h"
 #include "web/web_server.h"
 
 namespace farrier {
@@ -58,8 +61,28 @@ int Run(int argc, char** argv, char** envp) {
   std::signal(SIGPIPE, SIG_IGN);
 
   Poller poller(config, HttpFetcherFactory(config));
-  auto collector = std::make_shared<SnapshotCollector>(config, [&poller] { return poller.Current(); });
-  WebServer web(config, {collector});
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectors{
+      std::make_shared<SnapshotCollector>(config, [&poller] { return poller.Current(); })};
+
+  // Probing needs a NATS client connection, opened only when services are configured.
+  std::unique_ptr<NatsClient> nats;
+  std::unique_ptr<Prober> prober;
+  if (!config.services.empty()) {
+    Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(config.nats);
+    if (!client) {
+      spdlog::error("{}", client.error());
+      return 2;
+    }
+    nats = std::move(client).value();
+    prober = std::make_unique<Prober>(config, nats.get());
+    if (Result<bool> started = prober->Start(); !started) {
+      spdlog::error("{}", started.error());
+      return 1;
+    }
+    collectors.push_back(std::make_shared<ServicesCollector>([p = prober.get()] { return p->Snapshot(); }));
+    spdlog::info("probing {} service(s) over NATS {}", config.services.size(), nats->servers());
+  }
+  WebServer web(config, collectors);
   std::string error;
   if (!web.Start(&error)) {
     spdlog::error("{}", error);
@@ -74,6 +97,7 @@ int Run(int argc, char** argv, char** envp) {
   sigwait(&stop_signals, &signal);
   spdlog::info("received signal {}, shutting down", signal);
   web.Stop();
+  if (prober) prober->Stop();
   poller.Stop();
   return 0;
 }

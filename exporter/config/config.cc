@@ -32,6 +32,7 @@ struct Option {
   // JSON values of these types are accepted from the file (besides strings, for all kinds).
   bool json_bool = false;
   bool json_number = false;
+  bool json_list = false;  // a JSON array of strings, joined with commas
 };
 
 std::string EnvName(std::string_view option) {  // "nats.monitor-url" -> FARRIER_NATS_MONITOR_URL
@@ -40,15 +41,30 @@ std::string EnvName(std::string_view option) {  // "nats.monitor-url" -> FARRIER
   return env;
 }
 
-Option StringOption(std::string name, std::string hint, std::string help,
-                    std::string Config::*member) {
+template <class Member>
+Option StringOption(std::string name, std::string hint, std::string help, Member member) {
   return {std::move(name), std::move(hint), std::move(help),
-          [member](const Config& c) { return c.*member; },
+          [member](const Config& c) {
+            Config copy = c;  // members may be reached through non-const accessors
+            return std::string(std::invoke(member, copy));
+          },
           [member](Config& c, const std::string& v) {
             if (v.empty()) return std::string("a non-empty string");
-            c.*member = v;
+            std::invoke(member, c) = v;
             return std::string();
           }};
+}
+
+// A file name option: "" shows as "none" in --help; existence is checked after all sources.
+template <class Member>
+Option FileOption(std::string name, std::string help, Member member) {
+  Option o = StringOption(std::move(name), "FILE", std::move(help), member);
+  auto show = o.show;
+  o.show = [show](const Config& c) {
+    std::string v = show(c);
+    return v.empty() ? std::string("none") : v;
+  };
+  return o;
 }
 
 Option ChoiceOption(std::string name, std::string help, std::vector<std::string> choices,
@@ -124,6 +140,74 @@ const std::vector<Option>& Options() {
     o.push_back(StringOption("nats.monitor-url", "URL",
                              "nats-server monitoring endpoint (http or https, optional base path).",
                              &Config::monitor_url_text));
+    Option urls{"nats.url", "URL[,URL...]",
+                "NATS server(s) for probing services (only used when the file lists services).",
+                [](const Config& c) {
+                  std::string out;
+                  for (const auto& u : c.nats.urls) out += (out.empty() ? "" : ",") + u;
+                  return out.empty() ? std::string("nats://127.0.0.1:4222") : out;
+                },
+                [](Config& c, const std::string& v) {
+                  std::vector<std::string> list;
+                  std::stringstream in(v);
+                  std::string item;
+                  while (std::getline(in, item, ',')) {
+                    if (item.empty()) return std::string("a comma-separated list of nats:// or tls:// URLs");
+                    list.push_back(item);
+                  }
+                  if (list.empty()) return std::string("a comma-separated list of nats:// or tls:// URLs");
+                  c.nats.urls = std::move(list);
+                  return std::string();
+                }};
+    urls.json_list = true;
+    o.push_back(std::move(urls));
+    o.push_back(StringOption("nats.name", "NAME", "Connection name of the probing connection (seen in /connz).",
+                             [](Config& c) -> std::string& { return c.nats.name; }));
+    o.push_back(FileOption("nats.creds-file", "NATS credentials file (JWT and seed) for the probing connection.",
+                           [](Config& c) -> std::string& { return c.nats.creds_file; }));
+    o.push_back(FileOption("nats.nkey-seed-file", "File holding a user nkey seed (SU...) to authenticate with.",
+                           [](Config& c) -> std::string& { return c.nats.nkey_seed_file; }));
+    o.push_back(FileOption("nats.token-file", "File holding an authentication token.",
+                           [](Config& c) -> std::string& { return c.nats.token_file; }));
+    Option user = StringOption("nats.user", "USER", "User name (with --nats.password-file).",
+                               [](Config& c) -> std::string& { return c.nats.user; });
+    user.show = [](const Config& c) { return c.nats.user.empty() ? std::string("none") : c.nats.user; };
+    o.push_back(std::move(user));
+    o.push_back(FileOption("nats.password-file", "File holding the password of --nats.user.",
+                           [](Config& c) -> std::string& { return c.nats.password_file; }));
+    o.push_back(FileOption("nats.tls.ca-file", "CA certificates (PEM) to verify the NATS server with.",
+                           [](Config& c) -> std::string& { return c.nats.tls_ca_file; }));
+    o.push_back(FileOption("nats.tls.cert-file", "Client certificate (PEM) for NATS TLS.",
+                           [](Config& c) -> std::string& { return c.nats.tls_cert_file; }));
+    o.push_back(FileOption("nats.tls.key-file", "Client key (PEM) for NATS TLS.",
+                           [](Config& c) -> std::string& { return c.nats.tls_key_file; }));
+    Option sni = StringOption("nats.tls.server-name", "NAME",
+                              "Host name expected in the NATS server's certificate.",
+                              [](Config& c) -> std::string& { return c.nats.tls_server_name; });
+    sni.show = [](const Config& c) {
+      return c.nats.tls_server_name.empty() ? std::string("the URL's host") : c.nats.tls_server_name;
+    };
+    o.push_back(std::move(sni));
+    o.push_back(DurationOption("probe.interval", "Default time between probes of a service.",
+                               &Config::probe_interval));
+    o.push_back(DurationOption("probe.timeout", "Default time a probe waits for its reply.",
+                               &Config::probe_timeout));
+    o.push_back({"probe.buckets", "SECONDS[,SECONDS...]",
+                 "Default upper bounds of the probe latency histogram buckets.",
+                 [](const Config& c) {
+                   std::string out;
+                   for (double b : c.probe_buckets) {
+                     std::ostringstream n;
+                     n << b;
+                     out += (out.empty() ? "" : ",") + n.str();
+                   }
+                   return out;
+                 },
+                 [](Config& c, const std::string& v) {
+                   std::string err = ParseBuckets(v, &c.probe_buckets);
+                   return err.empty() ? err : "bucket bounds: " + err;
+                 }});
+    o.back().json_list = true;
     o.push_back(StringOption("web.listen-address", "[HOST]:PORT",
                              "Address to serve /metrics, /healthz and / on.",
                              &Config::listen_address_text));
@@ -188,6 +272,11 @@ std::string ApplyJson(Config& c, const Json& node, const std::string& prefix,
   for (const auto& [key, value] : node.items()) {
     std::string dotted = prefix.empty() ? key : prefix + "." + key;
     std::string jpath = "$." + dotted;
+    if (dotted == "services") {
+      std::string err = ParseServices(value, file, &c.services);
+      if (!err.empty()) return err;
+      continue;
+    }
     if (value.is_object()) {
       std::string err = ApplyJson(c, value, dotted, file);
       if (!err.empty()) return err;
@@ -205,9 +294,13 @@ std::string ApplyJson(Config& c, const Json& node, const std::string& prefix,
       text = value.get<bool>() ? "true" : "false";
     } else if (value.is_number_unsigned() && o->json_number) {
       text = std::to_string(value.get<uint64_t>());
+    } else if (value.is_array() && o->json_list &&
+               std::all_of(value.begin(), value.end(), [](const Json& x) { return x.is_string() || x.is_number(); })) {
+      for (const auto& x : value) text += (text.empty() ? "" : ",") + (x.is_string() ? x.get<std::string>() : x.dump());
     } else {
-      std::string expected = o->json_bool ? "true or false"
+      std::string expected = o->json_bool     ? "true or false"
                              : o->json_number ? "a non-negative integer"
+                             : o->json_list   ? "a string or an array"
                                               : "a string";
       return file + ": " + jpath + ": expected " + expected + ", got " + value.type_name() +
              (value.is_primitive() ? " " + value.dump() : "");
@@ -258,7 +351,7 @@ std::string Validate(Config& c) {
   if (!c.CollectorEnabled("varz")) {
     return "collector.varz: cannot be disabled: nats_up and the server's identity come from /varz";
   }
-  return {};
+  return FinishServices(c.services, c.nats, c.probe_interval, c.probe_timeout, c.probe_buckets);
 }
 
 }  // namespace
@@ -370,6 +463,8 @@ std::string HelpText() {
          "Each option can also be set in the JSON file given with --config (option a.b-c is\n"
          "{\"a\": {\"b_c\": ...}}) or by the environment variable FARRIER_A_B_C.\n"
          "Precedence: flags > environment > file > defaults.\n\n"
+         "API services to probe over NATS are listed in the file only, as \"services\": [...];\n"
+         "see the README (Services) for every field. --nats.* and --probe.* apply to them.\n\n"
          "  --config FILE\n      JSON configuration file (or FARRIER_CONFIG=FILE).\n"
          "  --help, -h\n      Show this help and exit.\n"
          "  --version\n      Print the version and exit.\n";

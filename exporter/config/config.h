@@ -11,6 +11,7 @@
 #include <map>
 #include <vector>
 
+#include "config/services_config.h"
 #include "core/result.h"
 #include "poll/fetcher.h"
 #include "sources/jsz.h"
@@ -38,6 +39,13 @@ struct Config {
   bool connz_detail = false;
   size_t connz_detail_limit = 100;
   JszRenderOptions jsz;
+  // Request/reply probing of API services over a NATS client connection (only opened when
+  // `services` is not empty).
+  NatsClientConfig nats;
+  std::vector<ServiceConfig> services;  // from the file's "services" array
+  std::chrono::milliseconds probe_interval{1000};
+  std::chrono::milliseconds probe_timeout{1000};
+  std::vector<double> probe_buckets = DefaultProbeBuckets();
 
   bool CollectorEnabled(std::string_view name) const {
     auto it = collectors.find(name);

@@ -1,5 +1,6 @@
 #include "core/families.h"
 
+#include <limits>
 #include <stdexcept>
 
 namespace farrier {
@@ -20,6 +21,25 @@ FamilyBuilder& FamilyBuilder::Add(double value, const Labels& labels) {
   }
   family_->metric.push_back(std::move(metric));
   return *this;
+}
+
+FamilyBuilder& FamilyBuilder::AddHistogram(const farrier::Histogram& h, const Labels& labels) {
+  prometheus::ClientMetric metric;
+  for (const auto& [name, val] : labels) metric.label.push_back({name, val});
+  metric.histogram.sample_count = h.count;
+  metric.histogram.sample_sum = h.sum;
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < h.counts.size(); ++i) {
+    cumulative += h.counts[i];
+    double bound = i < h.bounds.size() ? h.bounds[i] : std::numeric_limits<double>::infinity();
+    metric.histogram.bucket.push_back({cumulative, bound});
+  }
+  family_->metric.push_back(std::move(metric));
+  return *this;
+}
+
+FamilyBuilder Families::Histogram(const std::string& name, const std::string& help) {
+  return Get(name, help, prometheus::MetricType::Histogram);
 }
 
 FamilyBuilder Families::Gauge(const std::string& name, const std::string& help) {

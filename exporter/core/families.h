@@ -13,6 +13,8 @@
 
 #include <prometheus/metric_family.h>
 
+#include "core/histogram.h"
+
 namespace farrier {
 
 using Label = std::pair<std::string, std::string>;
@@ -23,6 +25,8 @@ class FamilyBuilder {
  public:
   FamilyBuilder(prometheus::MetricFamily* family) : family_(family) {}
   FamilyBuilder& Add(double value, const Labels& labels = {});
+  // For histogram families: one series with cumulative buckets, +Inf included.
+  FamilyBuilder& AddHistogram(const Histogram& h, const Labels& labels = {});
 
  private:
   prometheus::MetricFamily* family_;
@@ -35,6 +39,7 @@ class Families {
  public:
   FamilyBuilder Gauge(const std::string& name, const std::string& help);
   FamilyBuilder Counter(const std::string& name, const std::string& help);
+  FamilyBuilder Histogram(const std::string& name, const std::string& help);
   std::vector<prometheus::MetricFamily> Take();
 
  private:

@@ -294,4 +294,13 @@ const std::set<std::string>& ExporterOnlyFamilies() {
   return families;
 }
 
+Json LastJsonLine(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (!line.empty()) last = line;
+  }
+  return Json::parse(last, nullptr, /*allow_exceptions=*/false);
+}
+
 }  // namespace farrier::itest

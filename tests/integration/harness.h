@@ -172,6 +172,10 @@ Json MonitorJson(const NatsServer& server, const std::string& path);
 // /jsz?accounts=true&streams=true&consumers=true&config=true, the request farrier makes.
 inline constexpr const char* kJszFull = "/jsz?accounts=true&streams=true&consumers=true&config=true";
 
+// The last non-empty line of `text` parsed as JSON (null if it is not JSON): the summary line
+// of farrier-loadgen and farrier-sample-worker.
+Json LastJsonLine(const std::string& text);
+
 // Families that farrier exports when every source is down: only its own bookkeeping.
 const std::set<std::string>& ExporterOnlyFamilies();
 

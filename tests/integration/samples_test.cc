@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness.h"
 #include "support/nats_server.h"
 #include "support/process.h"
 
@@ -26,16 +27,6 @@ using namespace std::chrono_literals;
 using farrier::test::ChildProcess;
 using farrier::test::NatsServer;
 using Json = nlohmann::json;
-
-// The last non-empty line of `text`, parsed as JSON (null if it is not JSON).
-Json LastJsonLine(const std::string& text) {
-  std::istringstream in(text);
-  std::string line, last;
-  while (std::getline(in, line)) {
-    if (!line.empty()) last = line;
-  }
-  return Json::parse(last, nullptr, /*allow_exceptions=*/false);
-}
 
 struct WorkerSpec {
   int concurrency = 2;

@@ -12,6 +12,8 @@
 #include "config/config.h"
 #include "core/render.h"
 #include "fixtures.h"
+#include "services/render_services.h"
+#include "services_snapshot.h"
 #include "sources/registry.h"
 
 namespace farrier {
@@ -108,6 +110,10 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   for (const auto* set : {&single, &cluster}) {
     for (const auto& [name, type] : *set) rendered[name] = TypeName(type);
   }
+  // The NATS client side (probes, micro stats, latency events) renders from its own snapshot.
+  Families services;
+  RenderServices(test::FullServicesSnapshot(), services);
+  for (const auto& f : services.Take()) rendered[f.name] = TypeName(f.type);
   auto documented = DocumentedFamilies();
   ASSERT_GT(documented.size(), 50u) << "docs/metrics.md missing or not in the table format";
   for (const auto& [name, type] : rendered) {

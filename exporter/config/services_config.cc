@@ -1,0 +1,339 @@
+#include "config/services_config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/units.h"
+
+namespace farrier {
+namespace {
+
+using Json = nlohmann::json;
+
+std::string Got(const Json& v) {
+  return std::string(v.type_name()) + (v.is_primitive() ? " " + v.dump() : "");
+}
+
+// Reads a whole file; on failure says why (strerror), never what was in it.
+bool ReadWholeFile(const std::string& path, std::string* out, std::string* why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *why = std::strerror(errno);
+    return false;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  *out = buf.str();
+  return true;
+}
+
+// A NATS subject a request can be sent to: dot-separated non-empty tokens, no wildcards or
+// whitespace.
+bool IsPublishSubject(const std::string& s) {
+  if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != std::string::npos) return false;
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    return c == '*' || c == '>' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
+  });
+}
+
+bool IsLabelSafeName(const std::string& s) {
+  return !s.empty() && s.size() <= 128 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+// Walks one JSON object with a table of known fields; anything else is an error.
+class ObjectReader {
+ public:
+  ObjectReader(const Json& object, std::string path) : object_(object), path_(std::move(path)) {}
+
+  using FieldFn = std::function<std::string(const Json&, const std::string& path)>;
+  ObjectReader& Field(const std::string& key, FieldFn fn) {
+    fields_.emplace_back(key, std::move(fn));
+    return *this;
+  }
+  std::string Run() const {
+    for (const auto& [key, value] : object_.items()) {
+      auto it = std::find_if(fields_.begin(), fields_.end(), [&](const auto& f) { return f.first == key; });
+      if (it == fields_.end()) {
+        std::string known;
+        for (const auto& f : fields_) known += (known.empty() ? "" : ", ") + f.first;
+        return path_ + "." + key + ": unknown field (expected one of " + known + ")";
+      }
+      std::string err = it->second(value, path_ + "." + key);
+      if (!err.empty()) return err;
+    }
+    return {};
+  }
+
+ private:
+  const Json& object_;
+  std::string path_;
+  std::vector<std::pair<std::string, FieldFn>> fields_;
+};
+
+ObjectReader::FieldFn String(std::string* out, bool allow_empty = false) {
+  return [out, allow_empty](const Json& v, const std::string& path) -> std::string {
+    if (!v.is_string() || (!allow_empty && v.get<std::string>().empty())) {
+      return path + ": expected a non-empty string, got " + Got(v);
+    }
+    *out = v.get<std::string>();
+    return {};
+  };
+}
+
+ObjectReader::FieldFn Bool(bool* out) {
+  return [out](const Json& v, const std::string& path) -> std::string {
+    if (!v.is_boolean()) return path + ": expected true or false, got " + Got(v);
+    *out = v.get<bool>();
+    return {};
+  };
+}
+
+ObjectReader::FieldFn Int(int* out, int min, int max) {
+  return [out, min, max](const Json& v, const std::string& path) -> std::string {
+    if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max) {
+      return path + ": expected an integer from " + std::to_string(min) + " to " +
+             std::to_string(max) + ", got " + Got(v);
+    }
+    *out = static_cast<int>(v.get<int64_t>());
+    return {};
+  };
+}
+
+// A fraction in (0, 1] (`include_zero`: [0, 1)).
+ObjectReader::FieldFn Ratio(double* out, bool include_zero) {
+  return [out, include_zero](const Json& v, const std::string& path) -> std::string {
+    double x = v.is_number() ? v.get<double>() : NAN;
+    bool ok = include_zero ? (x >= 0 && x < 1) : (x > 0 && x <= 1);
+    if (!ok) {
+      return path + ": expected a number " + (include_zero ? "from 0 up to (not including) 1" : "above 0 and at most 1") +
+             ", got " + Got(v);
+    }
+    *out = x;
+    return {};
+  };
+}
+
+ObjectReader::FieldFn Duration(std::chrono::milliseconds* out) {
+  return [out](const Json& v, const std::string& path) -> std::string {
+    auto d = v.is_string() ? ParseDuration(v.get<std::string>()) : std::nullopt;
+    if (!d || d->count() <= 0) return path + ": expected a positive duration like \"1s\" or \"250ms\", got " + Got(v);
+    *out = *d;
+    return {};
+  };
+}
+
+std::string ParseProbe(const Json& v, const std::string& path, ProbeConfig* probe, bool* has_payload) {
+  if (!v.is_object()) return path + ": expected an object, got " + Got(v);
+  return ObjectReader(v, path)
+      .Field("enabled", Bool(&probe->enabled))
+      .Field("interval", Duration(&probe->interval))
+      .Field("timeout", Duration(&probe->timeout))
+      .Field("payload",
+             [probe, has_payload](const Json& p, const std::string& at) -> std::string {
+               if (!p.is_string()) return at + ": expected a string, got " + Got(p);
+               probe->payload = p.get<std::string>();
+               *has_payload = true;
+               return {};
+             })
+      .Field("payload_file", String(&probe->payload_file))
+      .Field("headers",
+             [probe](const Json& h, const std::string& at) -> std::string {
+               if (!h.is_object()) return at + ": expected an object of header names to strings, got " + Got(h);
+               for (const auto& [name, value] : h.items()) {
+                 if (name.empty() || name.find_first_of(": \r\n") != std::string::npos) {
+                   return at + ": header name \"" + name + "\" is not a valid header name";
+                 }
+                 if (!value.is_string()) return at + "." + name + ": expected a string, got " + Got(value);
+                 probe->headers[name] = value.get<std::string>();
+               }
+               return {};
+             })
+      .Field("max_outstanding", Int(&probe->max_outstanding, 1, 1000))
+      .Run();
+}
+
+std::string ParseService(const Json& v, const std::string& path, ServiceConfig* s) {
+  if (!v.is_object()) return path + ": expected an object, got " + Got(v);
+  bool has_payload = false;
+  std::string overflow;
+  std::string err =
+      ObjectReader(v, path)
+          .Field("name", String(&s->name))
+          .Field("subject", String(&s->subject))
+          .Field("queue_group", String(&s->queue_group))
+          .Field("probe", [&](const Json& p, const std::string& at) { return ParseProbe(p, at, &s->probe, &has_payload); })
+          .Field("worker_concurrency", Int(&s->worker_concurrency, 1, 1000000))
+          .Field("overflow", String(&overflow))
+          .Field("target_utilization", Ratio(&s->target_utilization, false))
+          .Field("max_timeout_ratio", Ratio(&s->max_timeout_ratio, true))
+          .Field("latency_slo", Duration(&s->latency_slo))
+          .Field("min_workers", Int(&s->min_workers, 0, 1000000))
+          .Field("max_workers", Int(&s->max_workers, 1, 1000000))
+          .Field("micro_service", String(&s->micro_service))
+          .Field("latency_subject", String(&s->latency_subject))
+          .Field("buckets",
+                 [s](const Json& b, const std::string& at) -> std::string {
+                   if (!b.is_array() || b.empty()) return at + ": expected a non-empty array of numbers (seconds), got " + Got(b);
+                   std::string text;
+                   for (const auto& x : b) {
+                     if (!x.is_number()) return at + ": expected numbers (seconds), got " + Got(x);
+                     text += (text.empty() ? "" : ",") + x.dump();
+                   }
+                   std::string why = ParseBuckets(text, &s->buckets);
+                   return why.empty() ? why : at + ": " + why;
+                 })
+          .Run();
+  if (!err.empty()) return err;
+  if (s->name.empty()) return path + ".name: required (the service label)";
+  if (!IsLabelSafeName(s->name)) {
+    return path + ".name: expected letters, digits, '_', '.' or '-' (at most 128), got \"" + s->name + "\"";
+  }
+  if (s->subject.empty()) return path + ".subject: required (the subject requests are sent to)";
+  if (!IsPublishSubject(s->subject)) {
+    return path + ".subject: expected a subject without wildcards or spaces, like \"api.echo\", got \"" + s->subject + "\"";
+  }
+  if (!s->latency_subject.empty() && !IsPublishSubject(s->latency_subject)) {
+    return path + ".latency_subject: expected a subject without wildcards, got \"" + s->latency_subject + "\"";
+  }
+  if (!s->micro_service.empty() && !IsPublishSubject(s->micro_service)) {
+    return path + ".micro_service: expected a micro service name, got \"" + s->micro_service + "\"";
+  }
+  if (!overflow.empty()) {
+    if (overflow != "drop" && overflow != "queue") {
+      return path + ".overflow: expected \"drop\" or \"queue\", got \"" + overflow + "\"";
+    }
+    s->overflow = overflow == "queue" ? Overflow::kQueue : Overflow::kDrop;
+  }
+  if (s->min_workers > s->max_workers) {
+    return path + ".min_workers: expected at most max_workers (" + std::to_string(s->max_workers) + "), got " +
+           std::to_string(s->min_workers);
+  }
+  if (has_payload && !s->probe.payload_file.empty()) {
+    return path + ".probe: set payload or payload_file, not both";
+  }
+  if (!s->probe.payload_file.empty()) {
+    std::string why;
+    if (!ReadWholeFile(s->probe.payload_file, &s->probe.payload, &why)) {
+      return path + ".probe.payload_file: cannot read " + s->probe.payload_file + ": " + why;
+    }
+  }
+  return {};
+}
+
+// The first line of a secret file, without trailing whitespace (files written by `echo` end in
+// a newline that is not part of the secret).
+std::string ReadSecret(const std::string& option, const std::string& path, std::string* out) {
+  std::string why;
+  if (!ReadWholeFile(path, out, &why)) return option + ": cannot read " + path + ": " + why;
+  out->erase(std::min(out->find_first_of("\r\n"), out->size()));
+  while (!out->empty() && std::isspace(static_cast<unsigned char>(out->back()))) out->pop_back();
+  if (out->empty()) return option + ": " + path + " is empty";
+  return {};
+}
+
+std::string CheckReadable(const std::string& option, const std::string& path) {
+  if (path.empty()) return {};
+  std::string content, why;
+  if (!ReadWholeFile(path, &content, &why)) return option + ": cannot read " + path + ": " + why;
+  if (content.empty()) return option + ": " + path + " is empty";
+  return {};
+}
+
+}  // namespace
+
+std::vector<double> DefaultProbeBuckets() {
+  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+          0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30};
+}
+
+std::string ParseBuckets(const std::string& text, std::vector<double>* out) {
+  std::vector<double> bounds;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    char* end = nullptr;
+    double x = std::strtod(item.c_str(), &end);
+    if (item.empty() || end != item.c_str() + item.size() || !(x > 0) || !std::isfinite(x)) {
+      return "expected positive numbers of seconds separated by commas, got \"" + item + "\"";
+    }
+    if (!bounds.empty() && x <= bounds.back()) {
+      return "expected strictly increasing bounds, got " + item + " after " + std::to_string(bounds.back());
+    }
+    bounds.push_back(x);
+  }
+  if (bounds.empty()) return "expected at least one bound";
+  if (bounds.size() > 60) return "expected at most 60 bounds";
+  *out = std::move(bounds);
+  return {};
+}
+
+std::string ParseServices(const Json& services, const std::string& file, std::vector<ServiceConfig>* out) {
+  if (!services.is_array()) return file + ": $.services: expected an array of service objects, got " + Got(services);
+  std::vector<ServiceConfig> parsed;
+  std::set<std::string> names;
+  for (size_t i = 0; i < services.size(); ++i) {
+    std::string path = "$.services[" + std::to_string(i) + "]";
+    ServiceConfig s;
+    std::string err = ParseService(services[i], path, &s);
+    if (!err.empty()) return file + ": " + err;
+    if (!names.insert(s.name).second) return file + ": " + path + ".name: \"" + s.name + "\" is used by an earlier service";
+    parsed.push_back(std::move(s));
+  }
+  *out = std::move(parsed);
+  return {};
+}
+
+std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfig& nats,
+                           std::chrono::milliseconds default_interval,
+                           std::chrono::milliseconds default_timeout,
+                           const std::vector<double>& default_buckets) {
+  for (ServiceConfig& s : services) {
+    if (s.probe.interval.count() == 0) s.probe.interval = default_interval;
+    if (s.probe.timeout.count() == 0) s.probe.timeout = default_timeout;
+    if (s.buckets.empty()) s.buckets = default_buckets;
+  }
+  // Credentials are checked even without services: a broken secret mount should fail at
+  // startup, not when the first service is added.
+  if (!nats.user.empty() != !nats.password_file.empty()) {
+    return "nats.user and nats.password-file: set both or neither";
+  }
+  int auth_modes = !nats.creds_file.empty() + !nats.nkey_seed_file.empty() + !nats.token_file.empty() + !nats.user.empty();
+  if (auth_modes > 1) return "nats: choose one of creds-file, nkey-seed-file, token-file or user/password-file";
+  if (!nats.tls_cert_file.empty() != !nats.tls_key_file.empty()) {
+    return "nats.tls.cert-file and nats.tls.key-file: set both or neither";
+  }
+  for (const auto& [option, path] : {std::pair<const char*, const std::string*>{"nats.creds-file", &nats.creds_file},
+                                     {"nats.nkey-seed-file", &nats.nkey_seed_file},
+                                     {"nats.tls.ca-file", &nats.tls_ca_file},
+                                     {"nats.tls.cert-file", &nats.tls_cert_file},
+                                     {"nats.tls.key-file", &nats.tls_key_file}}) {
+    if (std::string err = CheckReadable(option, *path); !err.empty()) return err;
+  }
+  if (!nats.token_file.empty()) {
+    if (std::string err = ReadSecret("nats.token-file", nats.token_file, &nats.token); !err.empty()) return err;
+  }
+  if (!nats.password_file.empty()) {
+    if (std::string err = ReadSecret("nats.password-file", nats.password_file, &nats.password); !err.empty()) return err;
+  }
+  if (nats.urls.empty()) nats.urls.push_back("nats://127.0.0.1:4222");
+  for (const std::string& url : nats.urls) {
+    if (url.find('@') != std::string::npos) {
+      // Not echoed: the text before '@' is a credential.
+      return "nats.url: credentials in the URL are not accepted (they would end up in logs); use "
+             "nats.user with nats.password-file, nats.token-file, nats.nkey-seed-file or nats.creds-file";
+    }
+  }
+  return {};
+}
+
+}  // namespace farrier

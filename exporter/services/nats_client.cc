@@ -1,0 +1,162 @@
+#include "services/nats_client.h"
+
+#include <cstring>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "services/nkey.h"
+
+namespace farrier {
+namespace {
+
+std::string StatusText(natsStatus s) {
+  natsStatus last = NATS_OK;
+  const char* detail = nats_GetLastError(&last);
+  std::string text = natsStatus_GetText(s);
+  if (detail && *detail && std::strstr(detail, text.c_str()) == nullptr) text += std::string(": ") + detail;
+  return text;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& config) {
+  // One cnats library instance per process; nats_Open is idempotent. The default lock spin
+  // count is for latency-critical clients; -1 keeps it.
+  if (natsStatus s = nats_Open(-1); s != NATS_OK) return Error{"cannot initialise the NATS library: " + StatusText(s)};
+  std::unique_ptr<NatsClient> client(new NatsClient());
+  for (const auto& u : config.urls) client->servers_ += (client->servers_.empty() ? "" : ",") + u;
+
+  natsOptions* raw = nullptr;
+  if (natsOptions_Create(&raw) != NATS_OK) return Error{"cannot create NATS options"};
+  std::unique_ptr<natsOptions, decltype(&natsOptions_Destroy)> opts(raw, &natsOptions_Destroy);
+  std::vector<const char*> urls;
+  for (const auto& u : config.urls) urls.push_back(u.c_str());
+
+  std::string step;
+  auto check = [&step](const char* what, natsStatus s) {
+    if (s != NATS_OK && step.empty()) step = std::string(what) + ": " + StatusText(s);
+  };
+  check("nats.url", natsOptions_SetServers(opts.get(), urls.data(), static_cast<int>(urls.size())));
+  check("nats.name", natsOptions_SetName(opts.get(), config.name.c_str()));
+  // Probes measure latency: write each request at once instead of waiting for the flusher.
+  check("send asap", natsOptions_SetSendAsap(opts.get(), true));
+  check("timeout", natsOptions_SetTimeout(opts.get(), 2000));
+  check("reconnect", natsOptions_SetMaxReconnect(opts.get(), -1));
+  check("reconnect wait", natsOptions_SetReconnectWait(opts.get(), 1000));
+  // Nothing is buffered while disconnected: a probe that cannot be sent is an error now, not a
+  // request delivered seconds later after a reconnect.
+  check("reconnect buffer", natsOptions_SetReconnectBufSize(opts.get(), 0));
+  check("retry", natsOptions_SetRetryOnFailedConnect(opts.get(), true, &NatsClient::OnConnected, client.get()));
+  check("callbacks", natsOptions_SetDisconnectedCB(opts.get(), &NatsClient::OnDisconnected, client.get()));
+  check("callbacks", natsOptions_SetReconnectedCB(opts.get(), &NatsClient::OnReconnected, client.get()));
+  check("callbacks", natsOptions_SetClosedCB(opts.get(), &NatsClient::OnClosed, client.get()));
+  check("callbacks", natsOptions_SetErrorHandler(opts.get(), &NatsClient::OnAsyncError, client.get()));
+  if (!step.empty()) return Error{"NATS client options: " + step};
+
+  if (!config.creds_file.empty()) {
+    if (natsStatus s = natsOptions_SetUserCredentialsFromFiles(opts.get(), config.creds_file.c_str(), nullptr); s != NATS_OK) {
+      return Error{"nats.creds-file " + config.creds_file + ": " + natsStatus_GetText(s)};
+    }
+  }
+  if (!config.nkey_seed_file.empty()) {
+    // The seed is read here only to derive the public key; cnats reads the file again to sign.
+    FILE* f = std::fopen(config.nkey_seed_file.c_str(), "r");
+    if (!f) return Error{"nats.nkey-seed-file " + config.nkey_seed_file + ": " + std::strerror(errno)};
+    char seed[128] = {0};
+    size_t n = std::fread(seed, 1, sizeof(seed) - 1, f);
+    std::fclose(f);
+    std::string text(seed, n);
+    std::memset(seed, 0, sizeof(seed));
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    Result<std::string> pub = NkeyPublicFromSeed(text);
+    std::fill(text.begin(), text.end(), '\0');
+    if (!pub) return Error{"nats.nkey-seed-file " + config.nkey_seed_file + ": " + pub.error()};
+    if (natsStatus s = natsOptions_SetNKeyFromSeed(opts.get(), pub->c_str(), config.nkey_seed_file.c_str()); s != NATS_OK) {
+      return Error{"nats.nkey-seed-file " + config.nkey_seed_file + ": " + natsStatus_GetText(s)};
+    }
+  }
+  if (!config.token.empty()) check("nats.token-file", natsOptions_SetToken(opts.get(), config.token.c_str()));
+  if (!config.user.empty()) {
+    check("nats.user", natsOptions_SetUserInfo(opts.get(), config.user.c_str(), config.password.c_str()));
+  }
+  if (!step.empty()) return Error{step};
+  bool tls = !config.tls_ca_file.empty() || !config.tls_cert_file.empty() || !config.tls_server_name.empty();
+  for (const auto& u : config.urls) tls = tls || u.rfind("tls://", 0) == 0;
+  if (tls) {
+    if (natsStatus s = natsOptions_SetSecure(opts.get(), true); s != NATS_OK) {
+      return Error{"nats TLS: " + StatusText(s)};
+    }
+    if (!config.tls_ca_file.empty()) {
+      if (natsStatus s = natsOptions_LoadCATrustedCertificates(opts.get(), config.tls_ca_file.c_str()); s != NATS_OK) {
+        return Error{"nats.tls.ca-file " + config.tls_ca_file + ": " + StatusText(s)};
+      }
+    }
+    if (!config.tls_cert_file.empty()) {
+      if (natsStatus s = natsOptions_LoadCertificatesChain(opts.get(), config.tls_cert_file.c_str(),
+                                                           config.tls_key_file.c_str());
+          s != NATS_OK) {
+        return Error{"nats.tls.cert-file/key-file " + config.tls_cert_file + ": " + StatusText(s)};
+      }
+    }
+    if (!config.tls_server_name.empty()) {
+      check("nats.tls.server-name", natsOptions_SetExpectedHostname(opts.get(), config.tls_server_name.c_str()));
+    }
+    if (!step.empty()) return Error{step};
+  }
+
+  natsStatus s = natsConnection_Connect(&client->nc_, opts.get());
+  if (s == NATS_OK) {
+    client->connected_ = true;
+    spdlog::info("NATS connected to {}", client->servers_);
+  } else if (s == NATS_NOT_YET_CONNECTED) {
+    spdlog::warn("NATS not reachable at {} yet; retrying in the background (probes count as error meanwhile)",
+                 client->servers_);
+  } else {
+    return Error{"NATS connection to " + client->servers_ + ": " + StatusText(s)};
+  }
+  return client;
+}
+
+NatsClient::~NatsClient() {
+  closing_ = true;
+  if (nc_) {
+    natsConnection_Close(nc_);
+    natsConnection_Destroy(nc_);
+  }
+}
+
+void NatsClient::OnConnected(natsConnection*, void* self) {
+  auto* c = static_cast<NatsClient*>(self);
+  c->connected_ = true;
+  spdlog::info("NATS connected to {}", c->servers_);
+}
+
+void NatsClient::OnDisconnected(natsConnection*, void* self) {
+  auto* c = static_cast<NatsClient*>(self);
+  // cnats also calls this for failed attempts while never connected; log the loss only once.
+  if (c->connected_.exchange(false) && !c->closing_) {
+    spdlog::warn("NATS connection to {} lost; reconnecting", c->servers_);
+  }
+}
+
+void NatsClient::OnReconnected(natsConnection*, void* self) {
+  auto* c = static_cast<NatsClient*>(self);
+  c->connected_ = true;
+  c->reconnects_++;
+  spdlog::info("NATS reconnected to {}", c->servers_);
+}
+
+void NatsClient::OnClosed(natsConnection*, void* self) {
+  auto* c = static_cast<NatsClient*>(self);
+  c->connected_ = false;
+  if (!c->closing_) spdlog::error("NATS connection to {} closed; probing stopped", c->servers_);
+}
+
+void NatsClient::OnAsyncError(natsConnection*, natsSubscription*, natsStatus err, void* self) {
+  auto* c = static_cast<NatsClient*>(self);
+  // Slow-consumer reports would repeat per message; rate is bounded by cnats (one per burst).
+  spdlog::warn("NATS asynchronous error on the connection to {}: {}", c->servers_, natsStatus_GetText(err));
+}
+
+}  // namespace farrier

@@ -1,0 +1,292 @@
+#include "services/prober.h"
+
+#include <charconv>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "services/service_latency.h"
+
+namespace farrier {
+namespace {
+
+// Reply subjects: <inbox>.p<token> for probes, <inbox>.m<token> for $SRV.STATS rounds.
+bool ParseToken(const char* subject, size_t inbox_len, bool* micro, uint64_t* token) {
+  size_t len = std::strlen(subject);
+  if (len < inbox_len + 3 || subject[inbox_len] != '.') return false;
+  char kind = subject[inbox_len + 1];
+  if (kind != 'p' && kind != 'm') return false;
+  *micro = kind == 'm';
+  auto [end, ec] = std::from_chars(subject + inbox_len + 2, subject + len, *token);
+  return ec == std::errc() && end == subject + len;
+}
+
+}  // namespace
+
+Prober::Prober(const Config& config, NatsClient* client)
+    : services_(config.services), micro_interval_(config.poll_interval), client_(client) {
+  stats_.resize(services_.size());
+  Clock::time_point now = Clock::now();
+  for (size_t i = 0; i < services_.size(); ++i) {
+    stats_[i].latency = Histogram(services_[i].buckets);
+    stats_[i].observed_service = Histogram(services_[i].buckets);
+    stats_[i].observed_system = Histogram(services_[i].buckets);
+    stats_[i].observed_total = Histogram(services_[i].buckets);
+    // Splay first probes across one interval so that services are not probed in bursts.
+    next_probe_.push_back(now + services_[i].probe.interval * static_cast<int64_t>(i) /
+                                    static_cast<int64_t>(services_.size()));
+    next_micro_.push_back(now);
+  }
+  in_flight_.assign(services_.size(), 0);
+}
+
+Prober::~Prober() { Stop(); }
+
+Result<bool> Prober::Start() {
+  natsConnection* nc = client_->connection();
+  char* inbox = nullptr;
+  if (natsInbox_Create(&inbox) != NATS_OK) return Error{"cannot create a NATS inbox"};
+  inbox_ = inbox;
+  natsInbox_Destroy(inbox);
+  std::string wildcard = inbox_ + ".*";
+  if (natsStatus s = natsConnection_Subscribe(&inbox_sub_, nc, wildcard.c_str(), &Prober::OnReply, this); s != NATS_OK) {
+    return Error{std::string("cannot subscribe to the reply inbox: ") + natsStatus_GetText(s)};
+  }
+  // Replies are tiny and handled at once; no message limit, a generous byte limit.
+  natsSubscription_SetPendingLimits(inbox_sub_, -1, 64 * 1024 * 1024);
+  for (size_t i = 0; i < services_.size(); ++i) {
+    if (services_[i].latency_subject.empty()) continue;
+    auto sub = std::make_unique<LatencySub>(LatencySub{this, i});
+    if (natsStatus s = natsConnection_Subscribe(&sub->sub, nc, services_[i].latency_subject.c_str(),
+                                                &Prober::OnLatencyEvent, sub.get());
+        s != NATS_OK) {
+      return Error{"services[" + services_[i].name + "].latency_subject: cannot subscribe: " + natsStatus_GetText(s)};
+    }
+    latency_subs_.push_back(std::move(sub));
+  }
+  thread_ = std::thread([this] { Loop(); });
+  return true;
+}
+
+void Prober::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  // Unsubscribe and wait for the handlers: after this, no callback touches `this`.
+  if (inbox_sub_) {
+    natsSubscription_Unsubscribe(inbox_sub_);
+    natsSubscription_Destroy(inbox_sub_);
+    inbox_sub_ = nullptr;
+  }
+  for (auto& l : latency_subs_) {
+    natsSubscription_Unsubscribe(l->sub);
+    natsSubscription_Destroy(l->sub);
+  }
+  latency_subs_.clear();
+}
+
+ServicesSnapshot Prober::Snapshot() const {
+  ServicesSnapshot s;
+  s.nats_configured = true;
+  s.nats_connected = client_->connected();
+  s.nats_reconnects = client_->reconnects();
+  s.services = services_;
+  std::lock_guard lock(mu_);
+  s.stats = std::vector<ServiceStats>(stats_.begin(), stats_.end());  // copies (not assignable)
+  return s;
+}
+
+void Prober::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    Clock::time_point now = Clock::now();
+    ExpireLocked(now);
+    Clock::time_point next = now + std::chrono::seconds(1);
+    for (size_t i = 0; i < services_.size(); ++i) {
+      const ServiceConfig& s = services_[i];
+      if (s.probe.enabled) {
+        if (now >= next_probe_[i]) {
+          // A probe whose slot is still taken is skipped, not queued: the schedule never
+          // bunches probes up behind a slow reply.
+          if (in_flight_[i] < s.probe.max_outstanding) SendProbeLocked(i, now);
+          while (next_probe_[i] <= now) next_probe_[i] += s.probe.interval;
+        }
+        next = std::min(next, next_probe_[i]);
+      }
+      if (!s.micro_service.empty()) {
+        if (now >= next_micro_[i]) {
+          SendMicroLocked(i, now);
+          while (next_micro_[i] <= now) next_micro_[i] += micro_interval_;
+        }
+        next = std::min(next, next_micro_[i]);
+      }
+    }
+    for (const auto& [token, p] : pending_) next = std::min(next, p.deadline);
+    wake_.wait_until(lock, next, [this, next] { return stopping_ || Clock::now() >= next; });
+  }
+}
+
+void Prober::FailLocked(size_t service, ProbeFailure why) {
+  ServiceStats& st = stats_[service];
+  st.probes++;
+  st.failures[static_cast<size_t>(why)]++;
+  if (st.up || !st.probed) {
+    spdlog::warn("service {}: probe failed ({}); further failures are counted, not logged",
+                 services_[service].name, kProbeFailureNames[static_cast<size_t>(why)]);
+  }
+  st.probed = true;
+  st.up = false;
+}
+
+void Prober::SucceedLocked(size_t service, double seconds) {
+  ServiceStats& st = stats_[service];
+  if (!st.up) {
+    spdlog::info("service {}: probe answered{}", services_[service].name, st.probed ? " again" : "");
+  }
+  st.probes++;
+  st.probed = true;
+  st.up = true;
+  st.last_latency_seconds = seconds;
+  st.latency.Observe(seconds);
+}
+
+void Prober::SendProbeLocked(size_t i, Clock::time_point now) {
+  const ServiceConfig& s = services_[i];
+  natsConnection* nc = client_->connection();
+  if (!client_->connected()) {
+    FailLocked(i, ProbeFailure::kError);
+    return;
+  }
+  uint64_t token = next_token_++;
+  std::string reply = inbox_ + ".p" + std::to_string(token);
+  natsStatus st;
+  Clock::time_point start;
+  if (s.probe.headers.empty()) {
+    start = Clock::now();
+    st = natsConnection_PublishRequest(nc, s.subject.c_str(), reply.c_str(), s.probe.payload.data(),
+                                       static_cast<int>(s.probe.payload.size()));
+  } else {
+    natsMsg* msg = nullptr;
+    st = natsMsg_Create(&msg, s.subject.c_str(), reply.c_str(), s.probe.payload.data(),
+                        static_cast<int>(s.probe.payload.size()));
+    for (const auto& [name, value] : s.probe.headers) {
+      if (st == NATS_OK) st = natsMsgHeader_Set(msg, name.c_str(), value.c_str());
+    }
+    start = Clock::now();
+    if (st == NATS_OK) st = natsConnection_PublishMsg(nc, msg);
+    natsMsg_Destroy(msg);
+  }
+  if (st != NATS_OK) {
+    FailLocked(i, ProbeFailure::kError);
+    return;
+  }
+  (void)now;
+  pending_.emplace(token, Pending{i, false, start, start + s.probe.timeout, {}});
+  in_flight_[i]++;
+}
+
+void Prober::SendMicroLocked(size_t i, Clock::time_point now) {
+  ServiceStats& st = stats_[i];
+  if (!client_->connected()) {
+    st.micro_polled = true;
+    st.micro_up = false;
+    return;
+  }
+  uint64_t token = next_token_++;
+  std::string reply = inbox_ + ".m" + std::to_string(token);
+  std::string subject = "$SRV.STATS." + services_[i].micro_service;
+  if (natsConnection_PublishRequest(client_->connection(), subject.c_str(), reply.c_str(), nullptr, 0) != NATS_OK) {
+    st.micro_polled = true;
+    st.micro_up = false;
+    return;
+  }
+  // Every instance answers; gather answers for one probe timeout (bounded by the interval).
+  auto window = std::min<std::chrono::milliseconds>(services_[i].probe.timeout, micro_interval_);
+  pending_.emplace(token, Pending{i, true, now, now + window, {}});
+}
+
+void Prober::ExpireLocked(Clock::time_point now) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    Pending& p = it->second;
+    if (p.deadline > now) {
+      ++it;
+      continue;
+    }
+    ServiceStats& st = stats_[p.service];
+    if (p.micro) {
+      st.micro_polled = true;
+      st.micro_up = !p.answers.empty();
+      st.micro.Update(p.answers, now);
+    } else {
+      in_flight_[p.service]--;
+      FailLocked(p.service, ProbeFailure::kTimeout);
+    }
+    it = pending_.erase(it);
+  }
+}
+
+void Prober::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
+  Clock::time_point arrived = Clock::now();
+  auto* p = static_cast<Prober*>(self);
+  bool micro = false;
+  uint64_t token = 0;
+  if (ParseToken(natsMsg_GetSubject(msg), p->inbox_.size(), &micro, &token)) {
+    std::lock_guard lock(p->mu_);
+    auto it = p->pending_.find(token);
+    if (it != p->pending_.end() && it->second.micro == micro) {
+      Pending& pending = it->second;
+      ServiceStats& st = p->stats_[pending.service];
+      if (micro) {
+        if (!natsMsg_IsNoResponders(msg)) {
+          Result<MicroStatsResponse> r = ParseMicroStats(
+              std::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
+          if (r) {
+            pending.answers.push_back(std::move(r).value());
+          } else {
+            if (st.micro_invalid++ == 0) {
+              spdlog::warn("service {}: invalid $SRV.STATS answer ignored: {}", p->services_[pending.service].name, r.error());
+            }
+          }
+        }
+      } else {
+        p->in_flight_[pending.service]--;
+        if (natsMsg_IsNoResponders(msg)) {
+          p->FailLocked(pending.service, ProbeFailure::kNoResponders);
+        } else {
+          p->SucceedLocked(pending.service, std::chrono::duration<double>(arrived - pending.start).count());
+        }
+        p->pending_.erase(it);
+      }
+    }
+  }
+  natsMsg_Destroy(msg);
+}
+
+void Prober::OnLatencyEvent(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  auto* l = static_cast<LatencySub*>(closure);
+  Result<ServiceLatencyEvent> e = ParseServiceLatency(
+      std::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
+  {
+    std::lock_guard lock(l->prober->mu_);
+    ServiceStats& st = l->prober->stats_[l->service];
+    if (!e) {
+      if (st.observed_invalid++ == 0) {
+        spdlog::warn("service {}: invalid service-latency event ignored: {}", l->prober->services_[l->service].name,
+                     e.error());
+      }
+    } else {
+      // Status codes are few (200, 400, 408, 503, 504, ...); cap them anyway.
+      if (st.observed_status.count(e->status) || st.observed_status.size() < 20) st.observed_status[e->status]++;
+      st.observed_service.Observe(e->service_seconds);
+      st.observed_system.Observe(e->system_seconds);
+      st.observed_total.Observe(e->total_seconds);
+    }
+  }
+  natsMsg_Destroy(msg);
+}
+
+}  // namespace farrier

@@ -1,0 +1,88 @@
+// Background prober for API services over one NATS connection, in the spirit of
+// smokeping_prober: per service, a request every probe interval (starts splayed across the
+// interval, at most probe.max_outstanding in flight), timed with the monotonic clock from
+// just before the publish to the reply's delivery. Also polls $SRV.STATS of micro services
+// every --poll.interval and folds service-latency events into histograms.
+//
+// All replies come back on one wildcard inbox subscription (<inbox>.<token>), so a probe costs
+// one publish and no per-request subscription. A reply after the timeout is ignored.
+//
+// Thread-safety: Snapshot() may be called from any thread. Start/Stop from one thread.
+#pragma once
+
+#include <nats/nats.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "services/nats_client.h"
+#include "services/service_stats.h"
+
+namespace farrier {
+
+class Prober {
+ public:
+  // `client` must outlive the prober.
+  Prober(const Config& config, NatsClient* client);
+  ~Prober();  // Stop()
+  Prober(const Prober&) = delete;
+  Prober& operator=(const Prober&) = delete;
+
+  // Subscribes (inbox, latency subjects) and starts the scheduler thread. Errors are cnats
+  // failures to create a subscription.
+  Result<bool> Start();
+  void Stop();  // returns promptly; in-flight probes are abandoned
+
+  ServicesSnapshot Snapshot() const;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Pending {
+    size_t service;
+    bool micro;  // a $SRV.STATS round (gathers every answer until the deadline)
+    Clock::time_point start, deadline;
+    std::vector<MicroStatsResponse> answers;
+  };
+  struct LatencySub {
+    Prober* prober;
+    size_t service;
+    natsSubscription* sub = nullptr;
+  };
+
+  static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
+  static void OnLatencyEvent(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
+  void Loop();
+  void SendProbeLocked(size_t service, Clock::time_point now);
+  void SendMicroLocked(size_t service, Clock::time_point now);
+  void ExpireLocked(Clock::time_point now);
+  // Count a completed probe; log only when the service's probe state changes.
+  void FailLocked(size_t service, ProbeFailure why);
+  void SucceedLocked(size_t service, double seconds);
+
+  const std::vector<ServiceConfig> services_;
+  const std::chrono::milliseconds micro_interval_;
+  NatsClient* const client_;
+  std::string inbox_;  // <inbox>; replies to <inbox>.<token>
+  natsSubscription* inbox_sub_ = nullptr;
+  std::vector<std::unique_ptr<LatencySub>> latency_subs_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::vector<ServiceStats> stats_;
+  std::vector<Clock::time_point> next_probe_, next_micro_;
+  std::vector<int> in_flight_;  // probes outstanding per service
+  std::map<uint64_t, Pending> pending_;  // by token
+  uint64_t next_token_ = 1;
+  std::thread thread_;
+};
+
+}  // namespace farrier

@@ -1,0 +1,244 @@
+// The `nats` and `services` parts of the configuration: defaults, inheritance of --probe.*,
+// secret files, and errors that name the file, the JSON path and what was expected.
+#include <filesystem>
+#include <sstream>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+
+namespace farrier {
+namespace {
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& text) {
+    path_ = std::filesystem::temp_directory_path() /
+            ("farrier-services-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::ofstream(path_) << text;
+  }
+  ~TempFile() { std::filesystem::remove(path_); }
+  std::string path() const { return path_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+Result<LoadedConfig> LoadText(const std::string& json, std::vector<std::string> args = {}) {
+  TempFile file(json);
+  args.insert(args.begin(), {"--config", file.path()});
+  return LoadConfig(args, {});
+}
+
+std::string ErrorOf(const std::string& json, std::vector<std::string> args = {}) {
+  Result<LoadedConfig> r = LoadText(json, std::move(args));
+  return r ? std::string("(no error)") : r.error();
+}
+
+TEST(ServicesConfig, MinimalServiceGetsDocumentedDefaults) {
+  Result<LoadedConfig> r = LoadText(R"({"services": [{"name": "echo", "subject": "api.echo"}]})");
+  ASSERT_TRUE(r) << r.error();
+  const Config& c = r->config;
+  ASSERT_EQ(c.services.size(), 1u);
+  const ServiceConfig& s = c.services[0];
+  EXPECT_EQ(s.name, "echo");
+  EXPECT_EQ(s.subject, "api.echo");
+  EXPECT_TRUE(s.probe.enabled);
+  EXPECT_EQ(s.probe.interval, std::chrono::seconds(1));
+  EXPECT_EQ(s.probe.timeout, std::chrono::seconds(1));
+  EXPECT_EQ(s.probe.max_outstanding, 1);
+  EXPECT_EQ(s.worker_concurrency, 1);
+  EXPECT_EQ(s.overflow, Overflow::kDrop);
+  EXPECT_DOUBLE_EQ(s.target_utilization, 0.7);
+  EXPECT_DOUBLE_EQ(s.max_timeout_ratio, 0.01);
+  EXPECT_EQ(s.buckets, DefaultProbeBuckets());
+  EXPECT_EQ(DefaultProbeBuckets().front(), 0.00005);
+  EXPECT_EQ(DefaultProbeBuckets().back(), 30);
+  EXPECT_EQ(c.nats.urls, std::vector<std::string>{"nats://127.0.0.1:4222"});
+  EXPECT_EQ(c.nats.name, "farrier");
+}
+
+TEST(ServicesConfig, EveryFieldIsRead) {
+  TempFile payload("{\"ping\":true}");
+  Result<LoadedConfig> r = LoadText(R"({
+    "nats": {"url": ["nats://a:4222", "nats://b:4222"], "name": "farrier-probe"},
+    "probe": {"interval": "2s", "timeout": "500ms", "buckets": [0.001, 0.01, 0.1]},
+    "services": [
+      {"name": "orders", "subject": "api.orders.get", "queue_group": "orders-workers",
+       "probe": {"interval": "250ms", "timeout": "2s", "payload_file": ")" + payload.path() + R"(",
+                 "headers": {"X-Probe": "farrier"}, "max_outstanding": 2},
+       "worker_concurrency": 8, "overflow": "queue", "target_utilization": 0.6,
+       "max_timeout_ratio": 0.001, "latency_slo": "300ms", "min_workers": 2, "max_workers": 40,
+       "micro_service": "Orders", "latency_subject": "latency.orders", "buckets": [0.01, 0.1, 1]},
+      {"name": "echo", "subject": "api.echo", "probe": {"payload": "hi", "enabled": false}}
+    ]})");
+  ASSERT_TRUE(r) << r.error();
+  const Config& c = r->config;
+  EXPECT_EQ(c.nats.urls, (std::vector<std::string>{"nats://a:4222", "nats://b:4222"}));
+  EXPECT_EQ(c.nats.name, "farrier-probe");
+  ASSERT_EQ(c.services.size(), 2u);
+  const ServiceConfig& o = c.services[0];
+  EXPECT_EQ(o.queue_group, "orders-workers");
+  EXPECT_EQ(o.probe.interval, std::chrono::milliseconds(250));
+  EXPECT_EQ(o.probe.timeout, std::chrono::seconds(2));
+  EXPECT_EQ(o.probe.payload, "{\"ping\":true}");
+  EXPECT_EQ(o.probe.headers.at("X-Probe"), "farrier");
+  EXPECT_EQ(o.probe.max_outstanding, 2);
+  EXPECT_EQ(o.worker_concurrency, 8);
+  EXPECT_EQ(o.overflow, Overflow::kQueue);
+  EXPECT_DOUBLE_EQ(o.target_utilization, 0.6);
+  EXPECT_DOUBLE_EQ(o.max_timeout_ratio, 0.001);
+  EXPECT_EQ(o.latency_slo, std::chrono::milliseconds(300));
+  EXPECT_EQ(o.min_workers, 2);
+  EXPECT_EQ(o.max_workers, 40);
+  EXPECT_EQ(o.micro_service, "Orders");
+  EXPECT_EQ(o.latency_subject, "latency.orders");
+  EXPECT_EQ(o.buckets, (std::vector<double>{0.01, 0.1, 1}));
+  // The second service inherits --probe.* from the file's "probe" section.
+  const ServiceConfig& e = c.services[1];
+  EXPECT_FALSE(e.probe.enabled);
+  EXPECT_EQ(e.probe.payload, "hi");
+  EXPECT_EQ(e.probe.interval, std::chrono::seconds(2));
+  EXPECT_EQ(e.probe.timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(e.buckets, (std::vector<double>{0.001, 0.01, 0.1}));
+}
+
+TEST(ServicesConfig, FlagsOverrideProbeDefaultsAndNatsUrl) {
+  Result<LoadedConfig> r = LoadText(R"({"services": [{"name": "a", "subject": "x"}]})",
+                                    {"--probe.interval=3s", "--nats.url=nats://h1:4222,nats://h2:4222"});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->config.services[0].probe.interval, std::chrono::seconds(3));
+  EXPECT_EQ(r->config.nats.urls.size(), 2u);
+}
+
+TEST(ServicesConfig, ErrorsNameFileJsonPathAndExpectation) {
+  struct Case {
+    std::string json, expected;
+  };
+  const std::vector<Case> cases = {
+      {R"({"services": {"name": "a"}})", "$.services: expected an array of service objects, got object"},
+      {R"({"services": [{"name": "a", "subject": "x", "subjcet": "y"}]})",
+       "$.services[0].subjcet: unknown field (expected one of name, subject, queue_group, probe,"},
+      {R"({"services": [{"name": "a", "subject": "x", "worker_concurrency": "4"}]})",
+       "$.services[0].worker_concurrency: expected an integer from 1 to 1000000, got string \"4\""},
+      {R"({"services": [{"name": "a"}]})", "$.services[0].subject: required"},
+      {R"({"services": [{"subject": "x"}]})", "$.services[0].name: required"},
+      {R"({"services": [{"name": "a b", "subject": "x"}]})", "$.services[0].name: expected letters, digits"},
+      {R"({"services": [{"name": "a", "subject": "api.*"}]})", "$.services[0].subject: expected a subject without wildcards"},
+      {R"({"services": [{"name": "a", "subject": "x", "probe": {"interval": "-1s"}}]})",
+       "$.services[0].probe.interval: expected a positive duration like \"1s\" or \"250ms\", got string \"-1s\""},
+      {R"({"services": [{"name": "a", "subject": "x", "probe": {"timeout": 5}}]})",
+       "$.services[0].probe.timeout: expected a positive duration"},
+      {R"({"services": [{"name": "a", "subject": "x", "overflow": "spill"}]})",
+       "$.services[0].overflow: expected \"drop\" or \"queue\", got \"spill\""},
+      {R"({"services": [{"name": "a", "subject": "x", "target_utilization": 1.5}]})",
+       "$.services[0].target_utilization: expected a number above 0 and at most 1, got number 1.5"},
+      {R"({"services": [{"name": "a", "subject": "x", "max_timeout_ratio": 1}]})",
+       "$.services[0].max_timeout_ratio: expected a number from 0 up to (not including) 1"},
+      {R"({"services": [{"name": "a", "subject": "x", "min_workers": 5, "max_workers": 2}]})",
+       "$.services[0].min_workers: expected at most max_workers (2), got 5"},
+      {R"({"services": [{"name": "a", "subject": "x", "buckets": [0.1, 0.01]}]})",
+       "$.services[0].buckets: expected strictly increasing bounds"},
+      {R"({"services": [{"name": "a", "subject": "x", "probe": {"payload": "a", "payload_file": "/etc/hostname"}}]})",
+       "$.services[0].probe: set payload or payload_file, not both"},
+      {R"({"services": [{"name": "a", "subject": "x", "probe": {"payload_file": "/nonexistent/p"}}]})",
+       "$.services[0].probe.payload_file: cannot read /nonexistent/p: No such file or directory"},
+      {R"({"services": [{"name": "a", "subject": "x"}, {"name": "a", "subject": "y"}]})",
+       "$.services[1].name: \"a\" is used by an earlier service"},
+      {R"({"services": [{"name": "a", "subject": "x", "probe": {"headers": {"X": 1}}}]})",
+       "$.services[0].probe.headers.X: expected a string, got number 1"},
+      {R"({"nats": {"url": 5}})", "$.nats.url: expected a string or an array, got number 5"},
+      {R"({"nats": {"creds_file": "/nonexistent/c.creds"}})", "--nats.creds-file: cannot read /nonexistent/c.creds"},
+      {R"({"nats": {"user": "u"}})", "nats.user and nats.password-file: set both or neither"},
+  };
+  for (const Case& c : cases) {
+    TempFile file(c.json);
+    Result<LoadedConfig> r = LoadConfig({"--config", file.path()}, {});
+    ASSERT_FALSE(r) << c.json;
+    EXPECT_NE(r.error().find(c.expected), std::string::npos) << "got: " << r.error() << "\nwanted: " << c.expected;
+    EXPECT_NE(r.error().find(file.path()), std::string::npos) << r.error();
+  }
+}
+
+TEST(ServicesConfig, SecretFilesAreReadTrimmedAndNeverQuoted) {
+  TempFile token("s3cr3t-token\n");
+  Result<LoadedConfig> r = LoadText("{}", {"--nats.token-file", token.path()});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->config.nats.token, "s3cr3t-token");
+
+  TempFile password("hunter2\n");
+  r = LoadText("{}", {"--nats.user", "probe", "--nats.password-file", password.path()});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->config.nats.password, "hunter2");
+
+  // Two auth modes at once are ambiguous.
+  std::string err = ErrorOf("{}", {"--nats.token-file", token.path(), "--nats.user", "u", "--nats.password-file",
+                                   password.path()});
+  EXPECT_NE(err.find("choose one of"), std::string::npos) << err;
+  EXPECT_EQ(err.find("hunter2"), std::string::npos);
+  EXPECT_EQ(err.find("s3cr3t"), std::string::npos);
+
+  // Credentials in a URL would end up in logs: rejected without echoing them.
+  err = ErrorOf("{}", {"--nats.url", "nats://bob:hunter2@127.0.0.1:4222"});
+  EXPECT_NE(err.find("credentials in the URL are not accepted"), std::string::npos) << err;
+  EXPECT_EQ(err.find("hunter2"), std::string::npos) << err;
+}
+
+TEST(ServicesConfig, BucketFlagIsValidated) {
+  EXPECT_NE(ErrorOf("{}", {"--probe.buckets=0.1,abc"}).find("--probe.buckets: expected bucket bounds"), std::string::npos);
+  Result<LoadedConfig> r = LoadText("{}", {"--probe.buckets=0.5,1,2"});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->config.probe_buckets, (std::vector<double>{0.5, 1, 2}));
+}
+
+TEST(ServicesConfig, HelpListsTheNatsAndProbeOptions) {
+  std::string help = HelpText();
+  for (const char* opt : {"--nats.url", "--nats.creds-file", "--nats.nkey-seed-file", "--nats.token-file",
+                          "--nats.user", "--nats.password-file", "--nats.tls.ca-file", "--nats.tls.cert-file",
+                          "--nats.tls.key-file", "--nats.tls.server-name", "--probe.interval", "--probe.timeout",
+                          "--probe.buckets"}) {
+    EXPECT_NE(help.find(opt), std::string::npos) << opt;
+  }
+}
+
+}  // namespace
+}  // namespace farrier
+
+namespace farrier {
+namespace {
+
+// The annotated example in the README (first ```json block after "## Services") must load.
+// Its secret files live under /etc/farrier/; they are created in a temp dir instead.
+TEST(ServicesConfig, ReadmeExampleLoads) {
+  std::ifstream in(std::string(FARRIER_SOURCE_DIR) + "/README.md");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string readme = buf.str();
+  size_t section = readme.find("## Services");
+  ASSERT_NE(section, std::string::npos);
+  size_t start = readme.find("```json\n", section);
+  ASSERT_NE(start, std::string::npos);
+  start += 8;
+  std::string json = readme.substr(start, readme.find("```", start) - start);
+
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("farrier-readme-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "nats-password") << "pw\n";
+  std::ofstream(dir / "ca.pem") << "-----BEGIN CERTIFICATE-----\n";
+  for (size_t at; (at = json.find("/etc/farrier/")) != std::string::npos;) json.replace(at, 13, dir.string() + "/");
+  Result<LoadedConfig> r = LoadText(json);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(r) << r.error() << "\n" << json;
+  ASSERT_EQ(r->config.services.size(), 2u);
+  EXPECT_EQ(r->config.services[0].name, "orders");
+  EXPECT_EQ(r->config.services[0].micro_service, "Orders");
+  EXPECT_EQ(r->config.nats.urls.size(), 2u);
+  EXPECT_EQ(r->config.nats.password, "pw");
+}
+
+}  // namespace
+}  // namespace farrier

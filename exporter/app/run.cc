@@ -13,6 +13,8 @@
 #include "app/logging.h"
 #include "config/config.h"
 #include "core/render.h"
+#include "capacity/render_scaling.h"
+#include "capacity/scaling.h"
 #include "poll/poller.h"
 #include "services/nats_client.h"
 #include "services/prober.h"
@@ -82,7 +84,26 @@ int Run(int argc, char** argv, char** envp) {
     collectors.push_back(std::make_shared<ServicesCollector>([p = prober.get()] { return p->Snapshot(); }));
     spdlog::info("probing {} service(s) over NATS {}", config.services.size(), nats->servers());
   }
+  // Capacity signals follow the polls: each new snapshot, with the prober's figures, updates them.
+  std::unique_ptr<ScalingTracker> scaling;
+  if (!config.services.empty() || !config.consumers.empty()) {
+    ScalingTracker::ServicesSource probe_stats;
+    if (prober) probe_stats = [p = prober.get()] { return p->Snapshot(); };
+    scaling = std::make_unique<ScalingTracker>(config, probe_stats);
+    poller.SetListener([t = scaling.get()](const std::shared_ptr<const Snapshot>& s) {
+      t->Observe(*s, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+    });
+    collectors.push_back(std::make_shared<ScalingCollector>([t = scaling.get()] { return t->Current(); }));
+  }
   WebServer web(config, collectors);
+  if (scaling) {
+    // Figures older than three polls are stale: the poller is stuck or the server unreachable.
+    auto max_age = 3 * config.poll_interval;
+    web.ServeScaling([t = scaling.get(), max_age](const std::string& name) {
+      ScalingResponse r = ScalingJson(*t->Current(), name, std::chrono::steady_clock::now(), max_age);
+      return std::make_pair(r.status, r.body);
+    });
+  }
   std::string error;
   if (!web.Start(&error)) {
     spdlog::error("{}", error);

@@ -83,12 +83,14 @@ Option ChoiceOption(std::string name, std::string help, std::vector<std::string>
 }
 
 Option DurationOption(std::string name, std::string help,
-                      std::chrono::milliseconds Config::*member) {
+                      std::chrono::milliseconds Config::*member, bool allow_zero = false) {
   return {std::move(name), "DURATION", std::move(help),
           [member](const Config& c) { return FormatDuration(c.*member); },
-          [member](Config& c, const std::string& v) {
+          [member, allow_zero](Config& c, const std::string& v) {
             auto d = ParseDuration(v);
-            if (!d || d->count() <= 0) return std::string("a positive duration like 5s, 500ms or 1m");
+            if (!d || d->count() < 0 || (d->count() == 0 && !allow_zero)) {
+              return std::string(allow_zero ? "a duration like 0s, 30s or 5m" : "a positive duration like 5s, 500ms or 1m");
+            }
             c.*member = *d;
             return std::string();
           }};
@@ -208,6 +210,14 @@ const std::vector<Option>& Options() {
                    return err.empty() ? err : "bucket bounds: " + err;
                  }});
     o.back().json_list = true;
+    o.push_back(DurationOption("scaling.window", "Window over which request rates and service times are measured.",
+                               &Config::scaling_window));
+    o.push_back(DurationOption("scaling.up-window",
+                               "A higher desired worker count must hold this long before it is shown (0: at once).",
+                               &Config::scaling_up_window, /*allow_zero=*/true));
+    o.push_back(DurationOption("scaling.down-window",
+                               "Desired workers fall only to the highest answer of this last window.",
+                               &Config::scaling_down_window, /*allow_zero=*/true));
     o.push_back(StringOption("web.listen-address", "[HOST]:PORT",
                              "Address to serve /metrics, /healthz and / on.",
                              &Config::listen_address_text));
@@ -274,6 +284,11 @@ std::string ApplyJson(Config& c, const Json& node, const std::string& prefix,
     std::string jpath = "$." + dotted;
     if (dotted == "services") {
       std::string err = ParseServices(value, file, &c.services);
+      if (!err.empty()) return err;
+      continue;
+    }
+    if (dotted == "consumers") {
+      std::string err = ParseConsumers(value, file, &c.consumers);
       if (!err.empty()) return err;
       continue;
     }
@@ -351,6 +366,8 @@ std::string Validate(Config& c) {
   if (!c.CollectorEnabled("varz")) {
     return "collector.varz: cannot be disabled: nats_up and the server's identity come from /varz";
   }
+  // Without services there is no subject to test: the source would only add noise series.
+  if (c.services.empty()) c.collectors["queuegroups"] = false;
   return FinishServices(c.services, c.nats, c.probe_interval, c.probe_timeout, c.probe_buckets);
 }
 

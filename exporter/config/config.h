@@ -43,9 +43,15 @@ struct Config {
   // `services` is not empty).
   NatsClientConfig nats;
   std::vector<ServiceConfig> services;  // from the file's "services" array
+  std::vector<ConsumerConfig> consumers;  // from the file's "consumers" array
   std::chrono::milliseconds probe_interval{1000};
   std::chrono::milliseconds probe_timeout{1000};
   std::vector<double> probe_buckets = DefaultProbeBuckets();
+  // Capacity signals: rates over `scaling_window`; desired workers rise after `up_window` and
+  // fall only after `down_window` of lower answers.
+  std::chrono::milliseconds scaling_window{60000};
+  std::chrono::milliseconds scaling_up_window{0};
+  std::chrono::milliseconds scaling_down_window{300000};
 
   bool CollectorEnabled(std::string_view name) const {
     auto it = collectors.find(name);

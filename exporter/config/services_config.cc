@@ -293,6 +293,52 @@ std::string ParseServices(const Json& services, const std::string& file, std::ve
   return {};
 }
 
+std::string ParseConsumers(const Json& consumers, const std::string& file, std::vector<ConsumerConfig>* out) {
+  if (!consumers.is_array()) return file + ": $.consumers: expected an array of consumer objects, got " + Got(consumers);
+  std::vector<ConsumerConfig> parsed;
+  std::set<std::string> keys;
+  for (size_t i = 0; i < consumers.size(); ++i) {
+    std::string path = "$.consumers[" + std::to_string(i) + "]";
+    const Json& v = consumers[i];
+    if (!v.is_object()) return file + ": " + path + ": expected an object, got " + Got(v);
+    ConsumerConfig c;
+    auto number = [](double* target, double min) {
+      return [target, min](const Json& x, const std::string& at) -> std::string {
+        if (!x.is_number() || x.get<double>() < min) {
+          return at + ": expected a number of at least " + std::to_string(static_cast<int>(min)) + ", got " + Got(x);
+        }
+        *target = x.get<double>();
+        return {};
+      };
+    };
+    std::string err = ObjectReader(v, path)
+                          .Field("account", String(&c.account))
+                          .Field("stream", String(&c.stream))
+                          .Field("consumer", String(&c.consumer))
+                          .Field("worker_rate", number(&c.worker_rate, 0))
+                          .Field("lag_threshold", number(&c.lag_threshold, 0))
+                          .Field("drain_time", Duration(&c.drain_time))
+                          .Field("min_workers", Int(&c.min_workers, 0, 1000000))
+                          .Field("max_workers", Int(&c.max_workers, 1, 1000000))
+                          .Run();
+    if (!err.empty()) return file + ": " + err;
+    if (c.stream.empty()) return file + ": " + path + ".stream: required";
+    if (c.consumer.empty()) return file + ": " + path + ".consumer: required";
+    if (c.worker_rate <= 0 && c.lag_threshold <= 0) {
+      return file + ": " + path + ": set worker_rate (messages/s one worker handles) or lag_threshold (KEDA mode)";
+    }
+    if (c.min_workers > c.max_workers) {
+      return file + ": " + path + ".min_workers: expected at most max_workers (" + std::to_string(c.max_workers) + ")";
+    }
+    if (!keys.insert(c.account + "/" + c.stream + "/" + c.consumer).second) {
+      return file + ": " + path + ": " + c.stream + "/" + c.consumer + " is listed twice";
+    }
+    parsed.push_back(std::move(c));
+  }
+  *out = std::move(parsed);
+  return {};
+}
+
 std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfig& nats,
                            std::chrono::milliseconds default_interval,
                            std::chrono::milliseconds default_timeout,

@@ -64,6 +64,20 @@ struct ServiceConfig {
   std::vector<double> buckets;  // histogram upper bounds; empty: use --probe.buckets
 };
 
+// A JetStream consumer whose workers farrier sizes (the "consumers" list of the file).
+struct ConsumerConfig {
+  std::string account;  // empty: any account
+  std::string stream, consumer;
+  double worker_rate = 0;    // messages/s one worker handles; 0 with lag_threshold: KEDA mode
+  double lag_threshold = 0;  // > 0: desired = ceil(lag / lag_threshold), as KEDA's NATS scaler
+  std::chrono::milliseconds drain_time{60000};  // rate mode: clear the backlog within this
+  int min_workers = 0;
+  int max_workers = 100;
+};
+
+// Parses the `consumers` array; errors like ParseServices.
+std::string ParseConsumers(const nlohmann::json& consumers, const std::string& file, std::vector<ConsumerConfig>* out);
+
 // The default histogram buckets: 1-2.5-5 steps from 50 µs to 30 s, so that a p99 is readable
 // for a 100 µs echo and for a 10 s report alike.
 std::vector<double> DefaultProbeBuckets();

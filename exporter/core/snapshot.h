@@ -16,6 +16,7 @@
 #include "sources/healthz.h"
 #include "sources/jsz.h"
 #include "sources/leafz.h"
+#include "sources/queue_groups.h"
 #include "sources/routez.h"
 #include "sources/subsz.h"
 #include "sources/varz.h"
@@ -49,6 +50,9 @@ struct Snapshot {
   std::optional<Leafz> leafz;
   std::optional<Gatewayz> gatewayz;
   std::optional<Accstatz> accstatz;
+  // Queue-group members per configured service name (source "queuegroups"); pending bytes are
+  // joined from this poll's /connz when it succeeded.
+  std::optional<std::map<std::string, QueueGroupView>> queue_groups;
 };
 
 }  // namespace farrier

@@ -174,7 +174,9 @@ void Poller::PollOnce() {
   if (next->varz) next->server_name = next->varz->server_name;
   next->taken_at = std::chrono::steady_clock::now();
   LogTransitions(*previous, *next);
-  current_.store(std::move(next));
+  std::shared_ptr<const Snapshot> published = std::move(next);
+  current_.store(published);
+  if (listener_) listener_(published);
 }
 
 void Poller::LogTransitions(const Snapshot& previous, const Snapshot& next) const {

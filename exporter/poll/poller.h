@@ -27,6 +27,11 @@ class Poller {
   Poller(Config config, FetcherFactory make_fetcher);
   ~Poller();  // stops the thread
 
+  // Called on the polling thread with each newly published snapshot (set before Start): how
+  // the capacity signals, which need successive snapshots, follow the polls.
+  using PollListener = std::function<void(const std::shared_ptr<const Snapshot>&)>;
+  void SetListener(PollListener listener) { listener_ = std::move(listener); }
+
   void Start();  // first poll immediately, then every interval
   void Stop();   // returns within one in-flight poll's timeout
 
@@ -45,6 +50,7 @@ class Poller {
   const Config config_;
   std::vector<std::unique_ptr<SourceWorker>> workers_;  // enabled sources, registry order
   std::atomic<std::shared_ptr<const Snapshot>> current_;
+  PollListener listener_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

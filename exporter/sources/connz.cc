@@ -100,6 +100,7 @@ void ConnzAccumulator::Add(const ConnzPage& page) {
     connz_.subscriptions += c.subscriptions;
     connz_.pending_bytes += c.pending_bytes;
     connz_.pending_bytes_max = std::max(connz_.pending_bytes_max, c.pending_bytes);
+    if (c.pending_bytes > 0) connz_.pending_by_cid[c.cid] = c.pending_bytes;
     if (connz_.detailed.size() < detail_limit_) {
       connz_.detailed.push_back(c);
     } else if (detail_limit_ > 0) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -36,6 +37,9 @@ struct Connz {
   uint64_t pending_bytes = 0;
   uint64_t pending_bytes_max = 0;
   uint64_t pages = 0;
+  // Connections with bytes queued to them, by cid (usually few): joined with queue-group members
+  // to show a worker falling behind.
+  std::unordered_map<uint64_t, uint64_t> pending_by_cid;
   // Only when per-connection series are enabled: the first `limit` connections by cid (the
   // server's default sort), so a long-lived connection keeps its series across polls.
   std::vector<Connection> detailed;

@@ -147,13 +147,13 @@ Result<Jsz> ParseJsz(std::string_view body) {
   });
 }
 
-namespace {
-
 // A server outside a JetStream cluster leads everything it holds (2.9 still names itself as
 // cluster.leader of its streams); inside one, compare the leader with our own name.
 bool LedHere(const Jsz& jsz, const std::string& leader, std::string_view server_name) {
   return jsz.meta_cluster_size == 0 || leader.empty() || leader == server_name;
 }
+
+namespace {
 
 void RenderServer(const Jsz& j, std::string_view server_name, Families& out) {
   out.Gauge("nats_jetstream_enabled", "1 when JetStream is enabled on this server (/jsz disabled).")

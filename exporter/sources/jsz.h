@@ -97,6 +97,10 @@ struct JszRenderOptions {
 
 inline constexpr std::string_view kEphemeralConsumerLabel = "_ephemeral";
 
+// Whether this server's numbers for an asset with `leader` are current: outside a JetStream
+// cluster everything is led here; inside one only what this server leads.
+bool LedHere(const Jsz& jsz, const std::string& leader, std::string_view server_name);
+
 // `server_name` is this server's name from /varz (or the last one seen). Outside a JetStream
 // cluster everything counts as led here; inside one, nothing does while the name is unknown
 // (better absent than a follower's stale values).

@@ -65,6 +65,21 @@ SourceOutcome PollConnz(Fetcher& fetcher, const Config& config) {
           }};
 }
 
+// One /subsz?subs=1&test=<subject> per configured service (services without a subject to test
+// are skipped). All or nothing: one failed request fails the source for this poll.
+SourceOutcome PollQueueGroups(Fetcher& fetcher, const Config& config) {
+  std::map<std::string, QueueGroupView> views;
+  for (const ServiceConfig& s : config.services) {
+    std::string path = SubsTestPath(s.subject);
+    FetchResult got = fetcher.Get(path);
+    if (auto failure = FetchFailure(got, path)) return std::move(*failure);
+    Result<SubsTest> test = ParseSubsTest(got.body);
+    if (!test) return ParseFailure(path, test.error());
+    views[s.name] = SelectQueueGroup(*test, s.queue_group);
+  }
+  return {"", "", [views = std::move(views)](Snapshot& snap) mutable { snap.queue_groups = std::move(views); }};
+}
+
 template <auto Member, auto Render>
 void RenderIfPresent(const Snapshot& s, const Config&, Families& out) {
   if (s.*Member) Render(*(s.*Member), out);
@@ -118,6 +133,11 @@ const std::vector<SourceSpec>& AllSources() {
          return FetchOne(f, "/accstatz?unused=true", ParseAccstatz, &Snapshot::accstatz);
        },
        RenderIfPresent<&Snapshot::accstatz, RenderAccstatz>},
+      // Rendered with the capacity signals (capacity/), which need state across polls.
+      {"queuegroups", true,
+       "Queue-group members of the configured services from /subsz?subs=1&test=<subject> "
+       "(one request per service; nothing without services).",
+       PollQueueGroups, [](const Snapshot&, const Config&, Families&) {}},
   };
   return sources;
 }

@@ -42,6 +42,18 @@ WebServer::WebServer(const Config& config,
 
 WebServer::~WebServer() { Stop(); }
 
+void WebServer::ServeScaling(JsonEndpoint endpoint) {
+  auto answer = [endpoint](const std::string& name, httplib::Response& res) {
+    auto [status, body] = endpoint(name);
+    res.status = status;
+    res.set_content(body, "application/json");
+  };
+  server_->Get("/api/v1/scaling", [answer](const httplib::Request&, httplib::Response& res) { answer("", res); });
+  server_->Get(R"(/api/v1/scaling/services/([A-Za-z0-9_.\-]+))",
+               [answer](const httplib::Request& req, httplib::Response& res) { answer(req.matches[1], res); });
+  scaling_ = true;
+}
+
 bool WebServer::Start(std::string* error) {
   const ListenAddress& la = config_.listen_address;
   if (la.port == 0) {
@@ -83,7 +95,8 @@ std::string WebServer::LandingPage() const {
          "</code> every " + std::to_string(config_.poll_interval.count()) + " ms.</p>\n"
          "<ul>\n"
          "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics from the latest poll</li>\n"
-         "<li><a href=\"/healthz\">/healthz</a>: liveness of this process</li>\n"
+         "<li><a href=\"/healthz\">/healthz</a>: liveness of this process</li>\n" +
+         std::string(scaling_ ? "<li><a href=\"/api/v1/scaling\">/api/v1/scaling</a>: capacity signals (JSON)</li>\n" : "") +
          "</ul>\n</body></html>\n";
 }
 

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "core/render.h"
 #include "fixtures.h"
+#include "capacity/render_scaling.h"
 #include "services/render_services.h"
 #include "services_snapshot.h"
 #include "sources/registry.h"
@@ -114,6 +115,24 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   Families services;
   RenderServices(test::FullServicesSnapshot(), services);
   for (const auto& f : services.Take()) rendered[f.name] = TypeName(f.type);
+  // And the capacity signals from theirs: one service with every figure known.
+  ScalingSnapshot scaling;
+  ServiceSignal signal;
+  signal.name = "echo";
+  signal.members_known = signal.pending_known = true;
+  signal.workers = 2;
+  signal.service_seconds = 0.02;
+  signal.assessment.utilization = 0.5;
+  scaling.services.push_back(signal);
+  ConsumerSignal consumer;
+  consumer.stream = "ORDERS";
+  consumer.consumer = "worker";
+  consumer.found = consumer.led_here = true;
+  scaling.consumers.push_back(consumer);
+  Families capacity;
+  RenderScaling(scaling, capacity);
+  RenderConsumerScaling(scaling, capacity);
+  for (const auto& f : capacity.Take()) rendered[f.name] = TypeName(f.type);
   auto documented = DocumentedFamilies();
   ASSERT_GT(documented.size(), 50u) << "docs/metrics.md missing or not in the table format";
   for (const auto& [name, type] : rendered) {

@@ -1,0 +1,116 @@
+// Capacity signals per service (and, later, per JetStream consumer), built from successive
+// snapshots: the poller's (queue-group members and delivered requests) and the prober's
+// (probe latency, timeouts, micro stats). Rates need a window of samples, so this is the one
+// stateful step between the immutable snapshots and the pure capacity model (model.h).
+//
+// Thread-safety: Observe() from one thread (the poller's); Current() from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "capacity/model.h"
+#include "config/config.h"
+#include "core/snapshot.h"
+#include "services/service_stats.h"
+
+namespace farrier {
+
+struct ServiceSignal {
+  std::string name;
+  int concurrency = 1;
+  bool members_known = false;  // this poll's queue-group view succeeded
+  int workers = 0;             // local queue subscriptions in the group
+  uint64_t delivered_total = 0;  // requests delivered to local members since farrier started
+  uint64_t pending_bytes = 0;    // summed over the members' connections
+  bool pending_known = false;
+  // Window figures (0 until two samples span some time).
+  double window_seconds = 0;
+  double arrival_rate = 0;       // λ, requests/s delivered to local members
+  double service_seconds = 0;    // S estimate; 0 = unknown
+  std::string service_time_source;  // "micro", "probe" or "" (unknown)
+  double p99_seconds = 0;        // from probe latency in the window; 0 = unknown
+  double observed_timeout_ratio = 0;
+  capacity::PoolAssessment assessment;  // desired_workers there is the raw (unsmoothed) answer
+  int desired_workers = 0;              // smoothed, what autoscalers should follow
+  bool warming_up = false;              // the window is not half full yet: desired holds
+};
+
+struct ConsumerSignal {
+  std::string stream, consumer;
+  bool found = false;  // listed in this poll's /jsz
+  bool led_here = false;  // this server leads it: only then are the figures current
+  uint64_t lag = 0;       // num_pending + num_ack_pending
+  uint64_t num_pending = 0, num_ack_pending = 0;
+  double window_seconds = 0;
+  double ack_rate = 0;       // acks/s (ack floor advance) over the window
+  double incoming_rate = 0;  // ack_rate + lag growth
+  int desired_workers = 0;   // smoothed
+};
+
+struct ScalingSnapshot {
+  std::chrono::steady_clock::time_point taken_at{};
+  std::chrono::system_clock::time_point taken_at_wall{};
+  bool observed = false;            // false until the first poll was observed
+  std::vector<std::string> stale_reasons;  // why the figures cannot be trusted right now
+  std::vector<ServiceSignal> services;
+  std::vector<ConsumerSignal> consumers;
+};
+
+class ScalingTracker {
+ public:
+  using ServicesSource = std::function<ServicesSnapshot()>;  // empty without services
+  ScalingTracker(const Config& config, ServicesSource services);
+
+  void Observe(const Snapshot& snapshot, std::chrono::steady_clock::time_point now,
+               std::chrono::system_clock::time_point wall);
+  std::shared_ptr<const ScalingSnapshot> Current() const { return current_.load(); }
+
+ private:
+  struct Sample {
+    std::chrono::steady_clock::time_point at;
+    uint64_t delivered = 0;
+    uint64_t micro_requests = 0;
+    double micro_seconds = 0;
+    bool micro = false;  // micro figures present in this sample
+    Histogram latency;   // probe latency histogram (cumulative since start)
+    uint64_t probes = 0, timeouts = 0, no_responders = 0;
+  };
+  struct State {
+    std::map<std::pair<uint64_t, std::string>, uint64_t> last_msgs;  // (cid, sid) -> msgs
+    uint64_t delivered_total = 0;
+    std::deque<Sample> window;
+    capacity::DesiredSmoother smoother;
+    explicit State(const Config& c);
+  };
+
+  struct ConsumerSample {
+    std::chrono::steady_clock::time_point at;
+    uint64_t lag = 0, ack_floor = 0;
+  };
+  struct ConsumerState {
+    std::deque<ConsumerSample> window;
+    capacity::DesiredSmoother smoother;
+    explicit ConsumerState(const Config& c);
+  };
+  void ObserveConsumers(const Snapshot& snapshot, std::chrono::steady_clock::time_point now, ScalingSnapshot* out);
+
+  const Config config_;
+  std::vector<ConsumerState> consumer_state_;
+  ServicesSource services_source_;
+  std::vector<State> state_;  // per configured service, same order
+  std::atomic<std::shared_ptr<const ScalingSnapshot>> current_;
+};
+
+// Linear interpolation inside the bucket holding quantile q, as Prometheus' histogram_quantile
+// does; `counts` are per bucket (not cumulative), bounds.size() + 1 entries. 0 when empty; the
+// largest finite bound when q falls in +Inf.
+double HistogramQuantile(const std::vector<double>& bounds, const std::vector<uint64_t>& counts, double q);
+
+}  // namespace farrier

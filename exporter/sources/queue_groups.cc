@@ -1,0 +1,59 @@
+#include "sources/queue_groups.h"
+
+#include "core/json_fields.h"
+
+namespace farrier {
+
+using namespace json_fields;
+
+Result<SubsTest> ParseSubsTest(std::string_view body) {
+  return ParseWith<SubsTest>("subsz", body, [](const Json& j) {
+    SubsTest t;
+    // Anchor on a field every /subsz answer has, so another endpoint's body is rejected.
+    U64(j, "num_subscriptions", "$", /*required=*/true);
+    t.total = U64(j, "total", "$");  // omitted when nothing matches
+    const Json& list = Array(j, "subscriptions_list", "$");
+    if (list.is_null()) return t;
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string path = "$.subscriptions_list[" + std::to_string(i) + "]";
+      const Json& s = list[i];
+      if (!s.is_object()) throw SchemaError(path + ": expected object");
+      QueueSubscription q;
+      q.account = Str(s, "account", path);
+      q.subject = Str(s, "subject", path, true);
+      q.queue_group = Str(s, "qgroup", path);
+      q.sid = Str(s, "sid", path);
+      q.cid = U64(s, "cid", path, true);
+      q.msgs = U64(s, "msgs", path);
+      t.subscriptions.push_back(std::move(q));
+    }
+    return t;
+  });
+}
+
+QueueGroupView SelectQueueGroup(const SubsTest& test, std::string_view queue_group) {
+  QueueGroupView v;
+  for (const QueueSubscription& s : test.subscriptions) {
+    if (s.queue_group.empty()) continue;
+    if (!queue_group.empty() && s.queue_group != queue_group) continue;
+    v.members.push_back(s);
+  }
+  return v;
+}
+
+std::string SubsTestPath(std::string_view subject) {
+  std::string path = "/subsz?subs=1&limit=100000&test=";
+  static const char* hex = "0123456789ABCDEF";
+  for (unsigned char c : subject) {
+    if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~') {
+      path += static_cast<char>(c);
+    } else {
+      path += '%';
+      path += hex[c >> 4];
+      path += hex[c & 15];
+    }
+  }
+  return path;
+}
+
+}  // namespace farrier

@@ -1,0 +1,46 @@
+// Queue-group members of the configured services, from /subsz?subs=1&test=<subject>: the local
+// queue subscriptions that would receive a request on the service's subject, each with the
+// messages delivered to it. A server's monitoring port sees only its own members (see
+// ../shared/NOTES-nats-2.9.md), so these are additive parts: pool figures are sums across
+// sidecars.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace farrier {
+
+struct QueueSubscription {
+  std::string account, subject, queue_group, sid;
+  uint64_t cid = 0;
+  uint64_t msgs = 0;  // messages delivered to this subscription
+};
+
+// One /subsz?subs=1&test=... answer: the matching subscriptions (queue or not).
+struct SubsTest {
+  uint64_t total = 0;  // matches on the server (may exceed the list when the limit cut it)
+  std::vector<QueueSubscription> subscriptions;
+};
+
+Result<SubsTest> ParseSubsTest(std::string_view body);
+
+// The members of one service's queue group on this server.
+struct QueueGroupView {
+  std::vector<QueueSubscription> members;  // queue subscriptions in the group
+  uint64_t pending_bytes = 0;  // sum over the members' connections (from /connz), when known
+  bool pending_known = false;
+};
+
+// Keeps the members of `queue_group` (any queue group when empty; plain subscriptions never
+// count: they are not part of a pool).
+QueueGroupView SelectQueueGroup(const SubsTest& test, std::string_view queue_group);
+
+// The request path for a service subject (URL-encoded).
+std::string SubsTestPath(std::string_view subject);
+
+}  // namespace farrier

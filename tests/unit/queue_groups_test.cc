@@ -1,0 +1,50 @@
+// /subsz?subs=1&test=<subject>: the queue-group members of a service, on the real capture.
+#include <gtest/gtest.h>
+
+#include "fixtures.h"
+#include "sources/queue_groups.h"
+
+namespace farrier {
+namespace {
+
+TEST(QueueGroups, ParsesTheCapturedTestAnswer) {
+  Result<SubsTest> t = ParseSubsTest(test::ReadFixture("subsz-test.json"));
+  ASSERT_TRUE(t) << t.error();
+  EXPECT_EQ(t->total, 3u);
+  ASSERT_EQ(t->subscriptions.size(), 3u);
+  EXPECT_EQ(t->subscriptions[0].subject, "svc.echo");
+  EXPECT_EQ(t->subscriptions[0].queue_group, "workers");
+  EXPECT_EQ(t->subscriptions[0].cid, 9u);
+  EXPECT_EQ(t->subscriptions[0].msgs, 4u);
+  EXPECT_EQ(t->subscriptions[2].msgs, 2u);
+  EXPECT_EQ(t->subscriptions[2].sid, "3");
+}
+
+TEST(QueueGroups, SelectsTheGroupAndSkipsPlainSubscriptions) {
+  SubsTest t;
+  t.subscriptions = {{"$G", "api.echo", "workers", "1", 5, 10},
+                     {"$G", "api.echo", "other", "2", 6, 20},
+                     {"$G", "api.>", "", "3", 7, 30}};
+  EXPECT_EQ(SelectQueueGroup(t, "workers").members.size(), 1u);
+  EXPECT_EQ(SelectQueueGroup(t, "").members.size(), 2u) << "any queue group, never a plain subscription";
+  EXPECT_TRUE(SelectQueueGroup(t, "nobody").members.empty());
+}
+
+TEST(QueueGroups, NoMatchAndBadBodies) {
+  Result<SubsTest> none = ParseSubsTest(R"({"num_subscriptions": 4, "num_cache": 0, "num_inserts": 4,
+      "num_removes": 0, "num_matches": 1})");
+  ASSERT_TRUE(none) << none.error();
+  EXPECT_TRUE(none->subscriptions.empty());
+  EXPECT_FALSE(ParseSubsTest(test::ReadFixture("varz.json")));
+  Result<SubsTest> bad = ParseSubsTest(R"({"num_subscriptions": 1, "subscriptions_list": [{"subject": "a", "cid": "x"}]})");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().find("$.subscriptions_list[0].cid"), std::string::npos) << bad.error();
+}
+
+TEST(QueueGroups, TestPathEncodesTheSubject) {
+  EXPECT_EQ(SubsTestPath("api.echo"), "/subsz?subs=1&limit=100000&test=api.echo");
+  EXPECT_EQ(SubsTestPath("a b&c"), "/subsz?subs=1&limit=100000&test=a%20b%26c");
+}
+
+}  // namespace
+}  // namespace farrier

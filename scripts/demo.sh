@@ -44,15 +44,19 @@ for i in 1 2 3; do
     >"$work/worker-$i.log" 2>&1 &
   pids+=($!)
 done
-# The front door: 150 requests/s with Poisson arrivals (utilization 0.25), forever.
+# The front door: Poisson arrivals alternating a minute at 100 requests/s (utilization 0.17)
+# and a minute at 450/s (0.75: a fifth of the requests time out), so the desired-workers signal
+# rises and falls.
 (
   child=
   trap 'kill $child 2>/dev/null; exit 0' TERM
   while true; do
-    "$build/exporter/samples/farrier-loadgen" --url "nats://127.0.0.1:$nats_port" --subject api.echo \
-      --rate 150 --arrivals poisson --duration 10m --timeout 1s >>"$work/loadgen.log" 2>&1 &
-    child=$!
-    wait "$child" || sleep 1
+    for rate in 100 450; do
+      "$build/exporter/samples/farrier-loadgen" --url "nats://127.0.0.1:$nats_port" --subject api.echo \
+        --rate "$rate" --arrivals poisson --duration 60s --timeout 1s >>"$work/loadgen.log" 2>&1 &
+      child=$!
+      wait "$child" || sleep 1
+    done
   done
 ) &
 pids+=($!)
@@ -61,6 +65,7 @@ cat >"$work/farrier.json" <<JSON
 {
   "nats": {"url": "nats://127.0.0.1:$nats_port", "monitor_url": "http://127.0.0.1:$monitor_port"},
   "poll": {"interval": "2s", "timeout": "1s"},
+  "scaling": {"window": "20s", "down_window": "30s"},
   "services": [
     {"name": "echo", "subject": "api.echo", "queue_group": "workers",
      "probe": {"interval": "500ms", "timeout": "1s", "payload": "probe"},
@@ -80,10 +85,12 @@ Farrier demo is running:
   state           stream ORDERS (50 messages), durable consumer "worker" (40 pending, 10 unacked),
                   20 idle client connections
   API             3 workers x 4 slots on api.echo (queue group "workers", micro service "Echo"),
-                  150 requests/s from farrier-loadgen; farrier probes it every 500 ms
+                  farrier-loadgen alternating 100 and 450 requests/s each minute;
+                  farrier probes it every 500 ms and sizes it (desired workers)
   config          $work/farrier.json
 Try:  curl -s http://127.0.0.1:$web_port/metrics | grep -E '^nats_(up|connz_connections|consumer_num_pending)'
       curl -s http://127.0.0.1:$web_port/metrics | grep -E '^nats_(service|micro)_'
+      watch -n2 "curl -s http://127.0.0.1:$web_port/api/v1/scaling/services/echo"   # desired rises and falls
 Press Ctrl-C to stop.
 MSG
 wait

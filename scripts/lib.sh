@@ -8,7 +8,9 @@ free_port() {
     return
   fi
   for _ in $(seq 1 200); do
-    port=$((20000 + RANDOM % 40000))
+    # Below the kernel's ephemeral range (32768-60999 by default): a port picked there can be
+    # taken by any outgoing connection, e.g. farrier's own NATS connection, before it listens.
+    port=$((20000 + RANDOM % 12000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return

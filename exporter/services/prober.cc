@@ -130,13 +130,18 @@ void Prober::Loop() {
   }
 }
 
+// Logging follows the service's state, not each probe: a drop-mode pool loses a probe now and
+// then by design, so the service counts as failing only after kFailuresToLog probes in a row
+// failed, and recovered at the next answer after that.
+constexpr int kFailuresToLog = 3;
+
 void Prober::FailLocked(size_t service, ProbeFailure why) {
   ServiceStats& st = stats_[service];
   st.probes++;
   st.failures[static_cast<size_t>(why)]++;
-  if (st.up || !st.probed) {
-    spdlog::warn("service {}: probe failed ({}); further failures are counted, not logged",
-                 services_[service].name, kProbeFailureNames[static_cast<size_t>(why)]);
+  if (++st.consecutive_failures == kFailuresToLog) {
+    spdlog::warn("service {}: {} probes in a row failed (last: {}); counted, not logged, until one is answered",
+                 services_[service].name, kFailuresToLog, kProbeFailureNames[static_cast<size_t>(why)]);
   }
   st.probed = true;
   st.up = false;
@@ -144,9 +149,12 @@ void Prober::FailLocked(size_t service, ProbeFailure why) {
 
 void Prober::SucceedLocked(size_t service, double seconds) {
   ServiceStats& st = stats_[service];
-  if (!st.up) {
-    spdlog::info("service {}: probe answered{}", services_[service].name, st.probed ? " again" : "");
+  if (st.consecutive_failures >= kFailuresToLog) {
+    spdlog::info("service {}: probe answered again after {} failures", services_[service].name, st.consecutive_failures);
+  } else if (!st.probed) {
+    spdlog::info("service {}: first probe answered", services_[service].name);
   }
+  st.consecutive_failures = 0;
   st.probes++;
   st.probed = true;
   st.up = true;

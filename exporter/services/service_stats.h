@@ -29,6 +29,7 @@ struct ServiceStats {
   bool probed = false;  // a probe has completed
   bool up = false;      // the last completed probe was answered
   double last_latency_seconds = 0;
+  int consecutive_failures = 0;  // probes failed since the last answer
 
   // $SRV.STATS.<micro_service> (when configured).
   bool micro_polled = false;

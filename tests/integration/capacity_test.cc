@@ -158,14 +158,78 @@ TEST_F(Capacity, OverloadRaisesDesiredAndRecoveryLowersItWithoutFlapping) {
   }
 }
 
+// A closed loop, with this test playing the autoscaler: every second it reads desired_workers
+// from /api/v1/scaling and, one second later (a pod's start-up), starts or stops sample workers
+// to match. Load steps 100 -> 300 -> 50 requests/s (Poisson) against C = 2, S = 10 ms, drop,
+// max_timeout_ratio 0.05: Erlang B sizes these at 3, 8 and 2 workers. The pool must settle
+// near each size (within one worker) and must not oscillate: within a phase the worker count
+// changes direction at most once (overshoot and settle), and the last seconds of each phase
+// see a loss within sampling error of the objective.
+TEST_F(Capacity, ClosedLoopReachesAndHoldsTheRightPoolSize) {
+  StartWorkers(1, 2, "10ms");
+  Json service{{"name", "echo"}, {"subject", "api.echo"}, {"queue_group", "workers"},
+               {"worker_concurrency", 2}, {"max_timeout_ratio", 0.05}, {"target_utilization", 0.7},
+               {"min_workers", 1}, {"max_workers", 12}, {"micro_service", "Echo"},
+               {"probe", {{"interval", "250ms"}, {"timeout", "500ms"}}}};
+  auto f = StartFarrier(service, {"--poll.interval", "500ms", "--poll.timeout", "400ms", "--scaling.window", "4s",
+                                  "--scaling.down-window", "6s"});
+  struct Phase {
+    double rate;
+    int expected;
+  };
+  const std::vector<Phase> phases = {{100, 3}, {300, 8}, {50, 2}};
+  for (const Phase& phase : phases) {
+    auto load = StartLoad(phase.rate, "24s", "poisson");
+    std::vector<int> counts;
+    auto end = std::chrono::steady_clock::now() + 24s;
+    int pending = -1;  // desired seen one second ago, applied now
+    while (std::chrono::steady_clock::now() < end) {
+      if (pending >= 0) {
+        int have = static_cast<int>(workers_.size());
+        if (pending > have) StartWorkers(pending - have, 2, "10ms");
+        while (static_cast<int>(workers_.size()) > pending && workers_.size() > 1) {
+          workers_.back()->Stop();
+          workers_.pop_back();
+        }
+      }
+      HttpResponse r = f->Get("/api/v1/scaling/services/echo");
+      pending = r.status == 200 ? Json::parse(r.body)["desired_workers"].get<int>() : -1;
+      counts.push_back(static_cast<int>(workers_.size()));
+      std::this_thread::sleep_for(1s);
+    }
+    Json measured = Finish(*load);
+    std::string seq;
+    for (int c : counts) seq += std::to_string(c) + " ";
+    SCOPED_TRACE("rate " + std::to_string(phase.rate) + ": worker counts " + seq + "\n" + measured.dump());
+    EXPECT_NEAR(counts.back(), phase.expected, 1);
+    int changes_of_direction = 0, last_direction = 0;
+    for (size_t i = 1; i < counts.size(); ++i) {
+      int d = counts[i] > counts[i - 1] ? 1 : counts[i] < counts[i - 1] ? -1 : 0;
+      if (d != 0 && last_direction != 0 && d != last_direction) ++changes_of_direction;
+      if (d != 0) last_direction = d;
+    }
+    EXPECT_LE(changes_of_direction, 1) << "the pool oscillated";
+    // The last 8 counts are stable: no change at all once settled.
+    for (size_t i = counts.size() - 8; i < counts.size(); ++i) EXPECT_EQ(counts[i], counts.back()) << "not settled";
+  }
+}
+
 // The JSON endpoint: keyed by service name so KEDA's valueLocation
 // `services.echo.desired_workers` resolves; 404 for an unknown service; 503 with stale reasons
 // when the monitoring port is gone, never a silent zero.
 TEST_F(Capacity, ScalingEndpointForKeda) {
   StartWorkers(1, 4, "1ms");
   Json service{{"name", "echo"}, {"subject", "api.echo"}, {"queue_group", "workers"}, {"worker_concurrency", 4}};
-  auto f = StartFarrier(service, {"--poll.interval", "300ms", "--poll.timeout", "250ms"});
+  auto f = StartFarrier(service, {"--poll.interval", "300ms", "--poll.timeout", "250ms", "--scaling.window", "2s"});
   ASSERT_TRUE(f->WaitFor([](const Scrape& x) { return Get(x, "nats_service_workers") == 1; }, 10s));
+  // Until the window is half full and a probe has measured S, the unknown figures are null.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        Json e = Json::parse(f->Get("/api/v1/scaling").body)["services"]["echo"];
+        return !e["warming_up"].get<bool>() && e["service_time_source"] == "probe" && e["utilization"].is_number();
+      },
+      10s))
+      << f->Get("/api/v1/scaling").body;
 
   HttpResponse all = f->Get("/api/v1/scaling");
   ASSERT_EQ(all.status, 200) << all.body;
@@ -178,6 +242,21 @@ TEST_F(Capacity, ScalingEndpointForKeda) {
     EXPECT_TRUE(j["services"]["echo"][field].is_number()) << field << "\n" << all.body;
   }
   EXPECT_EQ(j["services"]["echo"]["current_workers"], 1);
+
+  // The README's example answer shows exactly the fields the endpoint returns.
+  std::string readme = ReadFile(SourceDir() / "README.md");
+  size_t section = readme.find("## Capacity and autoscaling");
+  size_t block = readme.find("```json\n", readme.find("```json\n", section) + 1);
+  ASSERT_NE(block, std::string::npos);
+  block += 8;
+  Json example = Json::parse(readme.substr(block, readme.find("```", block) - block));
+  auto keys = [](const Json& o) {
+    std::set<std::string> k;
+    for (const auto& [key, value] : o.items()) k.insert(key);
+    return k;
+  };
+  EXPECT_EQ(keys(example), keys(j));
+  EXPECT_EQ(keys(example["services"]["orders"]), keys(j["services"]["echo"]));
 
   HttpResponse one = f->Get("/api/v1/scaling/services/echo");
   ASSERT_EQ(one.status, 200);

@@ -179,7 +179,13 @@ TEST_F(Probes, NatsKilledAndRestartedProbingResumes) {
   ASSERT_TRUE(up) << last.Describe() << "\n" << f->Stderr();
   EXPECT_GE(up->Number("nats_exporter_nats_reconnects_total"), 1);
   std::string log = f->Stderr();
+  // One line per state change: lost, failing, reconnected, answered again.
   EXPECT_NE(log.find("NATS connection to"), std::string::npos) << log;
+  EXPECT_NE(log.find("3 probes in a row failed (last: error)"), std::string::npos) << log;
+  EXPECT_NE(log.find("probe answered again"), std::string::npos) << log;
+  size_t failing_lines = 0;
+  for (size_t at = 0; (at = log.find("probes in a row failed", at)) != std::string::npos; ++at) ++failing_lines;
+  EXPECT_EQ(failing_lines, 1u) << log;
   EXPECT_NE(log.find("NATS reconnected"), std::string::npos) << log;
 }
 

@@ -242,3 +242,37 @@ TEST(ServicesConfig, ReadmeExampleLoads) {
 
 }  // namespace
 }  // namespace farrier
+
+namespace farrier {
+namespace {
+
+// The consumers example of the README's "Capacity and autoscaling" section loads.
+TEST(ConsumersConfig, ReadmeExampleLoadsAndErrorsNameTheField) {
+  std::ifstream in(std::string(FARRIER_SOURCE_DIR) + "/README.md");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  std::string readme = buf.str();
+  size_t start = readme.find("```json\n", readme.find("## Capacity and autoscaling"));
+  ASSERT_NE(start, std::string::npos);
+  start += 8;
+  Result<LoadedConfig> r = LoadText(readme.substr(start, readme.find("```", start) - start));
+  ASSERT_TRUE(r) << r.error();
+  ASSERT_EQ(r->config.consumers.size(), 2u);
+  EXPECT_EQ(r->config.consumers[0].stream, "ORDERS");
+  EXPECT_DOUBLE_EQ(r->config.consumers[0].worker_rate, 50);
+  EXPECT_EQ(r->config.consumers[0].drain_time, std::chrono::minutes(2));
+  EXPECT_DOUBLE_EQ(r->config.consumers[1].lag_threshold, 100);
+
+  EXPECT_NE(ErrorOf(R"({"consumers": [{"stream": "S"}]})").find("$.consumers[0].consumer: required"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"consumers": [{"stream": "S", "consumer": "c"}]})").find("set worker_rate"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"consumers": [{"stream": "S", "consumer": "c", "lag_threshold": -1}]})")
+                .find("$.consumers[0].lag_threshold: expected a number of at least 0"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"consumers": [{"stream": "S", "consumer": "c", "lag": 1}]})")
+                .find("$.consumers[0].lag: unknown field"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"scaling": {"window": "0s"}})").find("scaling.window"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace farrier

@@ -11,12 +11,17 @@ packages=(
   libgtest-dev
   # real components for tests, demo and bench
   nats-server prometheus curl procps
+  # manifest validation (tests/manifests: npm's kubernetes-models, offline)
+  nodejs
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm: Debian's package, unless the installed nodejs brings its own (NodeSource's nodejs
+# includes npm and conflicts with Debian's npm package).
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "deps.sh: missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2

@@ -32,6 +32,7 @@ nlohmann::json ServiceJson(const ServiceSignal& s) {
       {"window_seconds", s.window_seconds},
       {"members_known", s.members_known},
       {"warming_up", s.warming_up},
+      {"proven_too_small", s.proven_too_small},
   };
   if (s.pending_known) j["pending_bytes"] = s.pending_bytes;
   return j;

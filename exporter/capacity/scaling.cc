@@ -163,6 +163,21 @@ void ScalingTracker::Observe(const Snapshot& snapshot, Clock::time_point now, st
     in.observed_p99_seconds = p99;
     in.no_responders_with_load = no_responders;
     sig.assessment = capacity::Assess(in);
+    // The model sits at the edge of its objective by construction (the smallest N that meets
+    // it), so a pool sized by it can show timeouts again and be pushed up by evidence, fall
+    // back after the down window, and so on. Remember the size evidence proved too small and
+    // keep the answer above it while the load is the same.
+    if (!sig.assessment.evidence.empty() && sig.workers > 0 && std::isfinite(lambda) && lambda > 0) {
+      st.insufficient_at = std::max(st.insufficient_at, sig.workers);
+      st.insufficient_lambda = lambda;
+    } else if (st.insufficient_at > 0 && (!std::isfinite(lambda) || lambda < 0.9 * st.insufficient_lambda)) {
+      st.insufficient_at = 0;  // the load fell: the model's answer stands again
+    }
+    if (st.insufficient_at > 0 && sig.assessment.desired_workers <= st.insufficient_at) {
+      sig.assessment.desired_workers = std::min(st.insufficient_at + 1, std::max(cfg.min_workers, cfg.max_workers));
+      sig.assessment.limited_by = "evidence";
+    }
+    sig.proven_too_small = st.insufficient_at;
     // Rates from a window much shorter than --scaling.window (just after start) are noise: a
     // burst over half a second would be held for the whole down window. Until the window is
     // half full, and whenever the members are unknown, the answer holds: the smoother's value,

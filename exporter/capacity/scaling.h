@@ -40,6 +40,7 @@ struct ServiceSignal {
   capacity::PoolAssessment assessment;  // desired_workers there is the raw (unsmoothed) answer
   int desired_workers = 0;              // smoothed, what autoscalers should follow
   bool warming_up = false;              // the window is not half full yet: desired holds
+  int proven_too_small = 0;             // evidence memory (see State); 0 when none
 };
 
 struct ConsumerSignal {
@@ -87,6 +88,11 @@ class ScalingTracker {
     uint64_t delivered_total = 0;
     std::deque<Sample> window;
     capacity::DesiredSmoother smoother;
+    // Evidence memory: the pool size at which the last evidence (timeouts, SLO breach) was
+    // seen, and the arrival rate then. While λ stays within 10 % of it, the model's answer is
+    // not allowed back down to that size (it proved too small at this load).
+    int insufficient_at = 0;
+    double insufficient_lambda = 0;
     explicit State(const Config& c);
   };
 

@@ -174,15 +174,20 @@ TEST_F(RichServer, DocsMatchMetrics) {
 
   // The reverse, for the families this scenario always produces: every source's families on a
   // single JetStream server with clients, except those that need routes, leaf nodes, gateways,
-  // a JetStream cluster or configured stream limits, or configured services (the probing
-  // connection's families are checked by probes_test.cc).
+  // a JetStream cluster or configured stream limits, or configured services or consumers (those
+  // families are checked by probes_test.cc and capacity_test.cc).
   std::set<std::string> emitted;
   for (const auto& [name, family] : s.metrics->families()) emitted.insert(name);
   const std::set<std::string> unproducible = {"nats_stream_max_bytes", "nats_stream_max_messages",
                                               "nats_jetstream_meta_cluster_size",
                                               "nats_jetstream_meta_leader",
                                               "nats_exporter_nats_connected",
-                                              "nats_exporter_nats_reconnects_total"};
+                                              "nats_exporter_nats_reconnects_total",
+                                              "nats_consumer_scaling_leader",
+                                              "nats_consumer_lag",
+                                              "nats_consumer_ack_rate",
+                                              "nats_consumer_incoming_rate",
+                                              "nats_consumer_desired_workers"};
   auto producible = [&](const std::string& name) {
     if (unproducible.count(name)) return false;
     for (const char* prefix :

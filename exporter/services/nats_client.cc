@@ -14,7 +14,12 @@ std::string StatusText(natsStatus s) {
   natsStatus last = NATS_OK;
   const char* detail = nats_GetLastError(&last);
   std::string text = natsStatus_GetText(s);
-  if (detail && *detail && std::strstr(detail, text.c_str()) == nullptr) text += std::string(": ") + detail;
+  std::string d = detail ? detail : "";
+  // cnats prefixes its detail with the source location, "(conn.c:1905): ": not for operators.
+  if (!d.empty() && d.front() == '(') {
+    if (auto end = d.find("): "); end != std::string::npos) d = d.substr(end + 3);
+  }
+  if (!d.empty() && d != text) text += ": " + d;
   return text;
 }
 
@@ -29,7 +34,8 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& con
 
   natsOptions* raw = nullptr;
   if (natsOptions_Create(&raw) != NATS_OK) return Error{"cannot create NATS options"};
-  std::unique_ptr<natsOptions, decltype(&natsOptions_Destroy)> opts(raw, &natsOptions_Destroy);
+  client->opts_ = raw;  // owned by the client from here on (Maintain connects with them again)
+  natsOptions* const opts = raw;
   std::vector<const char*> urls;
   for (const auto& u : config.urls) urls.push_back(u.c_str());
 
@@ -37,25 +43,24 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& con
   auto check = [&step](const char* what, natsStatus s) {
     if (s != NATS_OK && step.empty()) step = std::string(what) + ": " + StatusText(s);
   };
-  check("nats.url", natsOptions_SetServers(opts.get(), urls.data(), static_cast<int>(urls.size())));
-  check("nats.name", natsOptions_SetName(opts.get(), config.name.c_str()));
+  check("nats.url", natsOptions_SetServers(opts, urls.data(), static_cast<int>(urls.size())));
+  check("nats.name", natsOptions_SetName(opts, config.name.c_str()));
   // Probes measure latency: write each request at once instead of waiting for the flusher.
-  check("send asap", natsOptions_SetSendAsap(opts.get(), true));
-  check("timeout", natsOptions_SetTimeout(opts.get(), 2000));
-  check("reconnect", natsOptions_SetMaxReconnect(opts.get(), -1));
-  check("reconnect wait", natsOptions_SetReconnectWait(opts.get(), 1000));
+  check("send asap", natsOptions_SetSendAsap(opts, true));
+  check("timeout", natsOptions_SetTimeout(opts, 2000));
+  check("reconnect", natsOptions_SetMaxReconnect(opts, -1));
+  check("reconnect wait", natsOptions_SetReconnectWait(opts, 1000));
   // Nothing is buffered while disconnected: a probe that cannot be sent is an error now, not a
   // request delivered seconds later after a reconnect.
-  check("reconnect buffer", natsOptions_SetReconnectBufSize(opts.get(), 0));
-  check("retry", natsOptions_SetRetryOnFailedConnect(opts.get(), true, &NatsClient::OnConnected, client.get()));
-  check("callbacks", natsOptions_SetDisconnectedCB(opts.get(), &NatsClient::OnDisconnected, client.get()));
-  check("callbacks", natsOptions_SetReconnectedCB(opts.get(), &NatsClient::OnReconnected, client.get()));
-  check("callbacks", natsOptions_SetClosedCB(opts.get(), &NatsClient::OnClosed, client.get()));
-  check("callbacks", natsOptions_SetErrorHandler(opts.get(), &NatsClient::OnAsyncError, client.get()));
+  check("reconnect buffer", natsOptions_SetReconnectBufSize(opts, 0));
+  check("callbacks", natsOptions_SetDisconnectedCB(opts, &NatsClient::OnDisconnected, client.get()));
+  check("callbacks", natsOptions_SetReconnectedCB(opts, &NatsClient::OnReconnected, client.get()));
+  check("callbacks", natsOptions_SetClosedCB(opts, &NatsClient::OnClosed, client.get()));
+  check("callbacks", natsOptions_SetErrorHandler(opts, &NatsClient::OnAsyncError, client.get()));
   if (!step.empty()) return Error{"NATS client options: " + step};
 
   if (!config.creds_file.empty()) {
-    if (natsStatus s = natsOptions_SetUserCredentialsFromFiles(opts.get(), config.creds_file.c_str(), nullptr); s != NATS_OK) {
+    if (natsStatus s = natsOptions_SetUserCredentialsFromFiles(opts, config.creds_file.c_str(), nullptr); s != NATS_OK) {
       return Error{"nats.creds-file " + config.creds_file + ": " + natsStatus_GetText(s)};
     }
   }
@@ -72,50 +77,93 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& con
     Result<std::string> pub = NkeyPublicFromSeed(text);
     std::fill(text.begin(), text.end(), '\0');
     if (!pub) return Error{"nats.nkey-seed-file " + config.nkey_seed_file + ": " + pub.error()};
-    if (natsStatus s = natsOptions_SetNKeyFromSeed(opts.get(), pub->c_str(), config.nkey_seed_file.c_str()); s != NATS_OK) {
+    if (natsStatus s = natsOptions_SetNKeyFromSeed(opts, pub->c_str(), config.nkey_seed_file.c_str()); s != NATS_OK) {
       return Error{"nats.nkey-seed-file " + config.nkey_seed_file + ": " + natsStatus_GetText(s)};
     }
   }
-  if (!config.token.empty()) check("nats.token-file", natsOptions_SetToken(opts.get(), config.token.c_str()));
+  if (!config.token.empty()) check("nats.token-file", natsOptions_SetToken(opts, config.token.c_str()));
   if (!config.user.empty()) {
-    check("nats.user", natsOptions_SetUserInfo(opts.get(), config.user.c_str(), config.password.c_str()));
+    check("nats.user", natsOptions_SetUserInfo(opts, config.user.c_str(), config.password.c_str()));
   }
   if (!step.empty()) return Error{step};
   bool tls = !config.tls_ca_file.empty() || !config.tls_cert_file.empty() || !config.tls_server_name.empty();
   for (const auto& u : config.urls) tls = tls || u.rfind("tls://", 0) == 0;
   if (tls) {
-    if (natsStatus s = natsOptions_SetSecure(opts.get(), true); s != NATS_OK) {
+    if (natsStatus s = natsOptions_SetSecure(opts, true); s != NATS_OK) {
       return Error{"nats TLS: " + StatusText(s)};
     }
     if (!config.tls_ca_file.empty()) {
-      if (natsStatus s = natsOptions_LoadCATrustedCertificates(opts.get(), config.tls_ca_file.c_str()); s != NATS_OK) {
+      if (natsStatus s = natsOptions_LoadCATrustedCertificates(opts, config.tls_ca_file.c_str()); s != NATS_OK) {
         return Error{"nats.tls.ca-file " + config.tls_ca_file + ": " + StatusText(s)};
       }
     }
     if (!config.tls_cert_file.empty()) {
-      if (natsStatus s = natsOptions_LoadCertificatesChain(opts.get(), config.tls_cert_file.c_str(),
+      if (natsStatus s = natsOptions_LoadCertificatesChain(opts, config.tls_cert_file.c_str(),
                                                            config.tls_key_file.c_str());
           s != NATS_OK) {
         return Error{"nats.tls.cert-file/key-file " + config.tls_cert_file + ": " + StatusText(s)};
       }
     }
     if (!config.tls_server_name.empty()) {
-      check("nats.tls.server-name", natsOptions_SetExpectedHostname(opts.get(), config.tls_server_name.c_str()));
+      check("nats.tls.server-name", natsOptions_SetExpectedHostname(opts, config.tls_server_name.c_str()));
     }
     if (!step.empty()) return Error{step};
   }
 
-  natsStatus s = natsConnection_Connect(&client->nc_, opts.get());
+  natsStatus s = client->Connect();
   if (s == NATS_OK) {
-    client->connected_ = true;
     spdlog::info("NATS connected to {}", client->servers_);
   } else if (s == NATS_NOT_YET_CONNECTED) {
     spdlog::warn("NATS not reachable at {} yet; retrying in the background (probes count as error meanwhile)",
                  client->servers_);
   } else {
-    return Error{"NATS connection to " + client->servers_ + ": " + StatusText(s)};
+    // E.g. an authorization violation: not fatal either; Maintain() keeps trying.
+    spdlog::warn("NATS connection to {} failed: {}; retrying every second (probes count as error meanwhile)",
+                 client->servers_, StatusText(s));
+    client->close_logged_ = true;
   }
   return client;
+}
+
+natsStatus NatsClient::Connect() {
+  last_attempt_ = std::chrono::steady_clock::now();
+  closed_ = false;
+  nc_ = nullptr;
+  // First a plain attempt, which reports why it failed (e.g. "Authorization Violation"). Only
+  // when no server is reachable does cnats take over with retries in the background.
+  natsOptions_SetRetryOnFailedConnect(opts_, false, nullptr, nullptr);
+  natsStatus s = natsConnection_Connect(&nc_, opts_);
+  if (s == NATS_NO_SERVER) {
+    natsOptions_SetRetryOnFailedConnect(opts_, true, &NatsClient::OnConnected, this);
+    s = natsConnection_Connect(&nc_, opts_);
+  }
+  if (s == NATS_OK) {
+    connected_ = true;
+    close_logged_ = false;
+  }
+  if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
+    // No connection object: behave as a closed connection so that Maintain() retries.
+    if (nc_) natsConnection_Destroy(nc_);
+    nc_ = nullptr;
+    closed_ = true;
+  }
+  return s;
+}
+
+bool NatsClient::Maintain() {
+  if (!closed_ || std::chrono::steady_clock::now() - last_attempt_ < std::chrono::seconds(1)) return false;
+  if (nc_) {
+    natsConnection_Destroy(nc_);  // closed already; its callbacks are done
+    nc_ = nullptr;
+  }
+  natsStatus s = Connect();
+  if (s == NATS_OK) spdlog::info("NATS connected to {}", servers_);
+  if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED && !close_logged_) {
+    spdlog::warn("NATS connection to {} failed: {}; retrying every second", servers_, StatusText(s));
+    close_logged_ = true;
+  }
+  ++generation_;
+  return true;
 }
 
 NatsClient::~NatsClient() {
@@ -124,6 +172,7 @@ NatsClient::~NatsClient() {
     natsConnection_Close(nc_);
     natsConnection_Destroy(nc_);
   }
+  natsOptions_Destroy(opts_);
 }
 
 void NatsClient::OnConnected(natsConnection*, void* self) {
@@ -131,6 +180,7 @@ void NatsClient::OnConnected(natsConnection*, void* self) {
   c->connected_ = true;
   spdlog::info("NATS connected to {}", c->servers_);
 }
+
 
 void NatsClient::OnDisconnected(natsConnection*, void* self) {
   auto* c = static_cast<NatsClient*>(self);
@@ -147,10 +197,19 @@ void NatsClient::OnReconnected(natsConnection*, void* self) {
   spdlog::info("NATS reconnected to {}", c->servers_);
 }
 
-void NatsClient::OnClosed(natsConnection*, void* self) {
+void NatsClient::OnClosed(natsConnection* nc, void* self) {
   auto* c = static_cast<NatsClient*>(self);
   c->connected_ = false;
-  if (!c->closing_) spdlog::error("NATS connection to {} closed; probing stopped", c->servers_);
+  if (c->closing_) return;
+  c->closed_ = true;
+  // cnats closes for good on errors such as an authorization violation; say why, once.
+  if (!c->close_logged_) {
+    const char* why = nullptr;
+    natsStatus s = natsConnection_GetLastError(nc, &why);
+    spdlog::warn("NATS connection to {} closed: {}; opening a new one every second", c->servers_,
+                 why && *why ? std::string(why) : std::string(natsStatus_GetText(s)));
+    c->close_logged_ = true;
+  }
 }
 
 void NatsClient::OnAsyncError(natsConnection*, natsSubscription*, natsStatus err, void* self) {

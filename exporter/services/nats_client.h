@@ -1,15 +1,18 @@
 // The probing connection to NATS (cnats). Opening never fails because a server is down: cnats
 // keeps trying in the background (retry on failed connect, unlimited reconnects), and
-// connected() says where it stands. State changes are logged once each; credentials are never
-// logged.
+// connected() says where it stands. cnats gives up for good on some errors (an authorization
+// violation closes the connection); Maintain() then opens a new one, at most once per second.
+// State changes are logged once each; credentials are never logged.
 //
-// Thread-safety: connected()/reconnects() may be called from any thread; connection() is valid
-// for the lifetime of the object and cnats' own calls on it are thread-safe.
+// Thread-safety: connected()/reconnects()/generation() may be called from any thread.
+// connection() and Maintain() belong to one thread (the prober's); the connection returned
+// stays valid until the next Maintain() that reports a new generation.
 #pragma once
 
 #include <nats/nats.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -29,18 +32,28 @@ class NatsClient {
 
   natsConnection* connection() const { return nc_; }
   bool connected() const { return connected_.load(); }
+  // Replaces a connection cnats has closed (not more often than every second). Returns true
+  // when connection() changed: subscriptions must be made again on the new one.
+  bool Maintain();
+  uint64_t generation() const { return generation_; }
   uint64_t reconnects() const { return reconnects_.load(); }
   const std::string& servers() const { return servers_; }  // for logs: URLs without secrets
 
  private:
   NatsClient() = default;
+  natsStatus Connect();  // a new connection from opts_ into nc_
   static void OnConnected(natsConnection*, void* self);
   static void OnDisconnected(natsConnection*, void* self);
   static void OnReconnected(natsConnection*, void* self);
   static void OnClosed(natsConnection*, void* self);
   static void OnAsyncError(natsConnection*, natsSubscription*, natsStatus, void* self);
 
+  natsOptions* opts_ = nullptr;  // kept: Maintain() connects again with them
   natsConnection* nc_ = nullptr;
+  std::atomic<bool> closed_{false};
+  bool close_logged_ = false;  // "closed" logged since the last successful connect
+  std::chrono::steady_clock::time_point last_attempt_{};
+  uint64_t generation_ = 1;
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> reconnects_{0};
   std::atomic<bool> closing_{false};

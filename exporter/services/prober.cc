@@ -43,40 +43,39 @@ Prober::Prober(const Config& config, NatsClient* client)
 Prober::~Prober() { Stop(); }
 
 Result<bool> Prober::Start() {
-  natsConnection* nc = client_->connection();
   char* inbox = nullptr;
   if (natsInbox_Create(&inbox) != NATS_OK) return Error{"cannot create a NATS inbox"};
   inbox_ = inbox;
   natsInbox_Destroy(inbox);
+  thread_ = std::thread([this] { Loop(); });
+  return true;
+}
+
+bool Prober::Subscribe() {
+  natsConnection* nc = client_->connection();
+  if (!nc) return false;
   std::string wildcard = inbox_ + ".*";
   if (natsStatus s = natsConnection_Subscribe(&inbox_sub_, nc, wildcard.c_str(), &Prober::OnReply, this); s != NATS_OK) {
-    return Error{std::string("cannot subscribe to the reply inbox: ") + natsStatus_GetText(s)};
+    inbox_sub_ = nullptr;
+    return false;
   }
   // Replies are tiny and handled at once; no message limit, a generous byte limit.
   natsSubscription_SetPendingLimits(inbox_sub_, -1, 64 * 1024 * 1024);
   for (size_t i = 0; i < services_.size(); ++i) {
     if (services_[i].latency_subject.empty()) continue;
     auto sub = std::make_unique<LatencySub>(LatencySub{this, i});
-    if (natsStatus s = natsConnection_Subscribe(&sub->sub, nc, services_[i].latency_subject.c_str(),
-                                                &Prober::OnLatencyEvent, sub.get());
-        s != NATS_OK) {
-      return Error{"services[" + services_[i].name + "].latency_subject: cannot subscribe: " + natsStatus_GetText(s)};
+    if (natsConnection_Subscribe(&sub->sub, nc, services_[i].latency_subject.c_str(), &Prober::OnLatencyEvent,
+                                 sub.get()) != NATS_OK) {
+      Unsubscribe();
+      return false;
     }
     latency_subs_.push_back(std::move(sub));
   }
-  thread_ = std::thread([this] { Loop(); });
   return true;
 }
 
-void Prober::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return;
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  // Unsubscribe and wait for the handlers: after this, no callback touches `this`.
+void Prober::Unsubscribe() {
+  // After Unsubscribe + Destroy no callback of these subscriptions touches `this` again.
   if (inbox_sub_) {
     natsSubscription_Unsubscribe(inbox_sub_);
     natsSubscription_Destroy(inbox_sub_);
@@ -87,6 +86,17 @@ void Prober::Stop() {
     natsSubscription_Destroy(l->sub);
   }
   latency_subs_.clear();
+}
+
+void Prober::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  Unsubscribe();
 }
 
 ServicesSnapshot Prober::Snapshot() const {
@@ -103,6 +113,13 @@ ServicesSnapshot Prober::Snapshot() const {
 void Prober::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
+    // Connection upkeep, outside the lock (reply callbacks take it): a connection cnats closed
+    // for good is replaced, and the subscriptions follow the connection.
+    lock.unlock();
+    if (client_->Maintain()) Unsubscribe();
+    if (!inbox_sub_) Subscribe();
+    lock.lock();
+    if (stopping_) break;
     Clock::time_point now = Clock::now();
     ExpireLocked(now);
     Clock::time_point next = now + std::chrono::seconds(1);
@@ -113,7 +130,14 @@ void Prober::Loop() {
           // A probe whose slot is still taken is skipped, not queued: the schedule never
           // bunches probes up behind a slow reply.
           if (in_flight_[i] < s.probe.max_outstanding) SendProbeLocked(i, now);
-          while (next_probe_[i] <= now) next_probe_[i] += s.probe.interval;
+          int slots = 0;
+          while (next_probe_[i] <= now) {
+            next_probe_[i] += s.probe.interval;
+            ++slots;
+          }
+          // Slots missed while the loop was held up (a blocking reconnect attempt) are probes
+          // that could not be sent: errors while disconnected, not silence.
+          for (int k = 1; k < std::min(slots, 1000) && !client_->connected(); ++k) FailLocked(i, ProbeFailure::kError);
         }
         next = std::min(next, next_probe_[i]);
       }
@@ -165,7 +189,7 @@ void Prober::SucceedLocked(size_t service, double seconds) {
 void Prober::SendProbeLocked(size_t i, Clock::time_point now) {
   const ServiceConfig& s = services_[i];
   natsConnection* nc = client_->connection();
-  if (!client_->connected()) {
+  if (!client_->connected() || !inbox_sub_) {
     FailLocked(i, ProbeFailure::kError);
     return;
   }
@@ -199,7 +223,7 @@ void Prober::SendProbeLocked(size_t i, Clock::time_point now) {
 
 void Prober::SendMicroLocked(size_t i, Clock::time_point now) {
   ServiceStats& st = stats_[i];
-  if (!client_->connected()) {
+  if (!client_->connected() || !inbox_sub_) {
     st.micro_polled = true;
     st.micro_up = false;
     return;

@@ -36,8 +36,8 @@ class Prober {
   Prober(const Prober&) = delete;
   Prober& operator=(const Prober&) = delete;
 
-  // Subscribes (inbox, latency subjects) and starts the scheduler thread. Errors are cnats
-  // failures to create a subscription.
+  // Starts the scheduler thread, which subscribes (reply inbox, latency subjects) as soon as
+  // the connection allows and again after the connection is replaced.
   Result<bool> Start();
   void Stop();  // returns promptly; in-flight probes are abandoned
 
@@ -57,6 +57,10 @@ class Prober {
     natsSubscription* sub = nullptr;
   };
 
+  // (Re)subscribes the reply inbox and latency subjects on the current connection; false when
+  // the connection does not take them yet (tried again on the next loop).
+  bool Subscribe();
+  void Unsubscribe();
   static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
   static void OnLatencyEvent(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
   void Loop();

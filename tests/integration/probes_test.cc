@@ -288,6 +288,57 @@ TEST(ProbeLatencyEvents, EventsBecomeHistogramsAndStatusCounts) {
   EXPECT_EQ(last.response.body.find(accounts.service_password), std::string::npos) << "password in /metrics";
 }
 
+// Token and nkey logins against servers that require them: farrier authenticates from the
+// secret files (token file; nkey seed file, public key derived from the seed), and with a wrong
+// secret it stays up, reports the connection down and counts probes as errors. No secret
+// reaches the log or /metrics.
+TEST(ProbeAuth, TokenAndNkeySeedFromFiles) {
+  TempDir dir("farrier-probe-auth");
+  // The reference key pair of the NATS client libraries' own tests.
+  const std::string seed = "SUAMLK2ZNL35WSMW37E7UD4VZ7ELPKW7DHC3BWBSD2GCZ7IUQQXZIORRBU";
+  const std::string public_key = "UCK5N7N66OBOINFXAYC2ACJQYFSOD4VYNU6APEJTAVFZB2SVHLKGEW7L";
+  const std::string other_seed = "SUAGMJH5XLGZKQQWAWKRZJIGMOU4HPFUYLXJMXOO5NLFEO2OOQJ5LPRDPM";
+  struct Case {
+    std::string name, server_config, option, good_secret, bad_secret;
+  };
+  const std::vector<Case> cases = {
+      {"token", "authorization { token: \"s3cr3t-token-value\" }", "token_file", "s3cr3t-token-value", "wrong-token-value"},
+      {"nkey", "authorization { users = [ { nkey: " + public_key + " } ] }", "nkey_seed_file", seed, other_seed},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    NatsServer server({.extra_config = c.server_config});
+    for (bool good : {true, false}) {
+      std::filesystem::path secret = dir.path() / (c.name + (good ? "-good" : "-bad"));
+      std::ofstream(secret) << (good ? c.good_secret : c.bad_secret) << "\n";
+      Json config{{"nats", {{"url", server.client_url()}, {"monitor_url", server.monitor_url()}, {c.option, secret.string()}}},
+                  {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"probe", {{"interval", "100ms"}}}}}}};
+      std::filesystem::path file = dir.path() / (c.name + ".json");
+      std::ofstream(file) << config.dump();
+      Farrier f({"--config", file.string()});
+      Scrape last;
+      if (good) {
+        // Connected and authorized: nobody serves api.echo, so the server answers no-responders.
+        EXPECT_TRUE(f.WaitFor([](const Scrape& x) {
+          return x.Value("nats_exporter_nats_connected") == 1.0 &&
+                 x.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "no_responders"}}) >= 2;
+        }, 10s, &last)) << last.Describe() << f.Stderr();
+      } else {
+        EXPECT_TRUE(f.WaitFor([](const Scrape& x) {
+          return x.Value("nats_exporter_nats_connected") == 0.0 &&
+                 x.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "error"}}) >= 3;
+        }, 10s, &last)) << last.Describe() << f.Stderr();
+        EXPECT_TRUE(f.process().Running());
+      }
+      std::string log = f.Stderr();
+      for (const std::string& s : {c.good_secret, c.bad_secret}) {
+        EXPECT_EQ(log.find(s), std::string::npos) << "secret in the log:\n" << log;
+        EXPECT_EQ(last.response.body.find(s), std::string::npos) << "secret in /metrics";
+      }
+    }
+  }
+}
+
 // The bad-configuration cases named in the issue, through the real binary: exit 2 and a message
 // that names the field.
 TEST(ProbeConfig, BadServiceConfigurationExitsWithTheFieldNamed) {

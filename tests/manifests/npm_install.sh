@@ -22,6 +22,11 @@ if [[ -f $stamp ]] && cmp -s "$src/package-lock.json" "$stamp"; then
   exit 0
 fi
 cd "$work"
+# npm trusts only its bundled CAs unless told otherwise; use the system store (ca-certificates,
+# plus any CA the machine's administrator added there, e.g. for an egress proxy) when present.
+if [[ -z ${npm_config_cafile:-} && -f /etc/ssl/certs/ca-certificates.crt ]]; then
+  export npm_config_cafile=/etc/ssl/certs/ca-certificates.crt
+fi
 # --loglevel=error: the kubernetes-models packages declare engines node >= 22 but run on the
 # node 18 and 20 tested here; npm's EBADENGINE warnings would only be noise.
 npm ci --no-audit --no-fund --loglevel=error

@@ -1,0 +1,208 @@
+// Shared by validate.mjs (static checks of dashboards/*.json) and queries.mjs (every panel
+// query with its variables substituted, for the end-to-end test). Node 18+, built-in modules only.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const DEFAULT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+// Returns the value of `--root DIR` in argv, else the repository this file lives in.
+export function rootFromArgs(argv) {
+  const i = argv.indexOf('--root');
+  return i >= 0 && argv[i + 1] ? path.resolve(argv[i + 1]) : DEFAULT_ROOT;
+}
+
+// Panels that return no series, or only zeros, in a healthy setup: they show data only under the
+// matching fault or optional feature. Keyed by dashboard uid, then panel title (titles are unique
+// within a dashboard; validate.mjs checks that every entry names an existing panel).
+export const MAY_BE_EMPTY = {
+  'farrier-nats-overview': {
+    'Slow consumers/s': 'zero until a client becomes a slow consumer (a subscriber that stops reading while a publisher floods it)',
+    'Route messages/s by remote': 'absent without cluster routes (a single server has none)',
+    'Route RTT': 'absent without cluster routes, and until the server has measured a route RTT',
+    'Route pending bytes': 'absent without cluster routes (a single server has none)',
+    'Poll errors/s by reason': 'empty (only series > 0) until a poll fails: stop nats-server (reason connect) or SIGSTOP it (timeout)',
+  },
+  'farrier-jetstream': {
+    'JetStream meta group': 'absent outside a JetStream cluster (a single server has no meta group)',
+    'API errors/s': 'zero until a JetStream API request fails (e.g. info of a stream that does not exist)',
+    'Redelivered by consumer': 'zero until a message is redelivered (a subscriber that does not ack within ack_wait, or naks)',
+  },
+  'farrier-services-capacity': {
+    'Probe failures/s by reason': 'empty (only series > 0) until a probe fails: stop the workers (no_responders), overload a drop pool (timeout), stop nats-server (error)',
+    'Micro errors/s by endpoint': 'zero until workers answer with micro errors (farrier-sample-worker --error-rate)',
+    'Latency events p99: service, system, total': 'absent unless a service has latency_subject and the account exports it with latency sampling',
+    'Latency events/s by status': 'absent unless a service has latency_subject and the account exports it with latency sampling',
+  },
+};
+
+// Grafana's built-in interval variables and the value queries.mjs gives them by default.
+export const BUILTIN_VARS = { __rate_interval: '30s', __interval: '30s', __range: '5m' };
+
+export function listDashboardFiles(root) {
+  const dir = path.join(root, 'dashboards');
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(dir, f));
+}
+
+// metric name -> type, from the tables of docs/metrics.md; histograms and summaries also
+// contribute their _bucket/_sum/_count series.
+export function loadDocumentedMetrics(root) {
+  const text = fs.readFileSync(path.join(root, 'docs', 'metrics.md'), 'utf8');
+  const names = new Map();
+  const re = /^\|\s*`([a-zA-Z_:][a-zA-Z0-9_:]*)`\s*\|\s*(gauge|counter|histogram|summary|untyped)\s*\|/gm;
+  for (const m of text.matchAll(re)) {
+    names.set(m[1], m[2]);
+    if (m[2] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.set(m[1] + s, 'histogram series');
+    if (m[2] === 'summary') for (const s of ['_sum', '_count']) names.set(m[1] + s, 'summary series');
+  }
+  return names;
+}
+
+// Names recorded by `record:` rules in alerts/*.yml (a line-based read: no YAML library).
+export function loadRecordedMetrics(root) {
+  const dir = path.join(root, 'alerts');
+  const names = new Set();
+  for (const f of fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8');
+    for (const m of text.matchAll(/^\s*(?:-\s*)?record:\s*["']?([a-zA-Z_:][a-zA-Z0-9_:]*)["']?\s*(?:#.*)?$/gm)) names.add(m[1]);
+  }
+  return names;
+}
+
+// Every panel, rows and panels nested in (collapsed) rows included, with its parent row.
+export function walkPanels(dashboard) {
+  const out = [];
+  const visit = (panels, parent) => {
+    if (!Array.isArray(panels)) return;
+    for (const p of panels) {
+      out.push({ panel: p, parent });
+      if (p && Array.isArray(p.panels)) visit(p.panels, p);
+    }
+  };
+  visit(dashboard.panels, null);
+  return out;
+}
+
+// PromQL as Prometheus 2.42 (Debian 12) knows it. Functions outside this list are rejected so a
+// dashboard does not depend on a newer Prometheus than the one the tests run.
+export const PROMQL_FUNCTIONS = new Set([
+  'abs', 'absent', 'absent_over_time', 'acos', 'acosh', 'asin', 'asinh', 'atan', 'atanh', 'avg_over_time',
+  'ceil', 'changes', 'clamp', 'clamp_max', 'clamp_min', 'cos', 'cosh', 'count_over_time', 'day_of_month',
+  'day_of_week', 'day_of_year', 'days_in_month', 'deg', 'delta', 'deriv', 'end', 'exp', 'floor',
+  'histogram_count', 'histogram_fraction', 'histogram_quantile', 'histogram_sum', 'holt_winters', 'hour',
+  'idelta', 'increase', 'irate', 'label_join', 'label_replace', 'last_over_time', 'ln', 'log10', 'log2',
+  'max_over_time', 'min_over_time', 'minute', 'month', 'pi', 'predict_linear', 'present_over_time',
+  'quantile_over_time', 'rad', 'rate', 'resets', 'round', 'scalar', 'sgn', 'sin', 'sinh', 'sort',
+  'sort_desc', 'sqrt', 'start', 'stddev_over_time', 'stdvar_over_time', 'sum_over_time', 'tan', 'tanh',
+  'time', 'timestamp', 'vector', 'year',
+]);
+export const PROMQL_AGGREGATIONS = new Set([
+  'sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk', 'quantile',
+]);
+const PROMQL_KEYWORDS = new Set([
+  'and', 'or', 'unless', 'atan2', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset',
+  'bool', 'inf', 'nan', 'Inf', 'NaN',
+]);
+
+const VAR_RE = /\$\{([A-Za-z_]\w*)(?::[^}]*)?\}|\[\[([A-Za-z_]\w*)(?::[^\]]*)?\]\]|\$([A-Za-z_]\w*)/g;
+
+// Names of the template variables an expression uses ($x, ${x}, ${x:fmt}, [[x]]).
+export function usedVariables(expr) {
+  const out = [];
+  for (const m of expr.matchAll(VAR_RE)) out.push(m[1] || m[2] || m[3]);
+  return out;
+}
+
+// Splits a PromQL expression into the metric names it selects and the functions it calls.
+// Label names never count: matchers in {...} go first, then label lists after by / without /
+// on / ignoring / group_left / group_right, so `le` in `sum by (service, le)` is no metric.
+export function analyzePromQL(exprIn) {
+  const metrics = [], functions = [], errors = [];
+  let expr = exprIn.replace(VAR_RE, (m, a, b, c) => ((a || b || c).startsWith('__') ? '1m' : 'VAR'));
+  // {__name__="x"} selects metric x.
+  for (const m of expr.matchAll(/__name__\s*=\s*"([^"]*)"/g)) metrics.push(m[1]);
+  expr = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
+  // Label matchers, then ranges/subqueries ([5m], [1h:1m]).
+  let prev;
+  do { prev = expr; expr = expr.replace(/\{[^{}]*\}/g, ' '); } while (expr !== prev);
+  expr = expr.replace(/\[[^\[\]]*\]/g, ' ');
+  expr = expr.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^()]*)\)/g, '$1 ');
+  if (/[{}\[\]]/.test(expr)) errors.push('unbalanced braces or brackets');
+  let depth = 0;
+  for (const ch of expr) { if (ch === '(') depth++; if (ch === ')') depth--; if (depth < 0) break; }
+  if (depth !== 0) errors.push('unbalanced parentheses');
+  const tokenRe = /(0x[0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?:ms|s|m|h|d|w|y)*|\.\d+)|([A-Za-z_:][A-Za-z0-9_:]*)(\s*\()?/g;
+  for (const m of expr.matchAll(tokenRe)) {
+    if (m[1]) continue; // number or duration
+    const id = m[2];
+    const call = Boolean(m[3]);
+    if (id === 'VAR') continue;
+    if (PROMQL_KEYWORDS.has(id)) continue;
+    if (call) {
+      if (PROMQL_FUNCTIONS.has(id) || PROMQL_AGGREGATIONS.has(id)) functions.push(id);
+      else errors.push(`unknown function ${id}()`);
+      continue;
+    }
+    if (PROMQL_AGGREGATIONS.has(id)) { functions.push(id); continue; } // `sum by (x) (...)`
+    if (PROMQL_FUNCTIONS.has(id)) { errors.push(`function ${id} without arguments`); continue; }
+    metrics.push(id);
+  }
+  return { metrics, functions, errors };
+}
+
+const REGEX_SPECIAL = /[\\^$*+?.()|{}\[\]\/]/g;
+
+// Grafana's formatting of a multi-value / include-all variable in a Prometheus query: regex
+// metacharacters escaped (doubled backslash inside a PromQL string), several values as (a|b).
+function formatValue(value) {
+  const esc = (v) => String(v).replace(REGEX_SPECIAL, (c) => '\\\\' + c);
+  if (Array.isArray(value)) return value.length === 1 ? esc(value[0]) : '(' + value.map(esc).join('|') + ')';
+  return esc(value);
+}
+
+// Template variables of a dashboard by name.
+export function templateVariables(dashboard) {
+  const vars = new Map();
+  for (const v of dashboard?.templating?.list ?? []) if (v && v.name) vars.set(v.name, v);
+  return vars;
+}
+
+// Substitutes template variables from `values` (name -> string or array of strings). A variable
+// without a value takes its All value (allValue, else .*). Built-in interval variables take
+// values[name] or BUILTIN_VARS. Unknown variables are left as they are (validate.mjs reports them).
+export function substitute(expr, dashboard, values = {}) {
+  const vars = templateVariables(dashboard);
+  return expr.replace(VAR_RE, (whole, a, b, c) => {
+    const name = a || b || c;
+    if (name.startsWith('__')) return values[name] ?? BUILTIN_VARS[name] ?? whole;
+    const v = vars.get(name);
+    if (!v) return whole;
+    if (values[name] !== undefined && values[name] !== null) return formatValue(values[name]);
+    return v.allValue || '.*';
+  });
+}
+
+// Every query of every panel: [{file, dashboard (uid), panel (id), title, refId, expr, instant,
+// may_be_empty, empty_reason}], with variables substituted from `values`.
+export function panelQueries(root, values = {}) {
+  const out = [];
+  for (const file of listDashboardFiles(root)) {
+    const d = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const empty = MAY_BE_EMPTY[d.uid] ?? {};
+    for (const { panel } of walkPanels(d)) {
+      if (panel.type === 'row') continue;
+      for (const t of panel.targets ?? []) {
+        if (typeof t.expr !== 'string') continue;
+        const reason = empty[panel.title];
+        const q = {
+          dashboard: d.uid, file: path.basename(file), panel: panel.id, title: panel.title, refId: t.refId,
+          expr: substitute(t.expr, d, values), instant: t.instant === true && t.range !== true,
+          may_be_empty: reason !== undefined,
+        };
+        if (reason !== undefined) q.empty_reason = reason;
+        out.push(q);
+      }
+    }
+  }
+  return out;
+}

@@ -210,6 +210,14 @@ const std::vector<Option>& Options() {
                    return err.empty() ? err : "bucket bounds: " + err;
                  }});
     o.back().json_list = true;
+    o.push_back(BoolOption("queuegroups.all",
+                           "Also export members of every queue group on the server (reads all of /subsz?subs=1).",
+                           &Config::queuegroups_all));
+    o.push_back(CountOption("queuegroups.limit", "N", "Most queue groups exported with --queuegroups.all.",
+                            &Config::queuegroups_limit, 1, 100000));
+    o.push_back(CountOption("queuegroups.subscription-limit", "N",
+                            "Most subscriptions read per poll with --queuegroups.all.",
+                            &Config::queuegroups_subscription_limit, 1, 10000000));
     o.push_back(DurationOption("scaling.window", "Window over which request rates and service times are measured.",
                                &Config::scaling_window));
     o.push_back(DurationOption("scaling.up-window",
@@ -367,7 +375,7 @@ std::string Validate(Config& c) {
     return "collector.varz: cannot be disabled: nats_up and the server's identity come from /varz";
   }
   // Without services there is no subject to test: the source would only add noise series.
-  if (c.services.empty()) c.collectors["queuegroups"] = false;
+  if (c.services.empty() && !c.queuegroups_all) c.collectors["queuegroups"] = false;
   return FinishServices(c.services, c.nats, c.probe_interval, c.probe_timeout, c.probe_buckets);
 }
 

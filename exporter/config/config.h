@@ -49,6 +49,9 @@ struct Config {
   std::vector<double> probe_buckets = DefaultProbeBuckets();
   // Capacity signals: rates over `scaling_window`; desired workers rise after `up_window` and
   // fall only after `down_window` of lower answers.
+  bool queuegroups_all = false;            // also summarize every queue group (/subsz?subs=1)
+  size_t queuegroups_limit = 200;          // most groups exported
+  size_t queuegroups_subscription_limit = 100000;  // most subscriptions read per poll
   std::chrono::milliseconds scaling_window{60000};
   std::chrono::milliseconds scaling_up_window{0};
   std::chrono::milliseconds scaling_down_window{300000};

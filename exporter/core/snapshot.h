@@ -53,6 +53,7 @@ struct Snapshot {
   // Queue-group members per configured service name (source "queuegroups"); pending bytes are
   // joined from this poll's /connz when it succeeded.
   std::optional<std::map<std::string, QueueGroupView>> queue_groups;
+  std::optional<AllQueueGroups> all_queue_groups;  // with --queuegroups.all
 };
 
 }  // namespace farrier

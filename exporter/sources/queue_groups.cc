@@ -1,5 +1,8 @@
 #include "sources/queue_groups.h"
 
+#include <map>
+#include <tuple>
+
 #include "core/json_fields.h"
 
 namespace farrier {
@@ -54,6 +57,44 @@ std::string SubsTestPath(std::string_view subject) {
     }
   }
   return path;
+}
+
+AllQueueGroups SummarizeQueueGroups(const SubsTest& all, size_t limit) {
+  std::map<std::tuple<std::string, std::string, std::string>, QueueGroupSummary> by_key;
+  for (const QueueSubscription& s : all.subscriptions) {
+    if (s.queue_group.empty()) continue;
+    QueueGroupSummary& g = by_key[{s.account, s.subject, s.queue_group}];
+    g.account = s.account;
+    g.subject = s.subject;
+    g.queue_group = s.queue_group;
+    g.members++;
+    g.msgs += s.msgs;
+  }
+  AllQueueGroups out;
+  for (auto& [key, g] : by_key) {
+    if (out.groups.size() < limit) {
+      out.groups.push_back(std::move(g));
+    } else {
+      out.dropped++;
+    }
+  }
+  return out;
+}
+
+void RenderAllQueueGroups(const AllQueueGroups& groups, Families& out) {
+  auto members = out.Gauge("nats_queue_group_members",
+                           "Local queue subscriptions of each queue group (/subsz?subs=1 subscriptions_list[].qgroup).");
+  auto msgs = out.Gauge("nats_queue_group_messages_delivered",
+                        "Messages delivered to the group's present members; drops when a member leaves, so not a "
+                        "counter: configure a service for an exact one (/subsz?subs=1 subscriptions_list[].msgs).");
+  for (const QueueGroupSummary& g : groups.groups) {
+    Labels l{{"account", g.account}, {"subject", g.subject}, {"queue_group", g.queue_group}};
+    members.Add(static_cast<double>(g.members), l);
+    msgs.Add(static_cast<double>(g.msgs), l);
+  }
+  out.Gauge("nats_exporter_queue_groups_dropped",
+            "Queue groups left out because of --queuegroups.limit (/subsz?subs=1).")
+      .Add(static_cast<double>(groups.dropped));
 }
 
 }  // namespace farrier

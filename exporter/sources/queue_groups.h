@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/families.h"
 #include "core/result.h"
 
 namespace farrier {
@@ -42,5 +43,19 @@ QueueGroupView SelectQueueGroup(const SubsTest& test, std::string_view queue_gro
 
 // The request path for a service subject (URL-encoded).
 std::string SubsTestPath(std::string_view subject);
+
+// Every queue group on this server (--queuegroups.all), from /subsz?subs=1: one entry per
+// (account, subject, queue group) with its local members and the messages delivered to them.
+struct QueueGroupSummary {
+  std::string account, subject, queue_group;
+  uint64_t members = 0;
+  uint64_t msgs = 0;  // summed over the present members: drops when one leaves
+};
+struct AllQueueGroups {
+  std::vector<QueueGroupSummary> groups;  // sorted by account, subject, group; at most `limit`
+  uint64_t dropped = 0;                   // groups beyond the limit
+};
+AllQueueGroups SummarizeQueueGroups(const SubsTest& all, size_t limit);
+void RenderAllQueueGroups(const AllQueueGroups& groups, Families& out);
 
 }  // namespace farrier

@@ -77,7 +77,19 @@ SourceOutcome PollQueueGroups(Fetcher& fetcher, const Config& config) {
     if (!test) return ParseFailure(path, test.error());
     views[s.name] = SelectQueueGroup(*test, s.queue_group);
   }
-  return {"", "", [views = std::move(views)](Snapshot& snap) mutable { snap.queue_groups = std::move(views); }};
+  std::optional<AllQueueGroups> all;
+  if (config.queuegroups_all) {
+    const std::string path = "/subsz?subs=1&limit=" + std::to_string(config.queuegroups_subscription_limit);
+    FetchResult got = fetcher.Get(path);
+    if (auto failure = FetchFailure(got, path)) return std::move(*failure);
+    Result<SubsTest> list = ParseSubsTest(got.body);
+    if (!list) return ParseFailure(path, list.error());
+    all = SummarizeQueueGroups(*list, config.queuegroups_limit);
+  }
+  return {"", "", [views = std::move(views), all = std::move(all)](Snapshot& snap) mutable {
+            snap.queue_groups = std::move(views);
+            snap.all_queue_groups = std::move(all);
+          }};
 }
 
 template <auto Member, auto Render>
@@ -133,11 +145,12 @@ const std::vector<SourceSpec>& AllSources() {
          return FetchOne(f, "/accstatz?unused=true", ParseAccstatz, &Snapshot::accstatz);
        },
        RenderIfPresent<&Snapshot::accstatz, RenderAccstatz>},
-      // Rendered with the capacity signals (capacity/), which need state across polls.
+      // The configured services' members are rendered with the capacity signals (capacity/),
+      // which need state across polls; --queuegroups.all's summary is rendered here.
       {"queuegroups", true,
        "Queue-group members of the configured services from /subsz?subs=1&test=<subject> "
        "(one request per service; nothing without services).",
-       PollQueueGroups, [](const Snapshot&, const Config&, Families&) {}},
+       PollQueueGroups, RenderIfPresent<&Snapshot::all_queue_groups, RenderAllQueueGroups>},
   };
   return sources;
 }

@@ -157,6 +157,26 @@ TEST_F(Capacity, OverloadRaisesDesiredAndRecoveryLowersItWithoutFlapping) {
   }
 }
 
+// --queuegroups.all without any configured service: every queue group on the server, with its
+// local members, from one /subsz?subs=1; plain subscriptions are not groups.
+TEST_F(Capacity, EveryQueueGroupBehindAFlag) {
+  StartWorkers(2, 2, "1ms");
+  auto other = StartNatskit({"qsub", "--url", server_.client_url(), "--subject", "jobs.>", "--queue", "indexers",
+                             "--count", "3"},
+                            "ready 3");
+  auto f = std::make_unique<Farrier>(std::vector<std::string>{"--nats.monitor-url", server_.monitor_url(),
+                                                              "--queuegroups.all", "--poll.interval", "300ms",
+                                                              "--poll.timeout", "250ms"});
+  Scrape last;
+  auto s = f->WaitFor([](const Scrape& x) { return x.Has("nats_queue_group_members"); }, 10s, &last);
+  ASSERT_TRUE(s) << last.Describe();
+  EXPECT_EQ(s->Value("nats_queue_group_members", {{"subject", "api.echo"}, {"queue_group", "workers"}}), 2);
+  EXPECT_EQ(s->Value("nats_queue_group_members", {{"subject", "jobs.>"}, {"queue_group", "indexers"}}), 3);
+  EXPECT_EQ(s->Value("nats_exporter_queue_groups_dropped"), 0);
+  EXPECT_TRUE(s->SourceUp("queuegroups"));
+  EXPECT_FALSE(s->Has("nats_service_workers")) << "no services configured";
+}
+
 // A closed loop, with this test playing the autoscaler: every second it reads desired_workers
 // from /api/v1/scaling and, one second later (a pod's start-up), starts or stops sample workers
 // to match. Load steps 100 -> 300 -> 50 requests/s (Poisson) against C = 2, S = 10 ms, drop,

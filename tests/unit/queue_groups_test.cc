@@ -46,5 +46,24 @@ TEST(QueueGroups, TestPathEncodesTheSubject) {
   EXPECT_EQ(SubsTestPath("a b&c"), "/subsz?subs=1&limit=100000&test=a%20b%26c");
 }
 
+TEST(QueueGroups, AllGroupsAreSummarizedAndCapped) {
+  SubsTest t;
+  t.subscriptions = {{"$G", "api.echo", "workers", "1", 5, 10},  {"$G", "api.echo", "workers", "2", 6, 11},
+                     {"$G", "api.echo", "other", "3", 1, 12},    {"A", "api.echo", "workers", "4", 2, 13},
+                     {"$G", "api.>", "", "5", 7, 14}};
+  AllQueueGroups all = SummarizeQueueGroups(t, 10);
+  ASSERT_EQ(all.groups.size(), 3u) << "plain subscriptions are no group; accounts are kept apart";
+  EXPECT_EQ(all.groups[0].account, "$G");
+  EXPECT_EQ(all.groups[0].queue_group, "other");
+  EXPECT_EQ(all.groups[1].queue_group, "workers");
+  EXPECT_EQ(all.groups[1].members, 2u);
+  EXPECT_EQ(all.groups[1].msgs, 21u);  // {account, subject, group, sid, cid, msgs}
+  EXPECT_EQ(all.groups[2].account, "A");
+  EXPECT_EQ(all.dropped, 0u);
+  AllQueueGroups capped = SummarizeQueueGroups(t, 1);
+  EXPECT_EQ(capped.groups.size(), 1u);
+  EXPECT_EQ(capped.dropped, 2u);
+}
+
 }  // namespace
 }  // namespace farrier

@@ -31,7 +31,7 @@ T MustParse(Result<T> (*parse)(std::string_view), const std::string& fixture) {
 
 Config AllCollectors() {
   Result<LoadedConfig> loaded = LoadConfig({"--collector.leafz", "--collector.gatewayz",
-                                            "--collector.accstatz", "--connz.detail"},
+                                            "--collector.accstatz", "--connz.detail", "--queuegroups.all"},
                                            {});
   if (!loaded) throw std::runtime_error(loaded.error());
   return loaded->config;
@@ -59,6 +59,7 @@ Snapshot FullSnapshot(const std::string& varz_fixture, const std::string& jsz_fi
   s.leafz = MustParse(ParseLeafz, "leafz-hub.json");
   s.gatewayz = MustParse(ParseGatewayz, "gatewayz.json");
   s.accstatz = MustParse(ParseAccstatz, "accstatz.json");
+  s.all_queue_groups = SummarizeQueueGroups(MustParse(ParseSubsTest, "subsz-test.json"), 10);
   return s;
 }
 

@@ -28,6 +28,7 @@ nlohmann::json ServiceJson(const ServiceSignal& s) {
       {"p99_seconds", s.p99_seconds},
       {"observed_timeout_ratio", s.observed_timeout_ratio},
       {"requests_delivered", s.delivered_total},
+      {"replies_sent", s.replies_total},
       {"concurrency", s.concurrency},
       {"window_seconds", s.window_seconds},
       {"members_known", s.members_known},
@@ -52,6 +53,12 @@ void RenderScaling(const ScalingSnapshot& s, Families& out) {
               "Queue subscriptions in the service's group on this server; additive across servers "
               "(/subsz?subs=1&test=<subject>).")
         .Add(sig.workers, service);
+    if (sig.replies_known) {
+      out.Counter("nats_service_replies_sent_total",
+                  "Messages published by this server's member connections (their replies), counted from when "
+                  "farrier first saw each; additive (/connz in_msgs of the members).")
+          .Add(static_cast<double>(sig.replies_total), service);
+    }
     if (sig.pending_known) {
       out.Gauge("nats_service_worker_pending_bytes",
                 "Bytes queued to this server's members, summed; additive (/connz pending_bytes of the members).")

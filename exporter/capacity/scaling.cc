@@ -73,24 +73,35 @@ void ScalingTracker::Observe(const Snapshot& snapshot, Clock::time_point now, st
       if (it != snapshot.queue_groups->end()) {
         const QueueGroupView& view = it->second;
         std::map<std::pair<uint64_t, std::string>, uint64_t> seen;
+        std::map<uint64_t, uint64_t> replies_seen;  // per member connection (cid): in_msgs
         for (const QueueSubscription& m : view.members) {
           auto key = std::make_pair(m.cid, m.sid);
           auto prev = st.last_msgs.find(key);
           uint64_t before = prev == st.last_msgs.end() ? 0 : prev->second;
           if (m.msgs >= before) st.delivered_total += m.msgs - before;
           seen[key] = m.msgs;
-          if (snapshot.connz) {
-            auto p = snapshot.connz->pending_by_cid.find(m.cid);
-            if (p != snapshot.connz->pending_by_cid.end()) sig.pending_bytes += p->second;
+          const Connz::Counters* conn = snapshot.connz ? snapshot.connz->Find(m.cid) : nullptr;
+          if (conn && !replies_seen.count(m.cid)) {
+            // A worker connection publishes its replies: its in_msgs grow by one per reply.
+            sig.pending_bytes += conn->pending_bytes;
+            replies_seen[m.cid] = conn->in_msgs;
+            auto last = st.last_in_msgs.find(m.cid);
+            uint64_t before_in = last == st.last_in_msgs.end() ? conn->in_msgs : last->second;
+            // A connection first seen now counts from here: its earlier messages may predate
+            // farrier (or the worker's joining the group).
+            if (conn->in_msgs >= before_in) st.replies_total += conn->in_msgs - before_in;
           }
         }
         st.last_msgs = std::move(seen);
+        if (snapshot.connz) st.last_in_msgs = std::move(replies_seen);
         sig.workers = static_cast<int>(view.members.size());
         sig.members_known = true;
         sig.pending_known = snapshot.connz.has_value();
       }
     }
     sig.delivered_total = st.delivered_total;
+    sig.replies_total = st.replies_total;
+    sig.replies_known = sig.pending_known;
     sample.delivered = st.delivered_total;
 
     if (i < probes.stats.size()) {

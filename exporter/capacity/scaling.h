@@ -28,6 +28,8 @@ struct ServiceSignal {
   bool members_known = false;  // this poll's queue-group view succeeded
   int workers = 0;             // local queue subscriptions in the group
   uint64_t delivered_total = 0;  // requests delivered to local members since farrier started
+  uint64_t replies_total = 0;    // messages the members' connections published (their replies)
+  bool replies_known = false;    // /connz answered this poll
   uint64_t pending_bytes = 0;    // summed over the members' connections
   bool pending_known = false;
   // Window figures (0 until two samples span some time).
@@ -86,6 +88,8 @@ class ScalingTracker {
   struct State {
     std::map<std::pair<uint64_t, std::string>, uint64_t> last_msgs;  // (cid, sid) -> msgs
     uint64_t delivered_total = 0;
+    std::map<uint64_t, uint64_t> last_in_msgs;  // member connection cid -> in_msgs
+    uint64_t replies_total = 0;
     std::deque<Sample> window;
     capacity::DesiredSmoother smoother;
     // Evidence memory: the pool size at which the last evidence (timeouts, SLO breach) was

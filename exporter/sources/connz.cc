@@ -100,7 +100,7 @@ void ConnzAccumulator::Add(const ConnzPage& page) {
     connz_.subscriptions += c.subscriptions;
     connz_.pending_bytes += c.pending_bytes;
     connz_.pending_bytes_max = std::max(connz_.pending_bytes_max, c.pending_bytes);
-    if (c.pending_bytes > 0) connz_.pending_by_cid[c.cid] = c.pending_bytes;
+    connz_.by_cid.push_back({c.cid, c.in_msgs, c.pending_bytes});
     if (connz_.detailed.size() < detail_limit_) {
       connz_.detailed.push_back(c);
     } else if (detail_limit_ > 0) {
@@ -112,7 +112,15 @@ void ConnzAccumulator::Add(const ConnzPage& page) {
 Connz ConnzAccumulator::Finish() && {
   std::sort(connz_.detailed.begin(), connz_.detailed.end(),
             [](const Connection& a, const Connection& b) { return a.cid < b.cid; });
+  std::sort(connz_.by_cid.begin(), connz_.by_cid.end(),
+            [](const Connz::Counters& a, const Connz::Counters& b) { return a.cid < b.cid; });
   return std::move(connz_);
+}
+
+const Connz::Counters* Connz::Find(uint64_t cid) const {
+  auto it = std::lower_bound(by_cid.begin(), by_cid.end(), cid,
+                             [](const Counters& c, uint64_t id) { return c.cid < id; });
+  return it != by_cid.end() && it->cid == cid ? &*it : nullptr;
 }
 
 void RenderConnz(const Connz& c, Families& out) {

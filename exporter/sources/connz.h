@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -37,9 +36,13 @@ struct Connz {
   uint64_t pending_bytes = 0;
   uint64_t pending_bytes_max = 0;
   uint64_t pages = 0;
-  // Connections with bytes queued to them, by cid (usually few): joined with queue-group members
-  // to show a worker falling behind.
-  std::unordered_map<uint64_t, uint64_t> pending_by_cid;
+  // Per-connection counters joined with queue-group members (a worker's replies are its in_msgs,
+  // its backlog its pending bytes), sorted by cid; 24 bytes per connection.
+  struct Counters {
+    uint64_t cid = 0, in_msgs = 0, pending_bytes = 0;
+  };
+  std::vector<Counters> by_cid;
+  const Counters* Find(uint64_t cid) const;
   // Only when per-connection series are enabled: the first `limit` connections by cid (the
   // server's default sort), so a long-lived connection keeps its series across polls.
   std::vector<Connection> detailed;

@@ -98,6 +98,12 @@ TEST_F(Capacity, SteadyLoadUtilizationPredictionAndDesiredWorkers) {
   // Erlang B assumes Poisson arrivals and exponential-free insensitivity; the run is ~600
   // requests: 3 sigma plus 2 points for the ~1.5 ms of client/server overhead on top of S.
   EXPECT_NEAR(lost, predicted, 3 * sigma + 0.02) << measured.dump() << "\npredicted " << predicted;
+  // Replies: the members' connections published at least every reply the load generator got
+  // (plus their $SRV answers), and fewer than were delivered to them (they dropped some).
+  Scrape after_load = f->Metrics();
+  const double replies = Get(after_load, "nats_service_replies_sent_total");
+  EXPECT_GE(replies, measured.value("replies", 0.0)) << after_load.Describe();
+  EXPECT_LT(replies, Get(after_load, "nats_service_requests_delivered_total") + 100);
   const double desired = Get(s, "nats_service_desired_workers");
   EXPECT_GE(desired, 5) << s.Describe();
   EXPECT_LE(desired, 6) << f->Get("/api/v1/scaling").body;

@@ -120,7 +120,7 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   ScalingSnapshot scaling;
   ServiceSignal signal;
   signal.name = "echo";
-  signal.members_known = signal.pending_known = true;
+  signal.members_known = signal.pending_known = signal.replies_known = true;
   signal.workers = 2;
   signal.service_seconds = 0.02;
   signal.assessment.utilization = 0.5;

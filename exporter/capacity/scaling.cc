@@ -178,10 +178,16 @@ void ScalingTracker::Observe(const Snapshot& snapshot, Clock::time_point now, st
     // it), so a pool sized by it can show timeouts again and be pushed up by evidence, fall
     // back after the down window, and so on. Remember the size evidence proved too small and
     // keep the answer above it while the load is the same.
+    // The rate remembered is the lowest at which the evidence was seen for that size (λ over a
+    // short window is noisy, and a size too small at a lower rate is too small at a higher one).
     if (!sig.assessment.evidence.empty() && sig.workers > 0 && std::isfinite(lambda) && lambda > 0) {
-      st.insufficient_at = std::max(st.insufficient_at, sig.workers);
-      st.insufficient_lambda = lambda;
-    } else if (st.insufficient_at > 0 && (!std::isfinite(lambda) || lambda < 0.9 * st.insufficient_lambda)) {
+      if (sig.workers > st.insufficient_at) {
+        st.insufficient_at = sig.workers;
+        st.insufficient_lambda = lambda;
+      } else if (sig.workers == st.insufficient_at) {
+        st.insufficient_lambda = std::min(st.insufficient_lambda, lambda);
+      }
+    } else if (st.insufficient_at > 0 && (!std::isfinite(lambda) || lambda < 0.85 * st.insufficient_lambda)) {
       st.insufficient_at = 0;  // the load fell: the model's answer stands again
     }
     if (st.insufficient_at > 0 && sig.assessment.desired_workers <= st.insufficient_at) {

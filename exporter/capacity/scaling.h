@@ -93,8 +93,8 @@ class ScalingTracker {
     std::deque<Sample> window;
     capacity::DesiredSmoother smoother;
     // Evidence memory: the pool size at which the last evidence (timeouts, SLO breach) was
-    // seen, and the arrival rate then. While λ stays within 10 % of it, the model's answer is
-    // not allowed back down to that size (it proved too small at this load).
+    // seen, and the lowest arrival rate it was seen at. While λ stays above 85 % of that, the
+    // model's answer is not allowed back down to that size (it proved too small at this load).
     int insufficient_at = 0;
     double insufficient_lambda = 0;
     explicit State(const Config& c);

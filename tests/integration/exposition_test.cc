@@ -187,7 +187,8 @@ TEST_F(RichServer, DocsMatchMetrics) {
                                               "nats_consumer_lag",
                                               "nats_consumer_ack_rate",
                                               "nats_consumer_incoming_rate",
-                                              "nats_consumer_desired_workers"};
+                                              "nats_consumer_desired_workers",
+                                              "nats_exporter_queue_groups_dropped"};
   auto producible = [&](const std::string& name) {
     if (unproducible.count(name)) return false;
     for (const char* prefix :

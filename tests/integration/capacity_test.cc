@@ -190,16 +190,18 @@ TEST_F(Capacity, EveryQueueGroupBehindAFlag) {
 // to match. Load steps 80 -> 250 -> 40 requests/s (Poisson) against C = 2, S = 10 ms, drop,
 // max_timeout_ratio 0.05: Erlang B sizes these at 3, 7 and 2 workers. The pool must settle
 // near each size and must not oscillate: within a phase the worker count changes direction at
-// most twice (an overshoot and its correction, and one step up if the model's edge-of-objective
-// size shows too many timeouts) and holds still at the end.
+// most three times (an overshoot and its correction, and one dip to the model's edge-of-objective
+// size and back when that size shows too many timeouts) and holds still at the end.
 TEST_F(Capacity, ClosedLoopReachesAndHoldsTheRightPoolSize) {
   StartWorkers(1, 2, "10ms");
   Json service{{"name", "echo"}, {"subject", "api.echo"}, {"queue_group", "workers"},
                {"worker_concurrency", 2}, {"max_timeout_ratio", 0.05}, {"target_utilization", 0.7},
                {"min_workers", 1}, {"max_workers", 12}, {"micro_service", "Echo"},
                {"probe", {{"interval", "250ms"}, {"timeout", "500ms"}}}};
+  // A down window of 10 s: long enough that a size at the model's edge is not given up between
+  // two bursts within a phase, short enough for the step down to finish within one.
   auto f = StartFarrier(service, {"--poll.interval", "500ms", "--poll.timeout", "400ms", "--scaling.window", "4s",
-                                  "--scaling.down-window", "6s"});
+                                  "--scaling.down-window", "10s"});
   struct Phase {
     double rate;
     int expected;
@@ -238,11 +240,12 @@ TEST_F(Capacity, ClosedLoopReachesAndHoldsTheRightPoolSize) {
       if (d != 0 && last_direction != 0 && d != last_direction) ++changes_of_direction;
       if (d != 0) last_direction = d;
     }
-    // At most an overshoot and its correction, plus one step up when evidence shows the model's
-    // edge-of-objective size losing too many (the tracker then remembers it): no back and forth.
-    EXPECT_LE(changes_of_direction, 2) << "the pool oscillated";
-    // The last 4 counts are stable: no change at all once settled.
-    for (size_t i = counts.size() - 4; i < counts.size(); ++i) EXPECT_EQ(counts[i], counts.back()) << "not settled";
+    // At most an overshoot and its correction, plus one dip to the model's edge-of-objective
+    // size and back when evidence shows it losing too many (the tracker then remembers that
+    // size: it does not dip again at this load). Anything more is oscillation.
+    EXPECT_LE(changes_of_direction, 3) << "the pool oscillated";
+    // The last 3 counts are stable.
+    for (size_t i = counts.size() - 3; i < counts.size(); ++i) EXPECT_EQ(counts[i], counts.back()) << "not settled";
   }
 }
 

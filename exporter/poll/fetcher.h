@@ -46,6 +46,9 @@ class Fetcher {
   virtual void StartPoll(const FetchLimits& limits) = 0;
   // GET `path_and_query` (e.g. "/connz?offset=0&limit=1024") relative to the monitor URL.
   virtual FetchResult Get(const std::string& path_and_query) = 0;
+  // From another thread, at shutdown: an in-flight Get returns promptly and later ones fail at
+  // once, so stopping never waits for --poll.timeout.
+  virtual void Cancel() {}
 };
 
 struct MonitorUrl {

@@ -1,6 +1,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 
 #include "poll/fetcher.h"
@@ -92,11 +93,22 @@ class HttpFetcher final : public Fetcher {
 
   void StartPoll(const FetchLimits& limits) override { limits_ = limits; }
 
+  void Cancel() override {
+    cancelled_ = true;
+    // httplib's one thread-safe way to interrupt a request: shut the socket down.
+    client_.stop();
+  }
+
   FetchResult Get(const std::string& path_and_query) override {
     FetchResult result;
     // Keep the buffer's capacity between requests, but not an exceptional one.
     if (body_.capacity() > kKeptBufferBytes) std::string().swap(body_);
     body_.clear();
+    if (cancelled_) {
+      result.reason = reason::kTimeout;
+      result.detail = "GET " + path_and_query + " not sent: shutting down";
+      return result;
+    }
     auto remaining = limits_.deadline - std::chrono::steady_clock::now();
     if (remaining <= std::chrono::milliseconds(1)) {
       result.reason = reason::kTimeout;
@@ -131,7 +143,7 @@ class HttpFetcher final : public Fetcher {
             too_large = true;
             return false;
           }
-          if (std::chrono::steady_clock::now() > limits_.deadline) {
+          if (std::chrono::steady_clock::now() > limits_.deadline || cancelled_) {
             late = true;
             return false;
           }
@@ -179,6 +191,7 @@ class HttpFetcher final : public Fetcher {
   MonitorUrl url_;
   FetchLimits limits_;
   httplib::Client client_;
+  std::atomic<bool> cancelled_{false};
   std::string body_;
 };
 

@@ -38,6 +38,7 @@ class Poller::SourceWorker {
   }
 
   const SourceSpec& spec() const { return spec_; }
+  void Cancel() { fetcher_->Cancel(); }
 
   void Begin(const FetchLimits& limits, std::chrono::steady_clock::time_point started) {
     {
@@ -121,6 +122,8 @@ void Poller::Stop() {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
   }
+  // An in-flight poll is abandoned, not awaited: shutdown within a second, not --poll.timeout.
+  for (auto& worker : workers_) worker->Cancel();
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
 }

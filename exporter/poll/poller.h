@@ -33,7 +33,7 @@ class Poller {
   void SetListener(PollListener listener) { listener_ = std::move(listener); }
 
   void Start();  // first poll immediately, then every interval
-  void Stop();   // returns within one in-flight poll's timeout
+  void Stop();   // abandons an in-flight poll (its requests are cancelled) and returns promptly
 
   // Polls once, synchronously, and publishes the result (used by Start's loop and by tests).
   void PollOnce();

@@ -12,11 +12,13 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <fstream>
 #include <regex>
 #include <sstream>
 
 #include "harness.h"
 #include "support/ports.h"
+#include "support/temp_dir.h"
 #include "support/wait.h"
 
 namespace farrier::itest {
@@ -460,6 +462,35 @@ TEST_F(Upstream, LogsOncePerStateChange) {
   ExpectRecovered(*farrier_, {"varz"}, *changed, farrier_->Metrics().Polls());
   ASSERT_TRUE(farrier_->WaitForPolls(farrier_->Metrics().Polls() + 2, 10s));
   EXPECT_EQ(CountLines(farrier_->Stderr(), recovered_line), 2) << farrier_->Stderr();
+}
+
+}  // namespace
+}  // namespace farrier::itest
+
+namespace farrier::itest {
+namespace {
+
+// SIGTERM while a poll hangs on a stuck monitoring port (and with a probing NATS connection):
+// farrier abandons the poll and exits 0 within a second, not after --poll.timeout (5 s here).
+TEST(Shutdown, SigtermDuringAHungPollExitsWithinOneSecond) {
+  FaultUpstream upstream;
+  upstream.Hang("/varz");
+  upstream.Hang("/connz");
+  NatsServer nats;
+  farrier::test::TempDir dir("farrier-shutdown");
+  std::ofstream(dir.path() / "farrier.json")
+      << Json{{"services", {{{"name", "echo"}, {"subject", "api.echo"}}}}}.dump();
+  Farrier f({"--config", (dir.path() / "farrier.json").string(), "--nats.monitor-url", upstream.url(),
+             "--nats.url", nats.client_url(), "--poll.interval", "6s", "--poll.timeout", "5s"});
+  ASSERT_TRUE(farrier::test::WaitUntil([&] { return upstream.Requests("/varz") > 0; }, 5s));
+  std::this_thread::sleep_for(200ms);  // the poll is now waiting on the hung requests
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(f.process().Signal(SIGTERM));
+  std::optional<int> code = f.process().WaitExit(5s);
+  auto took = std::chrono::steady_clock::now() - start;
+  upstream.Release();
+  EXPECT_EQ(code, 0) << f.Stderr();
+  EXPECT_LT(took, 1s) << "shutdown took " << std::chrono::duration<double>(took).count() << " s\n" << f.Stderr();
 }
 
 }  // namespace

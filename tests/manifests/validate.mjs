@@ -13,6 +13,12 @@
 // max'ed, AverageValue with target 1, metadata keys KEDA knows, URLs KEDA can aggregate over),
 // cross-references (Service, adapter metrics, rule copies), PromQL parsed by the real promtool
 // ($FARRIER_PROMTOOL or promtool on $PATH), and metric names that docs/metrics.md documents.
+// Workloads (StatefulSet, Deployment, DaemonSet): the "restricted" Pod Security Standard plus a
+// read-only root filesystem, ConfigMaps/Secrets they mount defined in deploy/ with the keys used,
+// Services in their namespace selecting their pods on container ports, and for farrier
+// containers: --config a mounted, read-only JSON file, every *_file option a mounted file, NATS
+// read over the pod's loopback interface, /healthz probes, a fixed UID, resources, and
+// min_workers 0 when several sidecars serve one pool.
 //
 // YAML is parsed as YAML 1.1 like Kubernetes does (`yes`, `on`, `n` are booleans there), with
 // duplicate keys rejected. `*.values.yaml` files are Helm values, not manifests: only parsed,
@@ -406,6 +412,243 @@ function adapterConfigRules(cm) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Workloads (deploy/kubernetes: the NATS StatefulSet with its farrier sidecars)
+
+const WORKLOAD_KINDS = ['StatefulSet', 'Deployment', 'DaemonSet'];
+const isFarrierImage = (image) => /(^|\/)farrier(:[\w.\-]+)?(@sha256:[0-9a-f]+)?$/.test(String(image ?? ''));
+const podContainers = (pod) => [...(pod?.initContainers ?? []), ...(pod?.containers ?? []), ...(pod?.ephemeralContainers ?? [])];
+const nsOf = (doc) => doc?.metadata?.namespace ?? 'default';
+
+// Pod Security Standards, profile "restricted" (what a namespace labelled
+// pod-security.kubernetes.io/enforce: restricted admits), plus a read-only root filesystem for
+// every container.
+const RESTRICTED_VOLUME_TYPES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim',
+  'projected', 'secret']);
+
+function checkPodSecurity(pod, w) {
+  const errors = [];
+  const psc = pod.securityContext ?? {};
+  for (const k of ['hostNetwork', 'hostPID', 'hostIPC']) if (pod[k]) errors.push(`${w}: ${k} is not allowed (restricted)`);
+  for (const v of pod.volumes ?? []) {
+    const type = Object.keys(v).find((k) => k !== 'name');
+    if (!RESTRICTED_VOLUME_TYPES.has(type)) errors.push(`${w}: volume ${v.name} of type ${type} is not allowed (restricted)`);
+  }
+  const seccompOk = (sc) => ['RuntimeDefault', 'Localhost'].includes(sc?.seccompProfile?.type);
+  for (const c of podContainers(pod)) {
+    const sc = c.securityContext ?? {};
+    const cw = `${w} container ${c.name}: securityContext`;
+    if (sc.privileged) errors.push(`${cw}.privileged is not allowed`);
+    if (sc.allowPrivilegeEscalation !== false) errors.push(`${cw}.allowPrivilegeEscalation must be false`);
+    if ((sc.runAsNonRoot ?? psc.runAsNonRoot) !== true) errors.push(`${cw}.runAsNonRoot must be true (here or in the pod's)`);
+    if ((sc.runAsUser ?? psc.runAsUser) === 0) errors.push(`${cw}.runAsUser must not be 0`);
+    if (!(sc.seccompProfile ? seccompOk(sc) : seccompOk(psc))) errors.push(`${cw}.seccompProfile must be RuntimeDefault or Localhost`);
+    if (!(sc.capabilities?.drop ?? []).includes('ALL')) errors.push(`${cw}.capabilities.drop must include ALL`);
+    for (const cap of sc.capabilities?.add ?? []) if (cap !== 'NET_BIND_SERVICE') errors.push(`${cw}.capabilities.add ${cap} is not allowed`);
+    if (sc.readOnlyRootFilesystem !== true) errors.push(`${cw}.readOnlyRootFilesystem must be true`);
+    for (const p of c.ports ?? []) if (p.hostPort) errors.push(`${w} container ${c.name}: hostPort ${p.hostPort} is not allowed`);
+  }
+  return errors;
+}
+
+// The files a ConfigMap, Secret or projected volume shows, from the objects in deploy/:
+// { files: Map(relative path -> { text, from }), complete }. null for other volume types.
+function volumeFiles(volume, ns, objects, w, errors) {
+  const files = new Map();
+  let complete = true;
+  const add = (kind, name, ref) => {
+    const obj = objects.get(`${kind}/${ns}/${name}`);
+    if (!obj) {
+      if (!ref.optional) errors.push(`${w}: volume ${volume.name}: ${kind} ${ns}/${name} is not defined in deploy/`);
+      return;
+    }
+    const text = new Map();
+    for (const [k, v] of Object.entries(obj.data ?? {})) text.set(k, kind === 'Secret' ? Buffer.from(String(v), 'base64').toString() : v);
+    for (const k of Object.keys(obj.binaryData ?? {})) text.set(k, undefined);
+    for (const [k, v] of Object.entries(obj.stringData ?? {})) text.set(k, v);
+    for (const it of ref.items ?? [...text.keys()].map((key) => ({ key, path: key }))) {
+      if (!text.has(it.key)) errors.push(`${w}: volume ${volume.name}: ${kind} ${ns}/${name} has no key ${it.key}`);
+      else files.set(it.path, { text: text.get(it.key), from: `${kind} ${name} key ${it.key}` });
+    }
+  };
+  if (volume.configMap) add('ConfigMap', volume.configMap.name, volume.configMap);
+  else if (volume.secret) add('Secret', volume.secret.secretName, volume.secret);
+  else if (volume.projected) {
+    for (const s of volume.projected.sources ?? []) {
+      if (s.configMap) add('ConfigMap', s.configMap.name, s.configMap);
+      else if (s.secret) add('Secret', s.secret.name, s.secret);
+      else complete = false;
+    }
+  } else return null;
+  return { files, complete };
+}
+
+// Where a path inside a container comes from: { mount, file } (file undefined when the volume
+// has no such file), { mount, unknown: true } for volumes whose content is not in deploy/, or null.
+function resolveContainerFile(filePath, container, volumes) {
+  const mounts = [...(container.volumeMounts ?? [])].sort((a, b) => b.mountPath.length - a.mountPath.length);
+  for (const m of mounts) {
+    const base = m.mountPath.replace(/\/+$/, '');
+    let rel;
+    if (filePath === base && m.subPath) rel = m.subPath;
+    else if (filePath.startsWith(base + '/')) rel = path.posix.join(m.subPath ?? '', filePath.slice(base.length + 1));
+    else continue;
+    const v = volumes.get(m.name);
+    if (!v || (!v.complete && !v.files.has(rel))) return { mount: m, unknown: true };
+    return { mount: m, file: v.files.get(rel) };
+  }
+  return null;
+}
+
+// A farrier option as farrier resolves it: flag > FARRIER_* variable > JSON file > default.
+function farrierOption(c, config, name, dflt) {
+  const args = [...(c.command ?? []), ...(c.args ?? [])].map(String);
+  for (let i = args.length - 1; i >= 0; i--) {
+    if (args[i] === `--${name}` && i + 1 < args.length) return args[i + 1];
+    if (args[i].startsWith(`--${name}=`)) return args[i].slice(name.length + 3);
+  }
+  const env = (c.env ?? []).find((e) => e.name === `FARRIER_${name.toUpperCase().replace(/[.-]/g, '_')}`);
+  if (env && env.value !== undefined) return env.value;
+  const v = name.replace(/-/g, '_').split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), config);
+  return v ?? dflt;
+}
+
+// A farrier sidecar: its config file and secret files mounted, its upstreams on the pod's
+// loopback interface, /healthz probes on its port, a fixed non-root UID, resources, and
+// min_workers 0 when several sidecars serve one pool.
+function checkFarrierSidecar(pod, c, sidecars, volumes, w) {
+  const errors = [];
+  let config = {};
+  const configPath = farrierOption(c, {}, 'config', null);
+  if (!configPath) errors.push(`${w}: no --config FILE (or FARRIER_CONFIG)`);
+  else {
+    const r = resolveContainerFile(configPath, c, volumes);
+    if (!r?.file) errors.push(`${w}: --config ${configPath} is not a file mounted from a ConfigMap or Secret in deploy/`);
+    else {
+      if (r.mount.readOnly !== true) errors.push(`${w}: volumeMount ${r.mount.name} of the config file must be readOnly`);
+      try {
+        config = JSON.parse(r.file.text);
+      } catch (e) {
+        errors.push(`${w}: ${configPath} (${r.file.from}) is not valid JSON: ${e.message}`);
+      }
+    }
+  }
+  // Secret and other files the options name (nats.password_file, nats.tls.ca_file, ...).
+  const named = [];
+  const visit = (v, p) => {
+    if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${p}[${i}]`));
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (/_file$/.test(k) && typeof x === 'string') named.push([`${p}.${k}`, x]);
+        else visit(x, `${p}.${k}`);
+      }
+    }
+  };
+  visit(config, '$');
+  const args = [...(c.command ?? []), ...(c.args ?? [])].map(String);
+  args.forEach((a, i) => { if (/^--[\w.-]+-file$/.test(a) && i + 1 < args.length) named.push([a, args[i + 1]]); });
+  for (const [option, file] of named) {
+    const r = resolveContainerFile(file, c, volumes);
+    if (!r || (!r.unknown && !r.file)) errors.push(`${w}: ${option} ${file} is not a file mounted into the container`);
+  }
+  // Upstreams: this pod's nats-server, through loopback.
+  const siblingPorts = new Set(pod.containers.filter((o) => o !== c).flatMap((o) => (o.ports ?? []).map((p) => p.containerPort)));
+  const loopback = (option, url, defaultPort) => {
+    let u;
+    try {
+      u = new URL(url);
+    } catch {
+      errors.push(`${w}: ${option} ${url} is not a URL`);
+      return;
+    }
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(u.port || defaultPort[u.protocol] || 0);
+    if (!['127.0.0.1', 'localhost', '::1'].includes(host) || !siblingPorts.has(port)) {
+      errors.push(`${w}: ${option} ${url} must be the pod's loopback address and a port of another container in the pod ` +
+        `(one farrier per nats-server, reading its own server)`);
+    }
+  };
+  loopback('nats.monitor_url', String(farrierOption(c, config, 'nats.monitor-url', 'http://127.0.0.1:8222')), { 'http:': 80, 'https:': 443 });
+  if ((config.services ?? []).length) {
+    for (const url of String(farrierOption(c, config, 'nats.url', 'nats://127.0.0.1:4222')).split(',')) {
+      loopback('nats.url', url.trim(), { 'nats:': 4222, 'tls:': 4222 });
+    }
+  }
+  // The listener, its port and the probes on /healthz.
+  const listen = String(farrierOption(c, config, 'web.listen-address', ':7778'));
+  const listenPort = Number(listen.slice(listen.lastIndexOf(':') + 1));
+  const port = (c.ports ?? []).find((p) => p.containerPort === listenPort);
+  if (!port) errors.push(`${w}: web.listen_address ${listen}: port ${listenPort} is not a containerPort of the container`);
+  for (const probe of ['livenessProbe', 'readinessProbe']) {
+    const g = c[probe]?.httpGet;
+    if (!g) errors.push(`${w}: ${probe} must be an httpGet of /healthz`);
+    else {
+      if (g.path !== '/healthz') errors.push(`${w}: ${probe} must probe /healthz (NATS reachability is nats_up, not health), got ${g.path}`);
+      if (port && g.port !== port.containerPort && g.port !== port.name) errors.push(`${w}: ${probe} port ${g.port} is not farrier's port ${listenPort}`);
+    }
+  }
+  const uid = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+  if (!Number.isInteger(uid) || uid <= 0) errors.push(`${w}: needs a fixed non-root UID (securityContext.runAsUser)`);
+  for (const k of ['requests', 'limits']) {
+    for (const r of ['cpu', 'memory']) if (c.resources?.[k]?.[r] === undefined) errors.push(`${w}: resources.${k}.${r} is not set`);
+  }
+  if (sidecars > 1) {
+    (config.services ?? []).forEach((s, i) => {
+      if (s?.min_workers !== 0) {
+        errors.push(`${w}: services[${i}] (${s?.name}): min_workers must be 0 with ${sidecars} sidecars: a per-sidecar ` +
+          `minimum is counted once per server; put the pool's minimum on the autoscaler`);
+      }
+    });
+  }
+  return errors;
+}
+
+function checkWorkloads(docs) {
+  const errors = [];
+  const objects = new Map(docs.filter((d) => ['ConfigMap', 'Secret'].includes(d.doc?.kind))
+    .map((d) => [`${d.doc.kind}/${nsOf(d.doc)}/${d.doc.metadata?.name}`, d.doc]));
+  const workloads = docs.filter((d) => WORKLOAD_KINDS.includes(d.doc?.kind));
+  for (const { doc, where } of workloads) {
+    const w = `${where} ${doc.kind} ${doc.metadata?.name}`;
+    const pod = doc.spec?.template?.spec ?? {};
+    const labels = doc.spec?.template?.metadata?.labels ?? {};
+    // The API server's own rule, which the schema cannot express.
+    for (const [k, v] of Object.entries(doc.spec?.selector?.matchLabels ?? {})) {
+      if (labels[k] !== v) errors.push(`${w}: spec.selector.matchLabels ${k}=${v} does not match the pod template's labels`);
+    }
+    errors.push(...checkPodSecurity(pod, `${w} pod`));
+    const volumes = new Map();
+    for (const v of pod.volumes ?? []) {
+      const files = volumeFiles(v, nsOf(doc), objects, `${w} pod`, errors);
+      if (files) volumes.set(v.name, files);
+    }
+    const sidecars = doc.kind === 'DaemonSet' ? Infinity : (doc.spec?.replicas ?? 1);
+    for (const c of pod.containers ?? []) {
+      if (isFarrierImage(c.image)) errors.push(...checkFarrierSidecar(pod, c, sidecars, volumes, `${w} container ${c.name}`));
+    }
+  }
+  // Services in a namespace with workloads in deploy/ select some of their pods, on ports the
+  // pods have.
+  for (const { doc: svc, where } of docs.filter((d) => d.doc?.kind === 'Service')) {
+    const selector = svc.spec?.selector ?? {};
+    const inNs = workloads.filter((d) => nsOf(d.doc) === nsOf(svc));
+    if (!inNs.length || !Object.keys(selector).length) continue;
+    const w = `${where} Service ${svc.metadata?.name}`;
+    const pods = inNs.filter((d) => Object.entries(selector).every(([k, v]) => d.doc.spec?.template?.metadata?.labels?.[k] === v))
+      .map((d) => d.doc.spec.template.spec ?? {});
+    if (!pods.length) {
+      errors.push(`${w}: selector ${JSON.stringify(selector)} selects no pods of the workloads in namespace ${nsOf(svc)} in deploy/`);
+      continue;
+    }
+    for (const p of svc.spec?.ports ?? []) {
+      const target = p.targetPort ?? p.port;
+      const ok = pods.some((pod) => (pod.containers ?? []).some((c) => (c.ports ?? []).some((cp) => cp.containerPort === target || cp.name === target)));
+      if (!ok) errors.push(`${w}: port ${p.name ?? p.port}: targetPort ${target} is not a container port of the pods it selects`);
+    }
+  }
+  return errors;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Checking a set of documents (the whole of deploy/, or a self-test case)
 
 // items: [{ file, index, doc }]; values: [{ file, values }] (Helm values files)
@@ -531,7 +774,10 @@ async function checkSet(items, values, ctx) {
     }
   }
 
-  // 7. PromQL: parsed by promtool, metric names documented.
+  // 7. Workloads: pod security, mounted ConfigMaps/Secrets, farrier sidecars; Services select pods.
+  errors.push(...checkWorkloads(docs));
+
+  // 8. PromQL: parsed by promtool, metric names documented.
   for (const q of queries) {
     for (const name of metricNamesIn(q.expr)) {
       if (!metricKnown(ctx, name)) {
@@ -596,8 +842,55 @@ const BASE_HPA = {
   },
 };
 
+const BASE_CONTAINER_SECURITY = {
+  runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+};
+const BASE_FARRIER_JSON = {
+  nats: { monitor_url: 'http://127.0.0.1:8222', url: 'nats://127.0.0.1:4222', user: 'farrier', password_file: '/etc/farrier/secret/password' },
+  services: [{ name: 'orders', subject: 'api.orders', queue_group: 'orders', min_workers: 0 }],
+};
+const BASE_FARRIER_CONFIG = {
+  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'farrier-config', namespace: 'nats' },
+  data: { 'farrier.json': JSON.stringify(BASE_FARRIER_JSON) },
+};
+const BASE_SECRET = {
+  apiVersion: 'v1', kind: 'Secret', metadata: { name: 'farrier-auth', namespace: 'nats' }, stringData: { password: 'placeholder' },
+};
+const BASE_HEALTHZ = { httpGet: { path: '/healthz', port: 'metrics' } };
+const BASE_STATEFULSET = {
+  apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'nats', namespace: 'nats' },
+  spec: {
+    serviceName: 'nats', replicas: 3, selector: { matchLabels: { app: 'nats' } },
+    template: {
+      metadata: { labels: { app: 'nats' } },
+      spec: {
+        containers: [
+          {
+            name: 'nats', image: 'nats:2.9', securityContext: { ...BASE_CONTAINER_SECURITY, runAsUser: 1000 },
+            ports: [{ name: 'client', containerPort: 4222 }, { name: 'monitor', containerPort: 8222 }],
+          },
+          {
+            name: 'farrier', image: 'farrier:latest', args: ['--config', '/etc/farrier/config/farrier.json'],
+            ports: [{ name: 'metrics', containerPort: 7778 }], livenessProbe: BASE_HEALTHZ, readinessProbe: BASE_HEALTHZ,
+            resources: { requests: { cpu: '25m', memory: '32Mi' }, limits: { cpu: '250m', memory: '128Mi' } },
+            securityContext: BASE_CONTAINER_SECURITY,
+            volumeMounts: [{ name: 'config', mountPath: '/etc/farrier/config', readOnly: true },
+              { name: 'secret', mountPath: '/etc/farrier/secret', readOnly: true }],
+          },
+        ],
+        volumes: [
+          { name: 'config', configMap: { name: 'farrier-config', items: [{ key: 'farrier.json', path: 'farrier.json' }] } },
+          { name: 'secret', secret: { secretName: 'farrier-auth', items: [{ key: 'password', path: 'password' }] } },
+        ],
+      },
+    },
+  },
+};
+
 function baseSet(ctx) {
-  const docs = [BASE_SERVICE, BASE_METRICS_API, BASE_PROMETHEUS, BASE_ADAPTER, BASE_HPA].map((d) => structuredClone(d));
+  const docs = [BASE_SERVICE, BASE_METRICS_API, BASE_PROMETHEUS, BASE_ADAPTER, BASE_HPA, BASE_STATEFULSET, BASE_FARRIER_CONFIG,
+    BASE_SECRET].map((d) => structuredClone(d));
   const firstGroup = [...ctx.ruleGroups.values()][0];
   if (firstGroup) {
     docs.push({
@@ -610,6 +903,14 @@ function baseSet(ctx) {
 
 const byKind = (docs, kind, name) => docs.find((d) => d.kind === kind && (!name || d.metadata.name === name));
 const metricsApi = (docs) => byKind(docs, 'ScaledObject', 'w').spec.triggers[0];
+const podSpec = (docs) => byKind(docs, 'StatefulSet').spec.template.spec;
+const farrierContainer = (docs) => podSpec(docs).containers.find((c) => c.name === 'farrier');
+const editFarrierJson = (docs, edit) => {
+  const cm = byKind(docs, 'ConfigMap', 'farrier-config');
+  const json = JSON.parse(cm.data['farrier.json']);
+  edit(json);
+  cm.data['farrier.json'] = JSON.stringify(json);
+};
 
 // Each case: a mutation of the valid base set, and a fragment the rejection must contain.
 const NEGATIVE_CASES = [
@@ -639,6 +940,26 @@ const NEGATIVE_CASES = [
   ['PrometheusRule drifted from alerts/', (d) => {
     const r = byKind(d, 'PrometheusRule'); if (r) r.spec.groups[0].rules[0].expr = 'vector(1)';
   }, 'differs from the one in alerts/'],
+  ['Service selects no pods (labels not aligned)', (d) => { byKind(d, 'Service').spec.selector = { app: 'nats-server' }; }, 'selects no pods'],
+  ['Service targetPort not a container port', (d) => { byKind(d, 'Service').spec.ports[0].targetPort = 7777; }, 'is not a container port of the pods'],
+  ['workload selector not matching its template', (d) => { byKind(d, 'StatefulSet').spec.selector.matchLabels.app = 'other'; }, 'does not match the pod template'],
+  ['volume names a missing ConfigMap key', (d) => { podSpec(d).volumes[0].configMap.items[0].key = 'farrier.yaml'; }, 'has no key farrier.yaml'],
+  ['volume names an undefined Secret', (d) => { podSpec(d).volumes[1].secret.secretName = 'nats-auth'; }, 'Secret nats/nats-auth is not defined'],
+  ['privilege escalation allowed', (d) => { delete farrierContainer(d).securityContext.allowPrivilegeEscalation; }, 'allowPrivilegeEscalation must be false'],
+  ['writable root filesystem', (d) => { farrierContainer(d).securityContext.readOnlyRootFilesystem = false; }, 'readOnlyRootFilesystem must be true'],
+  ['capabilities not dropped', (d) => { delete farrierContainer(d).securityContext.capabilities; }, 'capabilities.drop must include ALL'],
+  ['runs as root', (d) => { podSpec(d).containers[0].securityContext.runAsUser = 0; }, 'runAsUser must not be 0'],
+  ['seccomp unconfined', (d) => { farrierContainer(d).securityContext.seccompProfile.type = 'Unconfined'; }, 'seccompProfile must be RuntimeDefault'],
+  ['farrier without a fixed UID', (d) => { delete farrierContainer(d).securityContext.runAsUser; }, 'fixed non-root UID'],
+  ['farrier without resource limits', (d) => { delete farrierContainer(d).resources.limits; }, 'resources.limits.memory is not set'],
+  ['farrier config file not mounted', (d) => { farrierContainer(d).args[1] = '/etc/farrier/farrier.json'; }, 'is not a file mounted from a ConfigMap'],
+  ['farrier config mount writable', (d) => { farrierContainer(d).volumeMounts[0].readOnly = false; }, 'must be readOnly'],
+  ['farrier config not JSON', (d) => { byKind(d, 'ConfigMap', 'farrier-config').data['farrier.json'] = '{"nats": {'; }, 'is not valid JSON'],
+  ['password file not mounted', (d) => editFarrierJson(d, (j) => { j.nats.password_file = '/run/secrets/password'; }), 'is not a file mounted into the container'],
+  ['farrier reads another server (monitor_url not loopback)', (d) => editFarrierJson(d, (j) => { j.nats.monitor_url = 'http://nats.nats.svc:8222'; }), 'must be the pod\'s loopback address'],
+  ['farrier probes through a port no container has', (d) => { farrierContainer(d).args.push('--nats.url', 'nats://127.0.0.1:4223'); }, 'nats.url nats://127.0.0.1:4223 must be'],
+  ['liveness on /metrics', (d) => { farrierContainer(d).livenessProbe = { httpGet: { path: '/metrics', port: 'metrics' } }; }, 'livenessProbe must probe /healthz'],
+  ['min_workers counted per sidecar', (d) => editFarrierJson(d, (j) => { delete j.services[0].min_workers; }), 'min_workers must be 0 with 3 sidecars'],
 ];
 
 // YAML-level cases: text that Kubernetes would read differently or not at all.

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -174,6 +175,32 @@ TEST(Config, HelpAndVersionAreActions) {
                              "--[no-]collector.accstatz", "--connz.page-size", "--jsz.consumer-limit"}) {
     EXPECT_NE(help.find(option), std::string::npos) << option;
   }
+}
+
+}  // namespace
+}  // namespace farrier
+
+namespace farrier {
+namespace {
+
+// Every option --help lists is in the README's options table (collectors as
+// `--[no-]collector.NAME`), so the two cannot drift apart.
+TEST(Config, ReadmeListsEveryOption) {
+  std::ifstream in(std::string(FARRIER_SOURCE_DIR) + "/README.md");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string readme = buf.str();
+  std::istringstream help(HelpText());
+  int checked = 0;
+  for (std::string line; std::getline(help, line);) {
+    if (line.rfind("  --", 0) != 0) continue;
+    std::string name = line.substr(2, line.find(' ', 2) == std::string::npos ? std::string::npos : line.find(' ', 2) - 2);
+    if (auto comma = name.find(','); comma != std::string::npos) name = name.substr(0, comma);
+    if (name.find("collector.") != std::string::npos) name = "--[no-]collector.NAME";
+    EXPECT_NE(readme.find("`" + name), std::string::npos) << name << " is in --help but not in README.md";
+    ++checked;
+  }
+  EXPECT_GT(checked, 30);
 }
 
 }  // namespace

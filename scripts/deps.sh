@@ -10,7 +10,7 @@ packages=(
   libnats-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev
   # real components for tests, demo and bench
-  nats-server prometheus curl procps ca-certificates
+  nats-server prometheus curl procps ca-certificates openssl
   # manifest validation (tests/manifests: npm's kubernetes-models, offline)
   nodejs
 )

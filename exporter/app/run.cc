@@ -53,6 +53,9 @@ int Run(int argc, char** argv, char** envp) {
 #endif
   SetupLogging(config.log_level, config.log_format);
   for (const std::string& warning : loaded->warnings) spdlog::warn("{}", warning);
+  if (config.monitor_tls.insecure_skip_verify && config.monitor_url.scheme == "https") {
+    spdlog::warn("--nats.monitor-tls.insecure-skip-verify: the monitoring port's certificate is not verified");
+  }
 
   // Block the stop signals before any thread starts so that only sigwait below sees them.
   sigset_t stop_signals;

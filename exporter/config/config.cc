@@ -142,6 +142,22 @@ const std::vector<Option>& Options() {
     o.push_back(StringOption("nats.monitor-url", "URL",
                              "nats-server monitoring endpoint (http or https, optional base path).",
                              &Config::monitor_url_text));
+    o.push_back(FileOption("nats.monitor-tls.ca-file", "CA certificates (PEM) to verify an https monitoring port.",
+                           [](Config& c) -> std::string& { return c.monitor_tls.ca_file; }));
+    o.push_back(FileOption("nats.monitor-tls.cert-file", "Client certificate (PEM) for an https monitoring port.",
+                           [](Config& c) -> std::string& { return c.monitor_tls.cert_file; }));
+    o.push_back(FileOption("nats.monitor-tls.key-file", "Client key (PEM) for an https monitoring port.",
+                           [](Config& c) -> std::string& { return c.monitor_tls.key_file; }));
+    Option monitor_sni = StringOption("nats.monitor-tls.server-name", "NAME",
+                                      "Name expected in the monitoring port's certificate (and sent as SNI).",
+                                      [](Config& c) -> std::string& { return c.monitor_tls.server_name; });
+    monitor_sni.show = [](const Config& c) {
+      return c.monitor_tls.server_name.empty() ? std::string("the URL's host") : c.monitor_tls.server_name;
+    };
+    o.push_back(std::move(monitor_sni));
+    o.push_back(BoolOption("nats.monitor-tls.insecure-skip-verify",
+                           "Do not verify the monitoring port's certificate (logged as a warning at start).",
+                           [](Config& c) -> bool& { return c.monitor_tls.insecure_skip_verify; }));
     Option urls{"nats.url", "URL[,URL...]",
                 "NATS server(s) for probing services (only used when the file lists services).",
                 [](const Config& c) {
@@ -354,6 +370,15 @@ std::string LoadFile(Config& c, const std::string& path, const std::string& orig
 std::string Validate(Config& c) {
   std::string err;
   if (!ParseMonitorUrl(c.monitor_url_text, &c.monitor_url, &err)) return "nats.monitor-url: " + err;
+  const MonitorTls& mt = c.monitor_tls;
+  if (!mt.cert_file.empty() != !mt.key_file.empty()) {
+    return "nats.monitor-tls.cert-file and nats.monitor-tls.key-file: set both or neither";
+  }
+  for (const auto& [option, path] : {std::pair<const char*, const std::string*>{"nats.monitor-tls.ca-file", &mt.ca_file},
+                                     {"nats.monitor-tls.cert-file", &mt.cert_file},
+                                     {"nats.monitor-tls.key-file", &mt.key_file}}) {
+    if (!path->empty() && !std::ifstream(*path)) return std::string(option) + ": cannot read " + *path;
+  }
   const std::string& la = c.listen_address_text;
   auto colon = la.rfind(':');
   int port = -1;

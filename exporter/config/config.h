@@ -27,6 +27,7 @@ struct Config {
   std::string config_file;  // empty when none
   std::string monitor_url_text = "http://127.0.0.1:8222";
   MonitorUrl monitor_url;
+  MonitorTls monitor_tls;  // --nats.monitor-tls.*
   std::string listen_address_text = ":7778";
   ListenAddress listen_address;
   std::chrono::milliseconds poll_interval{5000};

@@ -66,6 +66,15 @@ bool ParseMonitorUrl(std::string_view text, MonitorUrl* out, std::string* error)
 // One per source, kept across polls: it holds a keep-alive connection and a body buffer that is
 // reused, so a poll neither reconnects nor faults in fresh pages for its bodies. Not
 // thread-safe; each source's worker has its own.
-std::unique_ptr<Fetcher> MakeHttpFetcher(const MonitorUrl& url);
+// TLS towards an https monitoring port. Empty fields: the system's CA store, no client
+// certificate, the URL's host as the expected name.
+struct MonitorTls {
+  std::string ca_file;
+  std::string cert_file, key_file;  // client certificate (mTLS)
+  std::string server_name;          // name expected in the server's certificate (and SNI)
+  bool insecure_skip_verify = false;
+};
+
+std::unique_ptr<Fetcher> MakeHttpFetcher(const MonitorUrl& url, const MonitorTls& tls = {});
 
 }  // namespace farrier

@@ -87,8 +87,21 @@ namespace {
 
 class HttpFetcher final : public Fetcher {
  public:
-  explicit HttpFetcher(const MonitorUrl& url) : url_(url), client_(url.Origin()) {
+  HttpFetcher(const MonitorUrl& url, const MonitorTls& tls)
+      : url_(url), client_(ClientOrigin(url, tls), tls.cert_file, tls.key_file) {
     client_.set_keep_alive(true);
+    if (url.scheme == "https") {
+      if (!tls.ca_file.empty()) client_.set_ca_cert_path(tls.ca_file);
+      client_.enable_server_certificate_verification(!tls.insecure_skip_verify);
+      // The client connects to the server name (so SNI and verification use it) and the
+      // address map sends that name to the URL's host.
+      if (!tls.server_name.empty()) client_.set_hostname_addr_map({{tls.server_name, url.host}});
+    }
+  }
+
+  static std::string ClientOrigin(const MonitorUrl& url, const MonitorTls& tls) {
+    if (url.scheme != "https" || tls.server_name.empty()) return url.Origin();
+    return url.scheme + "://" + tls.server_name + ":" + std::to_string(url.port);
   }
 
   void StartPoll(const FetchLimits& limits) override { limits_ = limits; }
@@ -197,8 +210,8 @@ class HttpFetcher final : public Fetcher {
 
 }  // namespace
 
-std::unique_ptr<Fetcher> MakeHttpFetcher(const MonitorUrl& url) {
-  return std::make_unique<HttpFetcher>(url);
+std::unique_ptr<Fetcher> MakeHttpFetcher(const MonitorUrl& url, const MonitorTls& tls) {
+  return std::make_unique<HttpFetcher>(url, tls);
 }
 
 }  // namespace farrier

@@ -13,7 +13,8 @@ namespace farrier {
 
 Poller::FetcherFactory HttpFetcherFactory(const Config& config) {
   MonitorUrl url = config.monitor_url;
-  return [url] { return MakeHttpFetcher(url); };
+  MonitorTls tls = config.monitor_tls;
+  return [url, tls] { return MakeHttpFetcher(url, tls); };
 }
 
 // One source's thread and fetcher, kept for the process's life: no thread start and no TCP

@@ -1,0 +1,148 @@
+// An https monitoring port (nats-server `https:` with a `tls {}` block), certificates made with
+// openssl for the test: a CA file makes it work, the system store alone does not (reason tls),
+// insecure-skip-verify works and says so, the expected server name is checked, and a server
+// that requires client certificates (an httplib stand-in) accepts farrier's.
+#include <gtest/gtest.h>
+
+#include <httplib.h>
+
+#include <thread>
+
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "support/http.h"
+#include "support/ports.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+namespace farrier::itest {
+namespace {
+
+using farrier::test::TempDir;
+
+// CA, server certificate for nats.test + 127.0.0.1, client certificate, all signed by the CA.
+void MakeCertificates(const std::filesystem::path& dir) {
+  const std::string script = R"(set -e
+cd ")" + dir.string() + R"("
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=farrier-test-ca -keyout ca.key -out ca.pem 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=nats.test -keyout server.key -out server.csr 2>/dev/null
+printf 'subjectAltName=DNS:nats.test,IP:127.0.0.1\n' > server.ext
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj /CN=farrier -keyout client.key -out client.csr 2>/dev/null
+printf 'extendedKeyUsage=clientAuth\n' > client.ext
+openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile client.ext -out client.pem 2>/dev/null
+)";
+  ChildProcess openssl(std::vector<std::string>{"bash", "-c", script});
+  ASSERT_EQ(openssl.WaitExit(60s), 0) << openssl.ReadStderr();
+}
+
+class MonitorTls : public ::testing::Test {
+ protected:
+  void StartServer(bool require_client_cert = false) {
+    MakeCertificates(dir_.path());
+    auto ports = farrier::test::FreeLoopbackPorts(2);
+    https_port_ = ports[1];
+    std::ofstream(dir_.path() / "nats.conf") << "listen: 127.0.0.1:" << ports[0] << "\nhttps: 127.0.0.1:" << ports[1]
+                                             << "\ntls {\n  cert_file: \"" << (dir_.path() / "server.pem").string()
+                                             << "\"\n  key_file: \"" << (dir_.path() / "server.key").string()
+                                             << "\"\n  ca_file: \"" << (dir_.path() / "ca.pem").string() << "\"\n"
+                                             << (require_client_cert ? "  verify: true\n" : "") << "}\n";
+    server_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{"nats-server", "-c", (dir_.path() / "nats.conf").string()});
+    farrier::test::HttpGetOptions o;
+    o.ca_cert_path = (dir_.path() / "ca.pem").string();
+    o.verify_tls = !require_client_cert;  // the readiness check has no client certificate
+    // Ready when the https port answers (or, requiring a client certificate, at least accepts
+    // the connection and fails the handshake instead of refusing it).
+    ASSERT_TRUE(farrier::test::WaitUntil(
+        [&] {
+          auto r = farrier::test::HttpGet(url() + "/varz", o);
+          return r.status == 200 || (require_client_cert && r.error != "Connection");
+        },
+        10s))
+        << server_->ReadStderr();
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(https_port_); }
+  std::string file(const char* name) const { return (dir_.path() / name).string(); }
+
+  std::unique_ptr<Farrier> Start(std::vector<std::string> extra) {
+    std::vector<std::string> args{"--nats.monitor-url", url(), "--poll.interval", "300ms", "--poll.timeout", "250ms",
+                                  "--no-collector.connz", "--no-collector.routez", "--no-collector.subsz",
+                                  "--no-collector.jsz", "--no-collector.healthz"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<Farrier>(args);
+  }
+
+  TempDir dir_{"farrier-monitor-tls"};
+  std::unique_ptr<ChildProcess> server_;
+  int https_port_ = 0;
+};
+
+TEST_F(MonitorTls, CaFileServerNameAndSkipVerify) {
+  StartServer(/*require_client_cert=*/false);
+  {
+    auto f = Start({"--nats.monitor-tls.ca-file", file("ca.pem")});
+    EXPECT_TRUE(f->WaitFor([](const Scrape& s) { return s.NatsUp(); }, 10s)) << f->Stderr();
+  }
+  {
+    // The test CA is not in the system store.
+    auto f = Start({});
+    Scrape last;
+    EXPECT_TRUE(f->WaitFor([](const Scrape& s) { return s.Errors("varz", "tls") >= 1 && !s.NatsUp(); }, 10s, &last))
+        << last.Describe();
+  }
+  {
+    auto f = Start({"--nats.monitor-tls.insecure-skip-verify"});
+    EXPECT_TRUE(f->WaitFor([](const Scrape& s) { return s.NatsUp(); }, 10s)) << f->Stderr();
+    EXPECT_NE(f->Stderr().find("not verified"), std::string::npos) << f->Stderr();
+  }
+  {
+    // The certificate names nats.test: right name verifies, a wrong one fails as tls.
+    auto good = Start({"--nats.monitor-tls.ca-file", file("ca.pem"), "--nats.monitor-tls.server-name", "nats.test"});
+    EXPECT_TRUE(good->WaitFor([](const Scrape& s) { return s.NatsUp(); }, 10s)) << good->Stderr();
+    auto wrong = Start({"--nats.monitor-tls.ca-file", file("ca.pem"), "--nats.monitor-tls.server-name", "other.test"});
+    Scrape last;
+    EXPECT_TRUE(wrong->WaitFor([](const Scrape& s) { return s.Errors("varz", "tls") >= 1 && !s.NatsUp(); }, 10s, &last))
+        << last.Describe();
+  }
+}
+
+// nats-server 2.9's https monitoring does not ask for client certificates (its `verify` is for
+// client connections), so a proxy in front of it would: played here by an httplib SSL server
+// that requires a certificate signed by the test CA and serves the captured /varz.
+TEST_F(MonitorTls, ClientCertificateWhenTheServerRequiresOne) {
+  MakeCertificates(dir_.path());
+  httplib::SSLServer proxy(file("server.pem").c_str(), file("server.key").c_str(), file("ca.pem").c_str());
+  ASSERT_TRUE(proxy.is_valid());
+  const std::string varz = ReadFile(FixtureDir() / "varz.json");
+  proxy.Get("/varz", [&](const httplib::Request&, httplib::Response& res) { res.set_content(varz, "application/json"); });
+  https_port_ = proxy.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { proxy.listen_after_bind(); });
+  {
+    auto without = Start({"--nats.monitor-tls.ca-file", file("ca.pem")});
+    Scrape last;
+    EXPECT_TRUE(without->WaitFor([](const Scrape& s) { return s.Errors("varz") >= 1 && !s.NatsUp(); }, 10s, &last))
+        << last.Describe();
+    auto with = Start({"--nats.monitor-tls.ca-file", file("ca.pem"), "--nats.monitor-tls.cert-file", file("client.pem"),
+                       "--nats.monitor-tls.key-file", file("client.key")});
+    EXPECT_TRUE(with->WaitFor([](const Scrape& s) { return s.NatsUp(); }, 10s)) << with->Stderr();
+  }
+  proxy.stop();
+  serving.join();
+}
+
+TEST(MonitorTlsConfig, UnreadableFilesAndHalfAPairAreRejected) {
+  Exited e = RunFarrier({"--nats.monitor-tls.ca-file", "/nonexistent/ca.pem"});
+  EXPECT_EQ(e.code, 2);
+  EXPECT_NE(e.err.find("nats.monitor-tls.ca-file: cannot read /nonexistent/ca.pem"), std::string::npos) << e.err;
+  e = RunFarrier({"--nats.monitor-tls.cert-file", "/etc/hostname"});
+  EXPECT_EQ(e.code, 2);
+  EXPECT_NE(e.err.find("set both or neither"), std::string::npos) << e.err;
+}
+
+}  // namespace
+}  // namespace farrier::itest

@@ -45,6 +45,7 @@ class MonitorTls : public ::testing::Test {
   void StartServer(bool require_client_cert = false) {
     MakeCertificates(dir_.path());
     auto ports = farrier::test::FreeLoopbackPorts(2);
+    client_port_ = ports[0];
     https_port_ = ports[1];
     std::ofstream(dir_.path() / "nats.conf") << "listen: 127.0.0.1:" << ports[0] << "\nhttps: 127.0.0.1:" << ports[1]
                                              << "\ntls {\n  cert_file: \"" << (dir_.path() / "server.pem").string()
@@ -80,6 +81,7 @@ class MonitorTls : public ::testing::Test {
   TempDir dir_{"farrier-monitor-tls"};
   std::unique_ptr<ChildProcess> server_;
   int https_port_ = 0;
+  int client_port_ = 0;
 };
 
 TEST_F(MonitorTls, CaFileServerNameAndSkipVerify) {
@@ -133,6 +135,42 @@ TEST_F(MonitorTls, ClientCertificateWhenTheServerRequiresOne) {
   }
   proxy.stop();
   serving.join();
+}
+
+// The probing NATS connection over TLS: the same server requires TLS from clients (`tls {}`);
+// with the test CA farrier connects (probes are answered "no responders": connected and
+// authorized); without it, the handshake fails, the connection is reported down, probes count
+// as errors and farrier keeps serving.
+TEST_F(MonitorTls, NatsClientTlsWithCaFile) {
+  StartServer();
+  const std::string nats_url = "nats://127.0.0.1:" + std::to_string(client_port_);
+  for (bool with_ca : {true, false}) {
+    SCOPED_TRACE(with_ca ? "with the CA" : "without the CA");
+    Json nats{{"url", nats_url}, {"monitor_url", url()}};
+    nats["monitor_tls"] = {{"ca_file", file("ca.pem")}};
+    if (with_ca) nats["tls"] = {{"ca_file", file("ca.pem")}, {"server_name", "nats.test"}};
+    Json config{{"nats", nats}, {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"probe", {{"interval", "100ms"}}}}}}};
+    std::ofstream(dir_.path() / "farrier.json") << config.dump();
+    if (!with_ca) {
+      // cnats turns TLS on for tls:// URLs.
+      config["nats"]["url"] = "tls://127.0.0.1:" + std::to_string(client_port_);
+      std::ofstream(dir_.path() / "farrier.json") << config.dump();
+    }
+    Farrier f({"--config", (dir_.path() / "farrier.json").string()});
+    Scrape last;
+    if (with_ca) {
+      EXPECT_TRUE(f.WaitFor([](const Scrape& s) {
+        return s.Value("nats_exporter_nats_connected") == 1.0 &&
+               s.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "no_responders"}}) >= 2;
+      }, 10s, &last)) << last.Describe() << f.Stderr();
+    } else {
+      EXPECT_TRUE(f.WaitFor([](const Scrape& s) {
+        return s.Value("nats_exporter_nats_connected") == 0.0 &&
+               s.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "error"}}) >= 3;
+      }, 10s, &last)) << last.Describe() << f.Stderr();
+      EXPECT_TRUE(f.process().Running());
+    }
+  }
 }
 
 TEST(MonitorTlsConfig, UnreadableFilesAndHalfAPairAreRejected) {

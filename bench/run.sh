@@ -99,7 +99,7 @@ fi
   build_type=$(awk -F= '/^CMAKE_BUILD_TYPE:/{print $2}' "$build_dir/CMakeCache.txt" 2>/dev/null || true)
 
 # shellcheck source=../scripts/lib.sh
-source "$REPO/scripts/lib.sh"  # wait_http, terminate_pids
+source "$REPO/scripts/lib.sh"  # wait_http, terminate_pids, start_run_lifecycle, stop
 
 work=$(mktemp -d /tmp/farrier-bench.XXXXXX)
 scrape=$work/scrape
@@ -107,37 +107,8 @@ g++ -O2 -std=c++17 -o "$scrape" "$BENCH_DIR/scrape.cc"
 
 # ---------------------------------------------------------------- process bookkeeping
 declare -A NAME_OF=()
-pids=()
-forget() {
-  local keep=() p
-  for p in "${pids[@]}"; do [[ " $* " == *" $p "* ]] || keep+=("$p"); done
-  pids=("${keep[@]}")
-}
-stop() { terminate_pids "$@"; forget "$@"; }
-watchdog=
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  [[ -n $watchdog ]] && { kill -TERM "$watchdog" 2>/dev/null || true; wait "$watchdog" 2>/dev/null || true; }
-  if ((${#pids[@]})); then
-    local rev=() i
-    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do rev+=("${pids[i]}"); done
-    terminate_pids "${rev[@]}"
-  fi
-  if ((rc == 0)); then rm -rf "$work"; else log "logs kept in $work"; fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT
-trap 'log "time limit or SIGTERM: stopping"; exit 124' TERM
-# Whole-run bound: the watchdog sends this shell SIGTERM, whose trap stops everything by PID.
-(
-  trap 'kill -TERM "$sp" 2>/dev/null; exit 0' TERM
-  sleep "$time_limit" &
-  sp=$!
-  wait "$sp" && kill -TERM $$
-) 2>/dev/null &
-watchdog=$!
+pids=()  # every background process still running, in start order (see start_run_lifecycle)
+start_run_lifecycle "$time_limit"
 
 # ---------------------------------------------------------------- helpers
 tck=$(getconf CLK_TCK)

@@ -48,3 +48,41 @@ terminate_pids() {
     wait "$pid" 2>/dev/null || true
   done
 }
+
+# Process bookkeeping and exit handling shared by the bench scripts. The caller keeps the PIDs
+# it starts in a global array `pids`, defines log() and `work` (a temp dir, removed on success,
+# kept for its logs otherwise). Gives the caller forget PID... and stop PID... (stop by PID and
+# forget); on exit, every PID still in `pids` is stopped, newest first. A watchdog sends the
+# shell SIGTERM after $1 seconds, whose trap ends the run with status 124.
+forget() {
+  local keep=() p
+  for p in "${pids[@]}"; do [[ " $* " == *" $p "* ]] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+stop() { terminate_pids "$@"; forget "$@"; }
+run_lifecycle_cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [[ -n ${watchdog:-} ]] && { kill -TERM "$watchdog" 2>/dev/null || true; wait "$watchdog" 2>/dev/null || true; }
+  if ((${#pids[@]})); then
+    local rev=() i
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do rev+=("${pids[i]}"); done
+    terminate_pids "${rev[@]}"
+  fi
+  if ((rc == 0)); then rm -rf "$work"; else log "logs kept in $work"; fi
+  exit "$rc"
+}
+start_run_lifecycle() {
+  local time_limit=$1
+  watchdog=
+  trap run_lifecycle_cleanup EXIT
+  trap 'log "interrupted"; exit 130' INT
+  trap 'log "time limit or SIGTERM: stopping"; exit 124' TERM
+  (
+    trap 'kill -TERM "$sp" 2>/dev/null; exit 0' TERM
+    sleep "$time_limit" &
+    sp=$!
+    wait "$sp" && kill -TERM $$
+  ) 2>/dev/null &
+  watchdog=$!
+}

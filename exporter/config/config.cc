@@ -377,7 +377,7 @@ std::string Validate(Config& c) {
   for (const auto& [option, path] : {std::pair<const char*, const std::string*>{"nats.monitor-tls.ca-file", &mt.ca_file},
                                      {"nats.monitor-tls.cert-file", &mt.cert_file},
                                      {"nats.monitor-tls.key-file", &mt.key_file}}) {
-    if (!path->empty() && !std::ifstream(*path)) return std::string(option) + ": cannot read " + *path;
+    if (std::string err = CheckReadable(option, *path); !err.empty()) return err;
   }
   const std::string& la = c.listen_address_text;
   auto colon = la.rfind(':');

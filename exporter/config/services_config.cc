@@ -241,6 +241,8 @@ std::string ReadSecret(const std::string& option, const std::string& path, std::
   return {};
 }
 
+}  // namespace
+
 std::string CheckReadable(const std::string& option, const std::string& path) {
   if (path.empty()) return {};
   std::string content, why;
@@ -248,8 +250,6 @@ std::string CheckReadable(const std::string& option, const std::string& path) {
   if (content.empty()) return option + ": " + path + " is empty";
   return {};
 }
-
-}  // namespace
 
 std::vector<double> DefaultProbeBuckets() {
   return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,

@@ -95,6 +95,10 @@ std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfi
                            std::chrono::milliseconds default_timeout,
                            const std::vector<double>& default_buckets);
 
+// "" when `path` is empty or a readable, non-empty file; else "<option>: cannot read <path>:
+// <why>" (never the contents: these are secrets and certificates).
+std::string CheckReadable(const std::string& option, const std::string& path);
+
 // "0.005,0.01,0.1" -> sorted strictly increasing positive bounds; error text on failure.
 std::string ParseBuckets(const std::string& text, std::vector<double>* out);
 

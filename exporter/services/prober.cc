@@ -129,7 +129,7 @@ void Prober::Loop() {
         if (now >= next_probe_[i]) {
           // A probe whose slot is still taken is skipped, not queued: the schedule never
           // bunches probes up behind a slow reply.
-          if (in_flight_[i] < s.probe.max_outstanding) SendProbeLocked(i, now);
+          if (in_flight_[i] < s.probe.max_outstanding) SendProbeLocked(i);
           int slots = 0;
           while (next_probe_[i] <= now) {
             next_probe_[i] += s.probe.interval;
@@ -186,7 +186,7 @@ void Prober::SucceedLocked(size_t service, double seconds) {
   st.latency.Observe(seconds);
 }
 
-void Prober::SendProbeLocked(size_t i, Clock::time_point now) {
+void Prober::SendProbeLocked(size_t i) {
   const ServiceConfig& s = services_[i];
   natsConnection* nc = client_->connection();
   if (!client_->connected() || !inbox_sub_) {
@@ -216,7 +216,6 @@ void Prober::SendProbeLocked(size_t i, Clock::time_point now) {
     FailLocked(i, ProbeFailure::kError);
     return;
   }
-  (void)now;
   pending_.emplace(token, Pending{i, false, start, start + s.probe.timeout, {}});
   in_flight_[i]++;
 }

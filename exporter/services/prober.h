@@ -64,7 +64,7 @@ class Prober {
   static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
   static void OnLatencyEvent(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
   void Loop();
-  void SendProbeLocked(size_t service, Clock::time_point now);
+  void SendProbeLocked(size_t service);
   void SendMicroLocked(size_t service, Clock::time_point now);
   void ExpireLocked(Clock::time_point now);
   // Count a completed probe; log only when the service's probe state changes.

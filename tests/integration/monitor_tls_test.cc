@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "support/certs.h"
 #include "support/http.h"
 #include "support/ports.h"
 #include "support/temp_dir.h"
@@ -24,26 +25,10 @@ namespace {
 
 using farrier::test::TempDir;
 
-// CA, server certificate for nats.test + 127.0.0.1, client certificate, all signed by the CA.
-void MakeCertificates(const std::filesystem::path& dir) {
-  const std::string script = R"(set -e
-cd ")" + dir.string() + R"("
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=farrier-test-ca -keyout ca.key -out ca.pem 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj /CN=nats.test -keyout server.key -out server.csr 2>/dev/null
-printf 'subjectAltName=DNS:nats.test,IP:127.0.0.1\n' > server.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj /CN=farrier -keyout client.key -out client.csr 2>/dev/null
-printf 'extendedKeyUsage=clientAuth\n' > client.ext
-openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile client.ext -out client.pem 2>/dev/null
-)";
-  ChildProcess openssl(std::vector<std::string>{"bash", "-c", script});
-  ASSERT_EQ(openssl.WaitExit(60s), 0) << openssl.ReadStderr();
-}
-
 class MonitorTls : public ::testing::Test {
  protected:
   void StartServer(bool require_client_cert = false) {
-    MakeCertificates(dir_.path());
+    farrier::test::MakeTestPki(dir_.path());
     auto ports = farrier::test::FreeLoopbackPorts(2);
     client_port_ = ports[0];
     https_port_ = ports[1];
@@ -117,7 +102,7 @@ TEST_F(MonitorTls, CaFileServerNameAndSkipVerify) {
 // client connections), so a proxy in front of it would: played here by an httplib SSL server
 // that requires a certificate signed by the test CA and serves the captured /varz.
 TEST_F(MonitorTls, ClientCertificateWhenTheServerRequiresOne) {
-  MakeCertificates(dir_.path());
+  farrier::test::MakeTestPki(dir_.path());
   httplib::SSLServer proxy(file("server.pem").c_str(), file("server.key").c_str(), file("ca.pem").c_str());
   ASSERT_TRUE(proxy.is_valid());
   const std::string varz = ReadFile(FixtureDir() / "varz.json");

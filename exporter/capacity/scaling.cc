@@ -201,7 +201,22 @@ void ScalingTracker::Observe(const Snapshot& snapshot, Clock::time_point now, st
     // or at first the current size within the bounds.
     sig.warming_up = sig.window_seconds * 2 < std::chrono::duration<double>(config_.scaling_window).count();
     if (sig.members_known && !sig.warming_up) {
-      sig.desired_workers = st.smoother.Update(sig.assessment.desired_workers, now);
+      int raw = sig.assessment.desired_workers;
+      // Hysteresis band: a pool smaller than the one held must meet every objective at
+      // kScaleDownLoadMargin times the measured rate. The model's answer is the smallest size at
+      // the edge of an objective, so under steady load λ and S noise alone move it across that
+      // edge and back; without a band the held size dips by one whenever the down window sees
+      // only low answers (see docs/capacity.md, "Smoothing").
+      if (st.smoother.started() && raw < st.smoother.current() && std::isfinite(lambda) && lambda > 0) {
+        capacity::PoolInputs margin = in;
+        margin.arrival_rate = lambda * kScaleDownLoadMargin;
+        margin.observed_timeout_ratio = 0;
+        margin.observed_attempts = 0;
+        margin.observed_p99_seconds = 0;
+        margin.no_responders_with_load = false;
+        raw = std::max(raw, std::min(capacity::Assess(margin).model_workers, st.smoother.current()));
+      }
+      sig.desired_workers = st.smoother.Update(raw, now);
     } else if (st.smoother.started()) {
       sig.desired_workers = st.smoother.current();
     } else {

@@ -66,6 +66,10 @@ struct ScalingSnapshot {
   std::vector<ConsumerSignal> consumers;
 };
 
+// Scale-down band: a smaller pool than the one held must meet the objectives at this multiple
+// of the measured arrival rate (10 %, the same tolerance as Kubernetes' HPA).
+inline constexpr double kScaleDownLoadMargin = 1.1;
+
 class ScalingTracker {
  public:
   using ServicesSource = std::function<ServicesSnapshot()>;  // empty without services

@@ -4,24 +4,118 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <atomic>
+#include <chrono>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app/logging.h"
+#include "app/pipeline.h"
 #include "config/config.h"
+#include "core/reload_state.h"
 #include "core/render.h"
-#include "capacity/render_scaling.h"
-#include "capacity/scaling.h"
-#include "poll/poller.h"
-#include "services/nats_client.h"
-#include "services/prober.h"
-#include "services/render_services.h"
+#include "core/series_limit.h"
 #include "web/web_server.h"
 
 namespace farrier {
+namespace {
+
+// The collectors of whichever pipeline is current. A scrape holds the pipeline it started with,
+// so a reload in the middle of it cannot free what it reads. Also applies the per-family series
+// cap and exports the reload state, both of which outlive any one pipeline.
+class PipelineCollector : public prometheus::Collectable {
+ public:
+  explicit PipelineCollector(std::shared_ptr<Pipeline> pipeline) : pipeline_(std::move(pipeline)) {}
+
+  std::shared_ptr<Pipeline> Swap(std::shared_ptr<Pipeline> next) { return pipeline_.exchange(std::move(next)); }
+  std::shared_ptr<Pipeline> Current() const { return pipeline_.load(); }
+
+  void RecordReload(bool ok, std::chrono::system_clock::time_point at) {
+    std::lock_guard lock(mu_);
+    last_reload_ok_ = ok;
+    if (ok) last_success_ = at;
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::shared_ptr<Pipeline> p = Current();
+    std::vector<prometheus::MetricFamily> out;
+    for (const auto& c : p->collectors()) {
+      for (auto& f : c->Collect()) out.push_back(std::move(f));
+    }
+    std::lock_guard lock(mu_);
+    LimitSeries(out, p->config().max_series_per_family, dropped_);
+    if (!dropped_.empty()) out.push_back(SeriesDroppedFamily(dropped_));
+    for (auto& f : ReloadStateFamilies(last_reload_ok_, last_success_)) out.push_back(std::move(f));
+    return out;
+  }
+
+ private:
+  std::atomic<std::shared_ptr<Pipeline>> pipeline_;
+  mutable std::mutex mu_;
+  mutable std::map<std::string, uint64_t> dropped_;  // family -> series dropped, over all scrapes
+  bool last_reload_ok_ = true;
+  std::chrono::system_clock::time_point last_success_ = std::chrono::system_clock::now();
+};
+
+// SIGHUP and POST /-/reload: read the configuration again from the same flags, environment and
+// file; build and start a new pipeline from it, then stop the old one. An invalid configuration
+// (or one whose NATS credentials cannot be read) leaves the running pipeline untouched.
+class Reloader {
+ public:
+  Reloader(std::vector<std::string> args, std::vector<std::string> env, PipelineCollector* collector)
+      : args_(std::move(args)), env_(std::move(env)), collector_(collector) {}
+
+  // true and a summary, or false and why the old configuration was kept.
+  std::pair<bool, std::string> Reload() {
+    std::lock_guard lock(mu_);
+    auto failed = [&](const std::string& why) {
+      spdlog::error("configuration reload failed, keeping the running configuration: {}", why);
+      collector_->RecordReload(false, std::chrono::system_clock::now());
+      return std::make_pair(false, why);
+    };
+    Result<LoadedConfig> loaded = LoadConfig(args_, env_);
+    if (!loaded) return failed(loaded.error());
+    const Config& next = loaded->config;
+    std::shared_ptr<Pipeline> running = collector_->Current();
+    const Config& now = running->config();
+    // The listener is bound once and the log sink made once; say so rather than ignore a change.
+    if (next.listen_address_text != now.listen_address_text) {
+      spdlog::warn("configuration reload: web.listen-address changed; it takes effect after a restart");
+    }
+    if (next.log_format != now.log_format) {
+      spdlog::warn("configuration reload: log.format changed; it takes effect after a restart");
+    }
+    Result<std::unique_ptr<Pipeline>> created = Pipeline::Create(next);
+    if (!created) return failed(created.error());
+    std::shared_ptr<Pipeline> fresh = std::move(created).value();
+    for (const std::string& warning : loaded->warnings) spdlog::warn("{}", warning);
+    spdlog::default_logger()->set_level(spdlog::level::from_str(next.log_level));
+    fresh->Start();
+    collector_->Swap(fresh)->Stop();
+    collector_->RecordReload(true, std::chrono::system_clock::now());
+    std::string summary = "configuration reloaded" +
+                          (next.config_file.empty() ? std::string() : " from " + next.config_file) + ": " +
+                          std::to_string(next.services.size()) + " service(s), " +
+                          std::to_string(next.consumers.size()) + " consumer(s)";
+    spdlog::info("{}", summary);
+    return {true, summary};
+  }
+
+ private:
+  const std::vector<std::string> args_, env_;
+  PipelineCollector* collector_;
+  std::mutex mu_;
+};
+
+}  // namespace
 
 int Run(int argc, char** argv, char** envp) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -57,72 +151,49 @@ int Run(int argc, char** argv, char** envp) {
     spdlog::warn("--nats.monitor-tls.insecure-skip-verify: the monitoring port's certificate is not verified");
   }
 
-  // Block the stop signals before any thread starts so that only sigwait below sees them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Block the signals before any thread starts so that only sigwait below sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  Poller poller(config, HttpFetcherFactory(config));
-  std::vector<std::shared_ptr<prometheus::Collectable>> collectors{
-      std::make_shared<SnapshotCollector>(config, [&poller] { return poller.Current(); })};
+  Result<std::unique_ptr<Pipeline>> created = Pipeline::Create(config);
+  if (!created) {
+    spdlog::error("{}", created.error());
+    return 2;
+  }
+  auto collector = std::make_shared<PipelineCollector>(std::move(created).value());
+  Reloader reloader(args, env, collector.get());
 
-  // Probing needs a NATS client connection, opened only when services are configured.
-  std::unique_ptr<NatsClient> nats;
-  std::unique_ptr<Prober> prober;
-  if (!config.services.empty()) {
-    Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(config.nats);
-    if (!client) {
-      spdlog::error("{}", client.error());
-      return 2;
-    }
-    nats = std::move(client).value();
-    prober = std::make_unique<Prober>(config, nats.get());
-    if (Result<bool> started = prober->Start(); !started) {
-      spdlog::error("{}", started.error());
-      return 1;
-    }
-    collectors.push_back(std::make_shared<ServicesCollector>([p = prober.get()] { return p->Snapshot(); }));
-    spdlog::info("probing {} service(s) over NATS {}", config.services.size(), nats->servers());
-  }
-  // Capacity signals follow the polls: each new snapshot, with the prober's figures, updates them.
-  std::unique_ptr<ScalingTracker> scaling;
-  if (!config.services.empty() || !config.consumers.empty()) {
-    ScalingTracker::ServicesSource probe_stats;
-    if (prober) probe_stats = [p = prober.get()] { return p->Snapshot(); };
-    scaling = std::make_unique<ScalingTracker>(config, probe_stats);
-    poller.SetListener([t = scaling.get()](const std::shared_ptr<const Snapshot>& s) {
-      t->Observe(*s, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
-    });
-    collectors.push_back(std::make_shared<ScalingCollector>([t = scaling.get()] { return t->Current(); }));
-  }
-  WebServer web(config, collectors);
-  if (scaling) {
-    // Figures older than three polls are stale: the poller is stuck or the server unreachable.
-    auto max_age = 3 * config.poll_interval;
-    web.ServeScaling([t = scaling.get(), max_age](const std::string& name) {
-      ScalingResponse r = ScalingJson(*t->Current(), name, std::chrono::steady_clock::now(), max_age);
-      return std::make_pair(r.status, r.body);
-    });
-  }
+  WebServer web(config, {collector});
+  web.ServeScaling([collector](const std::string& name) { return collector->Current()->Scaling(name); });
   std::string error;
   if (!web.Start(&error)) {
     spdlog::error("{}", error);
     return 1;
   }
+  std::shared_ptr<Pipeline> first = collector->Current();
   spdlog::info("farrier {} listening on {}:{}, polling {}{} every {} ms", FarrierVersion(),
                config.listen_address.host, web.port(), config.monitor_url.Origin(),
                config.monitor_url.base_path, config.poll_interval.count());
-  poller.Start();
+  first->Start();
+  first.reset();
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
-  spdlog::info("received signal {}, shutting down", signal);
+  for (;;) {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    if (signal == SIGHUP) {
+      reloader.Reload();
+      continue;
+    }
+    spdlog::info("received signal {}, shutting down", signal);
+    break;
+  }
   web.Stop();
-  if (prober) prober->Stop();
-  poller.Stop();
+  collector->Current()->Stop();
   return 0;
 }
 

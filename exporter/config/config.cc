@@ -254,6 +254,10 @@ const std::vector<Option>& Options() {
     o.push_back(CountOption("poll.max-body-bytes", "BYTES",
                             "Largest response accepted from one monitoring request.",
                             &Config::max_body_bytes, 1024, 1ull << 32, /*sizes=*/true));
+    o.push_back(CountOption("metrics.max-series-per-family", "N",
+                            "Most series of one metric family per scrape (0: no limit); the rest are "
+                            "counted in nats_exporter_series_dropped_total.",
+                            &Config::max_series_per_family, 0, 100000000));
     o.push_back(ChoiceOption("log.level", "Log level.", {"debug", "info", "warn", "error"},
                              &Config::log_level));
     o.push_back(ChoiceOption("log.format", "Log format.", {"text", "json"}, &Config::log_format));
@@ -515,6 +519,8 @@ std::string HelpText() {
          "Precedence: flags > environment > file > defaults.\n\n"
          "API services to probe over NATS are listed in the file only, as \"services\": [...];\n"
          "see the README (Services) for every field. --nats.* and --probe.* apply to them.\n\n"
+         "SIGHUP reloads the configuration (file, environment, secret files); an invalid one is\n"
+         "refused and the running one kept. SIGTERM or SIGINT stops farrier within a second.\n\n"
          "  --config FILE\n      JSON configuration file (or FARRIER_CONFIG=FILE).\n"
          "  --help, -h\n      Show this help and exit.\n"
          "  --version\n      Print the version and exit.\n";

@@ -33,6 +33,7 @@ struct Config {
   std::chrono::milliseconds poll_interval{5000};
   std::chrono::milliseconds poll_timeout{3000};
   size_t max_body_bytes = 64u << 20;
+  size_t max_series_per_family = 10000;  // 0: no cap (see core/series_limit.h)
   std::string log_level = "info";
   std::string log_format = "text";
   std::map<std::string, bool, std::less<>> collectors;  // source name -> enabled

@@ -290,6 +290,8 @@ const std::set<std::string>& ExporterOnlyFamilies() {
       "nats_exporter_poll_errors_total",
       "nats_exporter_polls_total",
       "nats_exporter_snapshot_age_seconds",
+      "nats_exporter_config_last_reload_successful",
+      "nats_exporter_config_last_reload_success_timestamp_seconds",
   };
   return families;
 }

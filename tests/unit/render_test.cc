@@ -10,7 +10,9 @@
 #include <gtest/gtest.h>
 
 #include "config/config.h"
+#include "core/reload_state.h"
 #include "core/render.h"
+#include "core/series_limit.h"
 #include "fixtures.h"
 #include "capacity/render_scaling.h"
 #include "services/render_services.h"
@@ -134,6 +136,10 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   RenderScaling(scaling, capacity);
   RenderConsumerScaling(scaling, capacity);
   for (const auto& f : capacity.Take()) rendered[f.name] = TypeName(f.type);
+  // Farrier's own families that come from no snapshot: the series cap and the reload state.
+  std::map<std::string, uint64_t> dropped{{"nats_connection_pending_bytes", 1}};
+  rendered[SeriesDroppedFamily(dropped).name] = TypeName(SeriesDroppedFamily(dropped).type);
+  for (const auto& f : ReloadStateFamilies(true, std::chrono::system_clock::now())) rendered[f.name] = TypeName(f.type);
   auto documented = DocumentedFamilies();
   ASSERT_GT(documented.size(), 50u) << "docs/metrics.md missing or not in the table format";
   for (const auto& [name, type] : rendered) {

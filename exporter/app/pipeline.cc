@@ -1,0 +1,67 @@
+#include "app/pipeline.h"
+
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "capacity/render_scaling.h"
+#include "capacity/scaling.h"
+#include "core/render.h"
+#include "poll/poller.h"
+#include "services/nats_client.h"
+#include "services/prober.h"
+#include "services/render_services.h"
+
+namespace farrier {
+
+Pipeline::Pipeline(const Config& config) : config_(config) {}
+
+Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
+  std::unique_ptr<Pipeline> p(new Pipeline(config));
+  const Config& c = p->config_;
+  p->poller_ = std::make_unique<Poller>(c, HttpFetcherFactory(c));
+  p->collectors_.push_back(std::make_shared<SnapshotCollector>(c, [poller = p->poller_.get()] { return poller->Current(); }));
+  if (!c.services.empty()) {
+    Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(c.nats);
+    if (!client) return Error{client.error()};
+    p->nats_ = std::move(client).value();
+    p->prober_ = std::make_unique<Prober>(c, p->nats_.get());
+    if (Result<bool> started = p->prober_->Start(); !started) return Error{started.error()};
+    p->collectors_.push_back(std::make_shared<ServicesCollector>([prober = p->prober_.get()] { return prober->Snapshot(); }));
+    spdlog::info("probing {} service(s) over NATS {}", c.services.size(), p->nats_->servers());
+  }
+  // Capacity signals follow the polls: each new snapshot, with the prober's figures, updates them.
+  if (!c.services.empty() || !c.consumers.empty()) {
+    ScalingTracker::ServicesSource probe_stats;
+    if (p->prober_) probe_stats = [prober = p->prober_.get()] { return prober->Snapshot(); };
+    p->scaling_ = std::make_unique<ScalingTracker>(c, probe_stats);
+    p->poller_->SetListener([tracker = p->scaling_.get()](const std::shared_ptr<const Snapshot>& s) {
+      tracker->Observe(*s, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+    });
+    p->collectors_.push_back(std::make_shared<ScalingCollector>([tracker = p->scaling_.get()] { return tracker->Current(); }));
+  }
+  return p;
+}
+
+Pipeline::~Pipeline() { Stop(); }
+
+void Pipeline::Start() { poller_->Start(); }
+
+void Pipeline::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (prober_) prober_->Stop();
+  poller_->Stop();
+}
+
+std::pair<int, std::string> Pipeline::Scaling(const std::string& name) const {
+  if (!scaling_) {
+    return {404, nlohmann::json{{"error", "no services or consumers are configured"}}.dump() + "\n"};
+  }
+  // Figures older than three polls are stale: the poller is stuck or the server unreachable.
+  ScalingResponse r = ScalingJson(*scaling_->Current(), name, std::chrono::steady_clock::now(), 3 * config_.poll_interval);
+  return {r.status, r.body};
+}
+
+}  // namespace farrier

@@ -1,0 +1,58 @@
+// Everything one configuration builds and runs: the poller, the NATS connection and prober (only
+// when services are configured), the scaling tracker (services or consumers), and the
+// collectors and JSON endpoint over them. A reload builds a new Pipeline from the new
+// configuration and swaps it in whole, so no part ever runs with half of each configuration.
+//
+// Thread-safety: Start/Stop from one thread; collectors() and Scaling() from any thread, also
+// after Stop (they then serve the last figures).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <prometheus/collectable.h>
+
+#include "config/config.h"
+#include "core/result.h"
+
+namespace farrier {
+
+class Poller;
+class NatsClient;
+class Prober;
+class ScalingTracker;
+
+class Pipeline {
+ public:
+  // Opens the NATS connection and starts probing when services are configured (a server that is
+  // down is not an error: the client keeps retrying); polling starts with Start(). Errors are
+  // configuration problems (unreadable credentials, bad TLS files).
+  static Result<std::unique_ptr<Pipeline>> Create(const Config& config);
+  ~Pipeline();  // Stop()
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  void Start();
+  void Stop();  // idempotent; returns within about a second (in-flight polls are cancelled)
+
+  const Config& config() const { return config_; }
+  const std::vector<std::shared_ptr<prometheus::Collectable>>& collectors() const { return collectors_; }
+  // GET /api/v1/scaling (name "") and /api/v1/scaling/services/<name>: status and JSON body;
+  // 404 when neither services nor consumers are configured.
+  std::pair<int, std::string> Scaling(const std::string& name) const;
+
+ private:
+  explicit Pipeline(const Config& config);
+
+  Config config_;
+  std::unique_ptr<Poller> poller_;
+  std::unique_ptr<NatsClient> nats_;
+  std::unique_ptr<Prober> prober_;
+  std::unique_ptr<ScalingTracker> scaling_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectors_;
+  bool stopped_ = false;
+};
+
+}  // namespace farrier

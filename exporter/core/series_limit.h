@@ -1,0 +1,24 @@
+// A safety net against series explosions: at most N series per metric family in one scrape.
+// The source-specific limits (--connz.detail-limit, --jsz.*-limit, --queuegroups.limit) choose
+// *which* objects to export; this cap catches whatever they do not (a new label, a bug, a server
+// with far more objects than anyone planned for) before it reaches Prometheus.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <prometheus/metric_family.h>
+
+namespace farrier {
+
+// Keeps the first `max_per_family` series of every family, in rendered order (the order of the
+// objects in the snapshot), and adds the number left out to dropped[family name]. 0 means no limit. Returns the number of series dropped in this call.
+uint64_t LimitSeries(std::vector<prometheus::MetricFamily>& families, size_t max_per_family,
+                     std::map<std::string, uint64_t>& dropped);
+
+// nats_exporter_series_dropped_total{family}: series left out by LimitSeries, summed over scrapes.
+prometheus::MetricFamily SeriesDroppedFamily(const std::map<std::string, uint64_t>& dropped);
+
+}  // namespace farrier

@@ -107,6 +107,8 @@ int Run(int argc, char** argv, char** envp) {
       return std::make_pair(r.status, r.body);
     });
   }
+  // Placeholder until SIGHUP reload lands: the route, its auth and its 405s are in place.
+  if (config.web_enable_lifecycle) web.ServeReload([] { return std::make_pair(501, std::string("reload is not implemented yet\n")); });
   std::string error;
   if (!web.Start(&error)) {
     spdlog::error("{}", error);

@@ -7,7 +7,7 @@ packages=(
   # build
   g++ cmake make pkg-config
   # libraries (see CMakeLists.txt)
-  libnats-dev libssl-dev prometheus-cpp-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
+  libnats-dev libssl-dev libcrypt-dev prometheus-cpp-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
   libgtest-dev
   # real components for tests, demo and bench
   nats-server prometheus curl procps ca-certificates openssl

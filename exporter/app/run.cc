@@ -90,6 +90,11 @@ class Reloader {
     if (next.listen_address_text != now.listen_address_text) {
       spdlog::warn("configuration reload: web.listen-address changed; it takes effect after a restart");
     }
+    if (next.web_config_file != now.web_config_file || next.web_max_requests != now.web_max_requests ||
+        next.web_enable_lifecycle != now.web_enable_lifecycle) {
+      spdlog::warn("configuration reload: web.* settings changed; they take effect after a restart (the "
+                   "certificate files of --web.config.file reload on their own)");
+    }
     if (next.log_format != now.log_format) {
       spdlog::warn("configuration reload: log.format changed; it takes effect after a restart");
     }
@@ -170,6 +175,13 @@ int Run(int argc, char** argv, char** envp) {
 
   WebServer web(config, {collector});
   web.ServeScaling([collector](const std::string& name) { return collector->Current()->Scaling(name); });
+  if (config.web_enable_lifecycle) {
+    // Prometheus' convention: 200 when reloaded, 500 with the reason when the file was refused.
+    web.ServeReload([&reloader] {
+      auto [ok, message] = reloader.Reload();
+      return std::make_pair(ok ? 200 : 500, message + "\n");
+    });
+  }
   std::string error;
   if (!web.Start(&error)) {
     spdlog::error("{}", error);

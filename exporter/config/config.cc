@@ -245,6 +245,14 @@ const std::vector<Option>& Options() {
     o.push_back(StringOption("web.listen-address", "[HOST]:PORT",
                              "Address to serve /metrics, /healthz and / on.",
                              &Config::listen_address_text));
+    o.push_back(FileOption("web.config.file",
+                           "Web configuration file (JSON): TLS, client certificates and basic auth for this listener.",
+                           &Config::web_config_file));
+    o.push_back(CountOption("web.max-requests", "N",
+                            "Most /metrics scrapes served at once; more are answered 503 at once (0: no limit).",
+                            &Config::web_max_requests, 0, 100000));
+    o.push_back(BoolOption("web.enable-lifecycle", "Serve POST /-/reload, which reloads the configuration file.",
+                           &Config::web_enable_lifecycle));
     o.push_back(DurationOption("poll.interval",
                                "How often to poll the monitoring endpoints (scrapes never poll).",
                                &Config::poll_interval));
@@ -396,6 +404,12 @@ std::string Validate(Config& c) {
   std::string host = la.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   c.listen_address = {host.empty() ? "0.0.0.0" : host, port};
+  c.web.reset();
+  if (!c.web_config_file.empty()) {
+    Result<WebConfig> web = LoadWebConfig(c.web_config_file);
+    if (!web) return "web.config.file: " + web.error();
+    c.web = std::make_shared<const WebConfig>(std::move(web).value());
+  }
   if (c.poll_timeout > c.poll_interval) {
     return "poll.timeout: expected at most poll.interval (" + FormatDuration(c.poll_interval) +
            "), got " + FormatDuration(c.poll_timeout);

@@ -9,12 +9,14 @@
 #include <cstddef>
 #include <string>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "config/services_config.h"
 #include "core/result.h"
 #include "poll/fetcher.h"
 #include "sources/jsz.h"
+#include "web/web_config.h"
 
 namespace farrier {
 
@@ -30,6 +32,12 @@ struct Config {
   MonitorTls monitor_tls;  // --nats.monitor-tls.*
   std::string listen_address_text = ":7778";
   ListenAddress listen_address;
+  // Farrier's own listener: TLS and basic auth from --web.config.file (null without one), a cap
+  // on parallel scrapes, and whether POST /-/reload is served.
+  std::string web_config_file;
+  std::shared_ptr<const WebConfig> web;
+  size_t web_max_requests = 40;
+  bool web_enable_lifecycle = false;
   std::chrono::milliseconds poll_interval{5000};
   std::chrono::milliseconds poll_timeout{3000};
   size_t max_body_bytes = 64u << 20;

@@ -1,22 +1,191 @@
 #include "web/web_server.h"
 
 #include <httplib.h>
+#include <openssl/ssl.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
 
 #include "core/render.h"
 
 namespace farrier {
+namespace {
+
+// How long a client may keep a connection's thread without making progress. The first request
+// must start within kKeepAlive of the connect (httplib waits for it the way it waits between
+// keep-alive requests); every read of it and every write of the answer gets its own timeout.
+// Prometheus sends its request at once and reads as fast as it can; 5 s is ample.
+constexpr time_t kKeepAliveSeconds = 5;
+constexpr size_t kKeepAliveRequests = 100;  // then the connection is closed and made anew
+constexpr auto kReadTimeout = std::chrono::seconds(5);
+constexpr auto kWriteTimeout = std::chrono::seconds(10);  // a large /metrics on a slow link
+
+// Threads serving connections, at most kMaxConnectionThreads at once.
+//
+// httplib serves a connection on one pool thread from accept to close, and its default pool is
+// fixed at CPPHTTPLIB_THREAD_POOL_COUNT threads, compiled into Debian's libcpp-httplib as
+// max(8, cores - 1): 8 on our machines. Nine clients that connect and send nothing held every
+// thread for the keep-alive timeout, and /metrics waited in the queue behind them; a client
+// that reconnects as often starves scrapes for good. Here a connection waits for a thread only
+// when kMaxConnectionThreads are busy, and each of those is freed within the timeouts above.
+// Threads beyond kCoreThreads end after kIdleExit without work, so a burst leaves nothing behind.
+constexpr size_t kMaxConnectionThreads = 64;
+constexpr size_t kCoreThreads = 2;
+constexpr auto kIdleExit = std::chrono::seconds(30);
+
+class ConnectionThreads : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> fn) override {
+    std::lock_guard lock(mu_);
+    JoinRetiredLocked();
+    jobs_.push_back(std::move(fn));
+    if (idle_ < jobs_.size() && threads_.size() < kMaxConnectionThreads) {
+      try {
+        std::thread t([this] { Work(); });
+        threads_.emplace(t.get_id(), std::move(t));
+      } catch (const std::system_error& e) {
+        // Out of threads: the job waits for one of the running threads.
+        if (threads_.empty()) spdlog::error("listener: cannot start a thread: {}", e.what());
+      }
+    }
+    work_.notify_one();
+  }
+
+  void shutdown() override {
+    std::unique_lock lock(mu_);
+    shutdown_ = true;
+    work_.notify_all();
+    retired_cv_.wait(lock, [&] { return threads_.empty(); });
+    JoinRetiredLocked();
+  }
+
+ private:
+  void Work() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      ++idle_;
+      bool woken = work_.wait_for(lock, kIdleExit, [&] { return !jobs_.empty() || shutdown_; });
+      --idle_;
+      if (jobs_.empty()) {
+        if (shutdown_ || (!woken && threads_.size() > kCoreThreads)) break;
+        continue;
+      }
+      std::function<void()> job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      job();
+      job = nullptr;
+      lock.lock();
+    }
+    // Joined by the next enqueue() or by shutdown(): a thread cannot join itself.
+    auto self = threads_.extract(std::this_thread::get_id());
+    retired_.push_back(std::move(self.mapped()));
+    retired_cv_.notify_all();
+  }
+
+  void JoinRetiredLocked() {
+    // These threads have left Work() and only return now; none of them needs mu_ any more.
+    for (std::thread& t : retired_) t.join();
+    retired_.clear();
+  }
+
+  std::mutex mu_;
+  std::condition_variable work_, retired_cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::map<std::thread::id, std::thread> threads_;
+  std::vector<std::thread> retired_;
+  size_t idle_ = 0;
+  bool shutdown_ = false;
+};
+
+// One /metrics scrape counted against --web.max-requests for as long as its answer lives: the
+// answer is written after the handler returns, and a client that reads slowly is still a scrape.
+class ScrapeSlot {
+ public:
+  explicit ScrapeSlot(std::atomic<size_t>& count) : count_(count), scrapes_(++count_) {}
+  ~ScrapeSlot() { --count_; }
+  ScrapeSlot(const ScrapeSlot&) = delete;
+  ScrapeSlot& operator=(const ScrapeSlot&) = delete;
+  size_t scrapes() const { return scrapes_; }  // in flight, this one included, when it began
+
+ private:
+  std::atomic<size_t>& count_;
+  const size_t scrapes_;
+};
+
+void LogCertificateChange(const std::string& message, bool error) {
+  if (error) {
+    spdlog::error("{}", message);
+  } else {
+    spdlog::info("{}", message);
+  }
+}
+
+}  // namespace
 
 WebServer::WebServer(const Config& config,
                      std::vector<std::shared_ptr<prometheus::Collectable>> sources)
-    : config_(config), sources_(std::move(sources)), server_(std::make_unique<httplib::Server>()) {
+    : config_(config), sources_(std::move(sources)) {
+  if (config_.web && !config_.web->basic_auth_users.empty()) {
+    auth_ = std::make_unique<BasicAuth>(config_.web->basic_auth_users);
+  }
+  if (config_.web && config_.web->tls) {
+    const WebTlsConfig& tls = config_.web->tls_config;
+    certificates_ = std::make_unique<CertificateReloader>(tls.cert_file, tls.key_file);
+    setup_error_ = certificates_->Init();
+    // The callback runs inside the constructor; is_valid() is false when it returned false.
+    server_ = std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) { return SetupTls(ctx); });
+    if (setup_error_.empty() && !server_->is_valid()) setup_error_ = "cannot set up TLS for the listener";
+    if (!setup_error_.empty()) setup_error_ = "--web.config.file: " + config_.web->file + ": " + setup_error_;
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
+  server_->new_task_queue = [] { return new ConnectionThreads(); };
+
+  if (auth_) {
+    // Everything but /healthz: kubelet probes carry no credentials, and /healthz says only "ok".
+    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (req.path == "/healthz" || auth_->Check(req.get_header_value("Authorization"))) {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      res.status = 401;
+      res.set_header("WWW-Authenticate", "Basic realm=\"farrier\"");
+      res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    });
+  }
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8");
+    auto slot = std::make_shared<ScrapeSlot>(scrapes_in_flight_);
+    const size_t limit = config_.web_max_requests;
+    if (limit != 0 && slot->scrapes() > limit) {
+      // At once rather than queued: Prometheus retries at the next interval, and a queue of
+      // scrapes would only grow while whatever holds the others persists.
+      res.status = 503;
+      res.set_content("too many scrapes at once (--web.max-requests=" + std::to_string(limit) + ")\n",
+                      "text/plain; charset=utf-8");
+      return;
+    }
+    auto body = std::make_shared<const std::string>(RenderMetrics());
+    // Chunked, so that httplib still gzips for clients that ask; the provider owns the slot,
+    // which is released when httplib drops the answer, written or not.
+    res.set_chunked_content_provider(
+        "text/plain; version=0.0.4; charset=utf-8",
+        [body, slot](size_t offset, httplib::DataSink& sink) {
+          constexpr size_t kChunk = 64 * 1024;
+          if (offset < body->size()) {
+            return sink.write(body->data() + offset, std::min(kChunk, body->size() - offset));
+          }
+          sink.done();
+          return true;
+        });
   });
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     // The process is alive and serving; whether NATS is reachable is nats_up's job.
@@ -35,12 +204,45 @@ WebServer::WebServer(const Config& config,
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
-  // Slow or stuck clients must not hold a worker thread for long.
-  server_->set_read_timeout(std::chrono::seconds(10));
-  server_->set_write_timeout(std::chrono::seconds(10));
+  server_->set_keep_alive_timeout(kKeepAliveSeconds);
+  server_->set_keep_alive_max_count(kKeepAliveRequests);
+  server_->set_read_timeout(kReadTimeout);
+  server_->set_write_timeout(kWriteTimeout);
 }
 
 WebServer::~WebServer() { Stop(); }
+
+bool WebServer::SetupTls(SSL_CTX& ctx) {
+  const WebTlsConfig& tls = config_.web->tls_config;
+  SSL_CTX_set_min_proto_version(&ctx, tls.min_tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+  SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // The certificate is chosen per handshake, so a rotated pair on disk is used by the next
+  // connection without a restart; a bad new pair leaves the previous one in use.
+  SSL_CTX_set_cert_cb(
+      &ctx,
+      [](SSL* ssl, void* arg) -> int {
+        auto* self = static_cast<WebServer*>(arg);
+        std::shared_ptr<const CertificatePair> pair = self->certificates_->Current(LogCertificateChange);
+        if (!pair) return 0;
+        return SSL_use_cert_and_key(ssl, pair->certificate(), pair->key(), pair->chain(), 1) == 1 ? 1 : 0;
+      },
+      this);
+  if (!tls.client_ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(&ctx, tls.client_ca_file.c_str(), nullptr) != 1) {
+      setup_error_ = "$.tls_server_config.client_ca_file: cannot load " + tls.client_ca_file;
+      return false;
+    }
+    // Names the acceptable issuers in the CertificateRequest, so clients pick the right cert.
+    SSL_CTX_set_client_CA_list(&ctx, SSL_load_client_CA_file(tls.client_ca_file.c_str()));
+    int mode = SSL_VERIFY_PEER;
+    if (tls.client_auth == ClientAuth::kRequireAndVerifyClientCert) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    SSL_CTX_set_verify(&ctx, mode, nullptr);
+    // Session resumption with client verification needs a context id, or resumed handshakes fail.
+    static const unsigned char kSessionContext[] = "farrier";
+    SSL_CTX_set_session_id_context(&ctx, kSessionContext, sizeof(kSessionContext) - 1);
+  }
+  return true;
+}
 
 void WebServer::ServeScaling(JsonEndpoint endpoint) {
   auto answer = [endpoint](const std::string& name, httplib::Response& res) {
@@ -54,7 +256,34 @@ void WebServer::ServeScaling(JsonEndpoint endpoint) {
   scaling_ = true;
 }
 
+void WebServer::ServeReload(ReloadEndpoint endpoint) {
+  // The content-reader form leaves the body unread, so `curl -X POST .../-/reload` (no body, no
+  // Content-Length) works as it does with Prometheus, instead of httplib's 400.
+  server_->Post("/-/reload", [endpoint](const httplib::Request&, httplib::Response& res,
+                                        const httplib::ContentReader&) {
+    auto [status, body] = endpoint();
+    res.status = status;
+    res.set_content(body, "text/plain; charset=utf-8");
+  });
+  // A reload changes state: a GET (a crawler, a prefetching browser) must not trigger one.
+  auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
+    res.status = 405;
+    res.set_header("Allow", "POST");
+    res.set_content("only POST reloads the configuration\n", "text/plain; charset=utf-8");
+  };
+  server_->Get("/-/reload", not_allowed);
+  server_->Put("/-/reload", not_allowed);
+  server_->Delete("/-/reload", not_allowed);
+  server_->Patch("/-/reload", not_allowed);
+  server_->Options("/-/reload", not_allowed);
+  reload_ = true;
+}
+
 bool WebServer::Start(std::string* error) {
+  if (!setup_error_.empty()) {
+    *error = setup_error_;
+    return false;
+  }
   const ListenAddress& la = config_.listen_address;
   if (la.port == 0) {
     port_ = server_->bind_to_any_port(la.host);
@@ -65,6 +294,19 @@ bool WebServer::Start(std::string* error) {
     *error = "cannot listen on " + config_.listen_address_text + " (--web.listen-address): " +
              std::strerror(errno);
     return false;
+  }
+  if (config_.web) {
+    const WebConfig& web = *config_.web;
+    std::string clients = !web.tls ? ""
+                          : web.tls_config.client_auth == ClientAuth::kRequireAndVerifyClientCert
+                              ? ", client certificates required"
+                          : web.tls_config.client_auth == ClientAuth::kVerifyClientCertIfGiven
+                              ? ", client certificates verified when given"
+                              : "";
+    spdlog::info("listener: {}{}, {} (from {})", web.tls ? "TLS" : "plain HTTP", clients,
+                 auth_ ? "basic auth for all but /healthz (" + std::to_string(web.basic_auth_users.size()) + " user(s))"
+                       : "no basic auth",
+                 web.file);
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return true;
@@ -97,6 +339,7 @@ std::string WebServer::LandingPage() const {
          "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics from the latest poll</li>\n"
          "<li><a href=\"/healthz\">/healthz</a>: liveness of this process</li>\n" +
          std::string(scaling_ ? "<li><a href=\"/api/v1/scaling\">/api/v1/scaling</a>: capacity signals (JSON)</li>\n" : "") +
+         std::string(reload_ ? "<li><code>POST /-/reload</code>: reload the configuration file</li>\n" : "") +
          "</ul>\n</body></html>\n";
 }
 

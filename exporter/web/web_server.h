@@ -1,7 +1,14 @@
 // Farrier's own HTTP listener: /metrics (text format, serialized from the collectables at each
 // scrape), /healthz (the process is alive) and a landing page at /.
+//
+// With --web.config.file it speaks TLS (the certificate reloaded when its files change, client
+// certificates verified when asked) and asks for basic auth everywhere but /healthz. Each
+// connection gets its own thread from a pool that grows on demand (see ConnectionThreads in
+// web_server.cc), so a client that connects and stays silent, or never reads, holds only its own
+// thread, and only until a timeout.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -12,10 +19,12 @@
 #include <prometheus/collectable.h>
 
 #include "config/config.h"
+#include "web/web_config.h"
 
 namespace httplib {
 class Server;
 }
+struct ssl_ctx_st;
 
 namespace farrier {
 
@@ -29,6 +38,11 @@ class WebServer {
   using JsonEndpoint = std::function<std::pair<int, std::string>(const std::string& name)>;
   void ServeScaling(JsonEndpoint endpoint);
 
+  // POST /-/reload answers with the returned status and (text) body; other methods get 405.
+  // Without this call the path is a 404. Call before Start().
+  using ReloadEndpoint = std::function<std::pair<int, std::string>()>;
+  void ServeReload(ReloadEndpoint endpoint);
+
   // Binds and starts serving on a background thread; false with `error` set when the address
   // cannot be bound.
   bool Start(std::string* error);
@@ -38,13 +52,21 @@ class WebServer {
  private:
   std::string RenderMetrics() const;
   std::string LandingPage() const;
+  bool SetupTls(ssl_ctx_st& ctx);
 
   Config config_;
   std::vector<std::shared_ptr<prometheus::Collectable>> sources_;
+  std::unique_ptr<CertificateReloader> certificates_;  // with TLS only
+  std::unique_ptr<BasicAuth> auth_;                    // with basic_auth_users only
+  std::string setup_error_;                            // reported by Start()
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
   bool scaling_ = false;
+  bool reload_ = false;
+  // Scrapes of /metrics from the handler until the last byte is written (or the write failed),
+  // for --web.max-requests.
+  std::atomic<size_t> scrapes_in_flight_{0};
 };
 
 }  // namespace farrier

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "harness.h"
+#include "support/http.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -99,6 +100,31 @@ TEST_F(Reload, SighupAppliesANewFileAndRefusesAnInvalidOne) {
   double polls = last.Polls();
   EXPECT_TRUE(f.WaitFor([&](const Scrape& s) { return s.Polls() >= polls + 2 && s.NatsUp(); }, 10s, &last))
       << "polling stopped after a reload\n" << last.Describe();
+}
+
+// POST /-/reload (with --web.enable-lifecycle) does what SIGHUP does and answers with the outcome.
+TEST_F(Reload, PostReloadAnswersWithTheOutcome) {
+  Write(Base());
+  Farrier f({"--config", file(), "--web.enable-lifecycle"});
+  Scrape last;
+  ASSERT_TRUE(f.WaitFor([](const Scrape& s) { return s.NatsUp(); }, 10s, &last)) << last.Describe();
+  Json with_service = Base();
+  with_service["services"] = Json::array({Service()});
+  Write(with_service);
+  farrier::test::HttpGetOptions o;
+  HttpResponse ok = farrier::test::HttpRequest("POST", f.Url("/-/reload"), o);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_NE(ok.body.find("1 service(s)"), std::string::npos) << ok.body;
+  ASSERT_TRUE(f.WaitFor([](const Scrape& s) { return Probes(s) >= 1; }, 10s, &last)) << last.Describe();
+
+  WriteText(R"({"services": [{"name": "echo"}]})");
+  HttpResponse refused = farrier::test::HttpRequest("POST", f.Url("/-/reload"), o);
+  EXPECT_EQ(refused.status, 500) << refused.body;
+  EXPECT_NE(refused.body.find(file()), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("subject"), std::string::npos) << refused.body;
+  double probes = f.Metrics().Number("nats_service_probes_total", {{"service", "echo"}});
+  EXPECT_TRUE(f.WaitFor([&](const Scrape& s) { return Probes(s) > probes && ReloadOk(s) == 0; }, 10s, &last))
+      << last.Describe();
 }
 
 // Far too small a cap on purpose: nats_exporter_source_up has one series per enabled source.

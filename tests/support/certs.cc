@@ -39,6 +39,19 @@ void IssueCertificate(const std::filesystem::path& dir, const CertificateRequest
                       ".pem 2>/dev/null\n");
 }
 
+std::string ServerCertificateSubject(int port, const std::filesystem::path& ca_file) {
+  ChildProcess openssl(std::vector<std::string>{
+      "bash", "-c",
+      "openssl s_client -connect 127.0.0.1:" + std::to_string(port) + " -CAfile '" + ca_file.string() +
+          "' -verify_return_error </dev/null 2>/dev/null | openssl x509 -noout -subject -nameopt oneline"});
+  if (openssl.WaitExit(std::chrono::seconds(30)) != 0) return "";
+  std::string out = openssl.ReadStdout();
+  // "subject=CN = rotated\n" -> "CN = rotated"
+  if (out.rfind("subject=", 0) == 0) out = out.substr(8);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
 void MakeTestPki(const std::filesystem::path& dir) {
   MakeCertificateAuthority(dir, "ca");
   IssueCertificate(dir, {.name = "server",

@@ -21,6 +21,11 @@ struct CertificateRequest {
 };
 void IssueCertificate(const std::filesystem::path& dir, const CertificateRequest& request);
 
+// The subject of the certificate a TLS server on 127.0.0.1:`port` presents to a new connection
+// (openssl s_client, verified against `ca_file`), e.g. "CN = nats.test"; "" when the handshake
+// or the verification fails.
+std::string ServerCertificateSubject(int port, const std::filesystem::path& ca_file);
+
 // The usual set: CA "ca", server certificate "server" for nats.test and 127.0.0.1 (and
 // localhost), client certificate "client" (CN farrier), all valid for two days.
 void MakeTestPki(const std::filesystem::path& dir);

@@ -11,6 +11,10 @@ HttpResponse HttpGet(const std::string& url, std::chrono::milliseconds timeout) 
 }
 
 HttpResponse HttpGet(const std::string& url, const HttpGetOptions& options) {
+  return HttpRequest("GET", url, options);
+}
+
+HttpResponse HttpRequest(const std::string& method, const std::string& url, const HttpGetOptions& options) {
   HttpResponse out;
   // Split "scheme://host:port" from "/path?query": httplib::Client takes them separately.
   const auto scheme_end = url.find("://");
@@ -23,7 +27,9 @@ HttpResponse HttpGet(const std::string& url, const HttpGetOptions& options) {
   const std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
 
   try {
-    httplib::Client client(origin);
+    httplib::Client client = options.client_cert_path.empty()
+                                 ? httplib::Client(origin)
+                                 : httplib::Client(origin, options.client_cert_path, options.client_key_path);
     if (!client.is_valid()) {
       out.error = "invalid client for " + origin;
       return out;
@@ -35,8 +41,13 @@ HttpResponse HttpGet(const std::string& url, const HttpGetOptions& options) {
     if (!options.ca_cert_path.empty()) client.set_ca_cert_path(options.ca_cert_path);
     client.enable_server_certificate_verification(options.verify_tls);
 
+    if (!options.basic_auth_user.empty()) client.set_basic_auth(options.basic_auth_user, options.basic_auth_password);
+
     httplib::Headers headers(options.headers.begin(), options.headers.end());
-    auto res = client.Get(path, headers);
+    httplib::Result res = method == "POST"     ? client.Post(path, headers, "", "text/plain")
+                          : method == "PUT"    ? client.Put(path, headers, "", "text/plain")
+                          : method == "DELETE" ? client.Delete(path, headers)
+                                               : client.Get(path, headers);
     if (!res) {
       out.error = httplib::to_string(res.error());
       return out;

@@ -1,4 +1,4 @@
-// Minimal blocking HTTP GET for tests (wraps httplib::Client; httplib types stay private).
+// Minimal blocking HTTP requests for tests (wraps httplib::Client; httplib types stay private).
 // Thread-safety: stateless; every call uses its own connection, safe from any thread.
 #pragma once
 
@@ -37,11 +37,17 @@ struct HttpGetOptions {
   bool decompress = true;       // false: body is returned exactly as sent (e.g. gzip bytes)
   std::string ca_cert_path{};   // https only: trust this CA file
   bool verify_tls = true;       // https only
+  std::string client_cert_path{};  // https only: present this certificate (with client_key_path)
+  std::string client_key_path{};
+  std::string basic_auth_user{};   // sent as Authorization: Basic when not empty
+  std::string basic_auth_password{};
 };
 
 // url: "http://host:port/path?query" (or https://). Never throws; failures land in `error`.
 HttpResponse HttpGet(const std::string& url, const HttpGetOptions& options);
 HttpResponse HttpGet(const std::string& url,
                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// Any of GET, POST (empty body), PUT, DELETE.
+HttpResponse HttpRequest(const std::string& method, const std::string& url, const HttpGetOptions& options);
 
 }  // namespace farrier::test

@@ -1,19 +1,48 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need, from Debian 12 packages only.
 # Safe to re-run: apt is only called when something is missing.
+#
+# DEPS selects which packages (default all):
+#   build    compiler and -dev packages: enough for scripts/build.sh with FARRIER_BUILD_TESTS=OFF
+#            (the Dockerfile's build stage)
+#   runtime  only the shared libraries the farrier binary links (ldd + dpkg -S) and the CA store:
+#            the Dockerfile's runtime stage
+#   all      build + runtime + tests, demo, bench and the container-image test
 set -euo pipefail
 
-packages=(
-  # build
+mode=${DEPS:-all}
+build_packages=(
   g++ cmake make pkg-config
   # libraries (see CMakeLists.txt)
   libnats-dev libssl-dev libcrypt-dev prometheus-cpp-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
+)
+runtime_packages=(
+  # What `readelf -d farrier` lists as NEEDED, by package; their own dependencies (zlib, brotli,
+  # protobuf-c, libc) come with them. nlohmann-json is header-only.
+  libnats3.4 libssl3 libprometheus-cpp-core1.0 libcpp-httplib0.11 libspdlog1.10 libfmt9
+  libcrypt1 libstdc++6 libgcc-s1
+  # system CAs: the default trust store for https monitoring URLs and tls:// NATS URLs
+  ca-certificates
+)
+test_packages=(
   libgtest-dev
   # real components for tests, demo and bench
   nats-server prometheus curl procps ca-certificates openssl
   # manifest validation (tests/manifests: npm's kubernetes-models, offline)
   nodejs
+  # the container-image test (tests/docker): podman builds the Dockerfile on a base image made
+  # with debootstrap and runs it with runc
+  podman runc debootstrap
 )
+case $mode in
+  build) packages=("${build_packages[@]}") ;;
+  runtime) packages=("${runtime_packages[@]}") ;;
+  all) packages=("${build_packages[@]}" "${runtime_packages[@]}" "${test_packages[@]}") ;;
+  *)
+    echo "deps.sh: DEPS must be build, runtime or all, got \"$mode\"" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -21,7 +50,7 @@ for p in "${packages[@]}"; do
 done
 # npm: Debian's package, unless the installed nodejs brings its own (NodeSource's nodejs
 # includes npm and conflicts with Debian's npm package).
-command -v npm >/dev/null || missing+=(npm)
+if [[ $mode == all ]] && ! command -v npm >/dev/null; then missing+=(npm); fi
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "deps.sh: missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2

@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# Builds the repository's Dockerfile with podman and runs the image against a real nats-server:
+# /metrics must show nats_up 1 and the server's own identity from /varz, the process must run as
+# the image's non-root UID, and the image's HEALTHCHECK must pass against farrier and fail against
+# a closed port.
+#
+#   run.sh SOURCE_DIR STATE_DIR
+#
+# This machine has no Docker engine and no registry, so the workarounds live here, not in the
+# Dockerfile:
+# - the base image debian:bookworm is made with debootstrap (minbase) from the machine's own apt
+#   mirror and imported into podman;
+# - podman keeps its storage in STATE_DIR/podman (in the build tree), apart from the machine's
+#   /var/lib/containers. It is kept across runs on purpose: the base image and the build cache
+#   make a rerun take seconds instead of minutes. Delete that directory to start cold;
+# - overlay storage when the kernel lets us mount it, vfs (full copies, slower) otherwise;
+# - builds use --isolation chroot --network host (no OCI runtime, no network namespace);
+# - runs use runc with --network host and ulimits no higher than this shell's hard limits (the
+#   runtime's defaults are higher and runc may not raise them here);
+# - --format docker, since the OCI image format has no HEALTHCHECK.
+#
+# Skips (exit 77) only outside CI when not root or without podman; with CI=true a missing
+# prerequisite fails.
+set -euo pipefail
+
+source_dir=$(cd "$1" && pwd)
+state_dir=$2
+source "$source_dir/scripts/lib.sh"
+
+log() { printf 'docker test: %s\n' "$*" >&2; }
+die() {
+  log "FAIL: $*"
+  exit 1
+}
+phase_start=$SECONDS
+phase() {
+  log "$1 ($((SECONDS - phase_start)) s)"
+  phase_start=$SECONDS
+}
+
+if [[ $(id -u) -ne 0 ]] || ! command -v podman >/dev/null; then
+  why="needs root and podman (apt-get install podman runc debootstrap)"
+  [[ ${CI:-} == true ]] && die "$why; in CI this must not be skipped"
+  log "SKIP: $why"
+  exit 77
+fi
+for tool in runc debootstrap nats-server curl; do
+  command -v "$tool" >/dev/null || die "$tool is missing (scripts/deps.sh installs it)"
+done
+
+image=localhost/farrier:test
+container=farrier-docker-test-$$
+mkdir -p "$state_dir/podman"
+work=$(mktemp -d "$state_dir/run.XXXXXX")
+nats_pid=
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if ((rc != 0)) && podman container exists "$container" 2>/dev/null; then
+    log "container log:"
+    podman logs "$container" 2>&1 | tail -n 40 >&2 || true
+  fi
+  podman rm --force --time 2 "$container" >/dev/null 2>&1 || true
+  if [[ -n $nats_pid ]]; then
+    ((rc == 0)) || { log "nats-server log:"; tail -n 20 "$work/nats-server.log" >&2 || true; }
+    terminate_pids "$nats_pid"
+  fi
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 124' TERM
+
+# --- podman configuration (only for this script's podman calls) ---------------------------------
+
+# Overlay needs a kernel that lets us mount it; vfs always works but copies every layer whole.
+storage_driver() {
+  local d=$work/overlay-probe
+  mkdir -p "$d"/{lower,upper,work,merged}
+  if mount -t overlay overlay -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" \
+    "$d/merged" 2>/dev/null; then
+    umount "$d/merged"
+    echo overlay
+  else
+    echo vfs
+  fi
+}
+driver=${FARRIER_PODMAN_STORAGE_DRIVER:-}
+if [[ -z $driver ]]; then
+  # Storage made with one driver cannot be opened with the other: stay with the recorded one.
+  driver=$(cat "$state_dir/podman/driver" 2>/dev/null || storage_driver)
+fi
+echo "$driver" >"$state_dir/podman/driver"
+cat >"$state_dir/podman/storage.conf" <<EOF
+[storage]
+driver = "$driver"
+graphroot = "$state_dir/podman/storage"
+runroot = "$state_dir/podman/run"
+EOF
+# No systemd or journald to rely on here: cgroupfs and a plain events file.
+cat >"$state_dir/podman/containers.conf" <<EOF
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$state_dir/podman/events.log"
+runtime = "runc"
+EOF
+export CONTAINERS_STORAGE_CONF=$state_dir/podman/storage.conf
+export CONTAINERS_CONF=$state_dir/podman/containers.conf
+
+# A run killed by ctest's timeout could not clean up: remove its containers (this storage holds
+# only this script's).
+podman ps --all --quiet --filter name=farrier-docker-test- |
+  xargs --no-run-if-empty podman rm --force >/dev/null
+
+# --- base image ----------------------------------------------------------------------------------
+
+# The machine's Debian mirror: the first source with suite bookworm and component main, from
+# /etc/apt/sources.list, *.list (one-line format) or *.sources (deb822). FARRIER_DEBIAN_MIRROR
+# overrides it.
+debian_mirror() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [[ -f $f ]] || continue
+    awk '$1 == "deb" { i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+                       if ($(i + 1) == "bookworm") for (j = i + 2; j <= NF; j++)
+                         if ($j == "main") { print $i; exit } }' "$f"
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [[ -f $f ]] || continue
+    awk 'BEGIN { RS = ""; FS = "\n" }
+         { types = uris = suites = comps = ""; enabled = "yes"
+           for (i = 1; i <= NF; i++) {
+             if ($i ~ /^[ \t]*#/ || $i !~ /:/) continue
+             k = tolower(substr($i, 1, index($i, ":") - 1)); v = " " substr($i, index($i, ":") + 1) " "
+             gsub(/[ \t]+/, " ", v)
+             if (k == "types") types = v; else if (k == "uris") uris = v
+             else if (k == "suites") suites = v; else if (k == "components") comps = v
+             else if (k == "enabled") enabled = v }
+           if (enabled !~ / no / && types ~ / deb / && suites ~ / bookworm / && comps ~ / main /) {
+             split(uris, u, " "); print u[1]; exit } }' "$f"
+  done
+}
+
+if podman image exists debian:bookworm; then
+  log "reusing the base image debian:bookworm"
+else
+  mirror=${FARRIER_DEBIAN_MIRROR:-$(debian_mirror | head -n 1)}
+  [[ -n $mirror ]] ||
+    die "no bookworm mirror in /etc/apt/sources.list{,.d/*.list,.d/*.sources}; set FARRIER_DEBIAN_MIRROR"
+  log "making debian:bookworm with debootstrap --variant=minbase from $mirror"
+  rootfs=$work/rootfs
+  debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+    { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
+  # Like Debian's published image: no downloaded packages, no package lists.
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  tar -C "$rootfs" -c . | podman import --quiet - debian:bookworm >/dev/null
+  rm -rf "$rootfs"
+  phase "base image imported"
+fi
+
+# Every podman run: runc, the host's network, and limits within this shell's hard limits.
+hard_nofile=$(ulimit -Hn)
+hard_nproc=$(ulimit -Hu)
+[[ $hard_nofile == unlimited ]] && hard_nofile=65536
+[[ $hard_nproc == unlimited ]] && hard_nproc=4096
+nofile=$((hard_nofile < 65536 ? hard_nofile : 65536))
+nproc=$((hard_nproc < 4096 ? hard_nproc : 4096))
+run_options=(--runtime runc --network host
+  --ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc")
+
+# --- image ---------------------------------------------------------------------------------------
+
+log "podman build ($driver storage)"
+podman build --isolation chroot --network host --pull=never --format docker --layers \
+  --tag "$image" --file "$source_dir/Dockerfile" "$source_dir" >"$work/build.log" 2>&1 ||
+  { tail -n 40 "$work/build.log" >&2; die "podman build failed"; }
+size=$(podman image inspect --format '{{.Size}}' "$image")
+phase "image built: $image, $((size / 1000000)) MB"
+
+# The image's own promises, read back from its configuration.
+[[ $(podman image inspect --format '{{.Config.User}}' "$image") == 65532:65532 ]] ||
+  die "image USER is not 65532:65532"
+podman image inspect --format '{{json .Config.ExposedPorts}}' "$image" | grep -q '"7778/tcp"' ||
+  die "image does not expose 7778/tcp"
+podman image inspect --format '{{json .Config.Healthcheck}}' "$image" | grep -q '"CMD"' ||
+  die "image has no HEALTHCHECK"
+# Nothing but farrier from the build stage: no compiler in the runtime image.
+tools=$(podman run --rm "${run_options[@]}" --no-healthcheck --entrypoint bash "$image" \
+  -c 'for t in cc c++ g++ cmake make; do command -v "$t"; done; echo checked') ||
+  die "could not run bash in the image"
+[[ $tools == checked ]] || die "the runtime image contains build tools: $tools"
+
+# --- run -----------------------------------------------------------------------------------------
+
+nats_port=$(free_port)
+monitor_port=$(free_port)
+server_name=farrier-docker-test-$$
+nats-server -a 127.0.0.1 -p "$nats_port" -m "$monitor_port" -n "$server_name" \
+  >"$work/nats-server.log" 2>&1 &
+nats_pid=$!
+wait_http "http://127.0.0.1:$monitor_port/healthz" 20 || die "nats-server did not start"
+
+web_port=$(free_port)
+# Only the file tells farrier where nats-server is (its default would be 127.0.0.1:8222), so
+# nats_up 1 with this server's id shows the mounted file was read. The listen address goes in
+# FARRIER_WEB_LISTEN_ADDRESS, where the image's HEALTHCHECK looks for it.
+cat >"$work/farrier.json" <<EOF
+{
+  "nats": { "monitor_url": "http://127.0.0.1:$monitor_port" },
+  "poll": { "interval": "1s", "timeout": "1s" }
+}
+EOF
+chmod 0644 "$work/farrier.json"
+podman run --detach --name "$container" "${run_options[@]}" \
+  --volume "$work/farrier.json:/etc/farrier/config/farrier.json:ro" \
+  --env "FARRIER_WEB_LISTEN_ADDRESS=127.0.0.1:$web_port" \
+  "$image" >/dev/null 2>"$work/podman-run.err" ||
+  { cat "$work/podman-run.err" >&2; die "podman run failed"; }
+# (podman-run.err also holds podman's complaint that it cannot schedule the healthcheck with
+# systemd, which is not running here; `podman healthcheck run` below works without it.)
+wait_http "http://127.0.0.1:$web_port/healthz" 30 || die "farrier did not serve /healthz"
+
+metrics=
+for _ in $(seq 1 100); do
+  metrics=$(curl -sf "http://127.0.0.1:$web_port/metrics") || true
+  grep -qx 'nats_up 1' <<<"$metrics" && break
+  sleep 0.2
+done
+grep -qx 'nats_up 1' <<<"$metrics" || die "no 'nats_up 1' in /metrics: $(grep '^nats_up' <<<"$metrics")"
+varz=$(curl -sf "http://127.0.0.1:$monitor_port/varz")
+server_id=$(sed -n 's/^ *"server_id": *"\([^"]*\)".*/\1/p' <<<"$varz" | head -n 1)
+max_payload=$(sed -n 's/^ *"max_payload": *\([0-9]*\).*/\1/p' <<<"$varz" | head -n 1)
+[[ -n $server_id && -n $max_payload ]] || die "could not read server_id and max_payload from /varz"
+grep -q "^nats_server_info{.*server_id=\"$server_id\".*server_name=\"$server_name\"" <<<"$metrics" ||
+  die "nats_server_info does not name server $server_id ($server_name): $(grep '^nats_server_info' <<<"$metrics")"
+grep -qx "nats_server_max_payload_bytes $max_payload" <<<"$metrics" ||
+  die "nats_server_max_payload_bytes is not /varz max_payload $max_payload: $(grep '^nats_server_max_payload' <<<"$metrics")"
+phase "farrier in the container reports nats_up 1 for server $server_id (max_payload $max_payload)"
+
+# Non-root, checked on the process itself, not only in the image's configuration.
+pid=$(podman inspect --format '{{.State.Pid}}' "$container")
+uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")
+[[ $uid == 65532 ]] || die "farrier runs as UID $uid, not 65532"
+
+# The HEALTHCHECK: podman runs it as the image defines it; then the same command against a port
+# nobody listens on must fail, or the check could never tell.
+podman healthcheck run "$container" >/dev/null || die "podman healthcheck run failed"
+mapfile -t check < <(podman image inspect --format '{{range .Config.Healthcheck.Test}}{{println .}}{{end}}' "$image")
+[[ ${check[0]} == CMD ]] || die "unexpected HEALTHCHECK form: ${check[*]}"
+closed_port=$(free_port)
+if podman exec --env "FARRIER_WEB_LISTEN_ADDRESS=127.0.0.1:$closed_port" "$container" \
+  "${check[@]:1}" >/dev/null 2>&1; then
+  die "the HEALTHCHECK command passes against a closed port"
+fi
+phase "runs as UID 65532; HEALTHCHECK passes on farrier's port, fails on a closed one"
+log "ok"

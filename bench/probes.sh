@@ -79,17 +79,9 @@ die() { log "FAIL: $*"; exit 1; }
 
 # ---------------------------------------------------------------- dependencies (Debian 12, apt)
 need=(g++ nats-server curl procps gawk libnats-dev)
-missing=()
-for p in "${need[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  [[ $(id -u) -eq 0 ]] || die "missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})"
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=../scripts/lib.sh
+source "$REPO/scripts/lib.sh"  # ensure_packages, free_port, wait_http, start_bg, terminate_pids, start_run_lifecycle, stop
+ensure_packages "${need[@]}"
 
 farrier=$build_dir/exporter/farrier
 worker_bin=$build_dir/exporter/samples/farrier-sample-worker
@@ -112,8 +104,6 @@ for b in "$worker_bin" "$loadgen_bin"; do
 done
 build_type=$(awk -F= '/^CMAKE_BUILD_TYPE:/{print $2}' "$build_dir/CMakeCache.txt" 2>/dev/null || true)
 
-# shellcheck source=../scripts/lib.sh
-source "$REPO/scripts/lib.sh"  # wait_http, terminate_pids, start_run_lifecycle, stop
 
 # Listening ports below the kernel's ephemeral range: lib.sh's free_port picks from 20000-60000,
 # where an outgoing connection (farrier connects to NATS before it listens) can take the same
@@ -138,15 +128,6 @@ declare -A NAME_OF=()  # read by terminate_pids (scripts/lib.sh)
 pids=()  # every background process still running, in start order (see start_run_lifecycle)
 start_run_lifecycle "$time_limit"
 
-start_bg() {  # NAME STDOUT STDERR CMD... ; sets LAST_PID
-  local name=$1 o=$2 e=$3
-  shift 3
-  "$@" >"$o" 2>"$e" &
-  LAST_PID=$!
-  pids+=("$LAST_PID")
-  # shellcheck disable=SC2034  # read by terminate_pids
-  NAME_OF[$LAST_PID]=$name
-}
 
 # ---------------------------------------------------------------- helpers
 tck=$(getconf CLK_TCK)

@@ -69,17 +69,9 @@ die() { log "FAIL: $*"; exit 1; }
 # ---------------------------------------------------------------- dependencies (Debian 12, apt)
 need=(g++ nats-server curl procps gawk)
 ((profile)) && need+=(linux-perf)
-missing=()
-for p in "${need[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  [[ $(id -u) -eq 0 ]] || die "missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})"
-  log "installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=../scripts/lib.sh
+source "$REPO/scripts/lib.sh"  # ensure_packages, free_port, wait_http, start_bg, terminate_pids, start_run_lifecycle, stop
+ensure_packages "${need[@]}"
 
 farrier=$build_dir/exporter/farrier
 natskit=$build_dir/tests/tools/natskit
@@ -98,8 +90,6 @@ fi
 [[ -n $farrier_override ]] ||
   build_type=$(awk -F= '/^CMAKE_BUILD_TYPE:/{print $2}' "$build_dir/CMakeCache.txt" 2>/dev/null || true)
 
-# shellcheck source=../scripts/lib.sh
-source "$REPO/scripts/lib.sh"  # wait_http, terminate_pids, start_run_lifecycle, stop
 
 work=$(mktemp -d /tmp/farrier-bench.XXXXXX)
 scrape=$work/scrape
@@ -134,14 +124,6 @@ wait_polls_at_least() {  # PORT TARGET TIMEOUT_S -> prints the count reached
 now_s() { date +%s.%N; }
 fmt() { awk -v v="$1" -v d="${2:-2}" 'BEGIN {printf "%.*f", d, v}'; }
 
-start_bg() {  # NAME STDOUT STDERR CMD... ; sets LAST_PID
-  local name=$1 o=$2 e=$3
-  shift 3
-  "$@" >"$o" 2>"$e" &
-  LAST_PID=$!
-  pids+=("$LAST_PID")
-  NAME_OF[$LAST_PID]=$name
-}
 
 # fds: nats-server and natskit each hold one per connection.
 max_n=0

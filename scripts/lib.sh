@@ -86,3 +86,30 @@ start_run_lifecycle() {
   ) 2>/dev/null &
   watchdog=$!
 }
+
+# Installs those of the named Debian packages that are missing (apt, as root), or dies naming
+# them. Callers define log and die.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  [[ $(id -u) -eq 0 ]] || die "missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})"
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# start_bg NAME STDOUT STDERR CMD...: runs CMD in the background with its output in the two
+# files, records it in the caller's pids array and NAME_OF map (read by terminate_pids), and
+# sets LAST_PID.
+start_bg() {
+  local name=$1 o=$2 e=$3
+  shift 3
+  "$@" >"$o" 2>"$e" &
+  LAST_PID=$!
+  pids+=("$LAST_PID")
+  # shellcheck disable=SC2034  # read by terminate_pids
+  NAME_OF[$LAST_PID]=$name
+}

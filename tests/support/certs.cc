@@ -1,6 +1,7 @@
 #include "support/certs.h"
 
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,9 +13,10 @@ namespace {
 
 void RunOpenssl(const std::filesystem::path& dir, const std::string& script) {
   ChildProcess openssl(std::vector<std::string>{"bash", "-c", "set -e\ncd '" + dir.string() + "'\n" + script});
-  int status = openssl.WaitExit(std::chrono::seconds(60));
+  std::optional<int> status = openssl.WaitExit(std::chrono::seconds(60));
   if (status != 0) {
-    throw std::runtime_error("openssl failed (exit " + std::to_string(status) + "): " + openssl.ReadStderr());
+    throw std::runtime_error("openssl failed (" + (status ? "exit " + std::to_string(*status) : "still running after 60 s") +
+                             "): " + openssl.ReadStderr());
   }
 }
 

@@ -1,4 +1,6 @@
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <atomic>
@@ -88,7 +90,7 @@ namespace {
 class HttpFetcher final : public Fetcher {
  public:
   HttpFetcher(const MonitorUrl& url, const MonitorTls& tls)
-      : url_(url), client_(ClientOrigin(url, tls), tls.cert_file, tls.key_file) {
+      : url_(url), tls_(tls), client_(ClientOrigin(url, tls), tls.cert_file, tls.key_file) {
     client_.set_keep_alive(true);
     if (url.scheme == "https") {
       if (!tls.ca_file.empty()) client_.set_ca_cert_path(tls.ca_file);
@@ -139,6 +141,7 @@ class HttpFetcher final : public Fetcher {
     client_.set_write_timeout(socket_timeout);
     bool too_large = false;
     bool late = false;
+    ERR_clear_error();  // so that TlsFailure reads this request's errors, not an older one's
     auto res = client_.Get(
         url_.base_path + path_and_query,
         [&](const httplib::Response& response) {
@@ -193,6 +196,12 @@ class HttpFetcher final : public Fetcher {
     }
     if (result.reason == reason::kTimeout) {
       result.detail += "no complete answer within --poll.timeout";
+    } else if (result.reason == reason::kTls) {
+      result.detail += TlsFailure(err);
+    } else if (result.reason == reason::kConnect) {
+      result.detail += "cannot connect (refused, or no route to the host)";
+    } else if (err == httplib::Error::Read || err == httplib::Error::Write) {
+      result.detail += "the connection broke while the request was being read or written";
     } else {
       result.detail += httplib::to_string(err);
     }
@@ -200,8 +209,42 @@ class HttpFetcher final : public Fetcher {
   }
 
  private:
+  // httplib names only the step that failed ("SSLServerVerification"); the operator needs to
+  // know why: expired, unknown issuer, another name. OpenSSL's reason, with the option to fix.
+  std::string TlsFailure(httplib::Error err) const {
+    if (err == httplib::Error::SSLLoadingCerts) {
+      return "TLS: cannot load the CA certificates of --nats.monitor-tls.ca-file " + tls_.ca_file;
+    }
+    if (err == httplib::Error::SSLServerVerification) {
+      long code = client_.get_openssl_verify_result();
+      if (code == X509_V_OK) {  // the chain verified; httplib's own host check failed
+        return "TLS: the server's certificate is not valid for " + (tls_.server_name.empty() ? url_.host : tls_.server_name) +
+               " (the name expected is the URL's host or --nats.monitor-tls.server-name)";
+      }
+      std::string why = std::string("TLS: the server's certificate was not accepted: ") + X509_verify_cert_error_string(code);
+      switch (code) {
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+          why += " (is the CA that signed it in --nats.monitor-tls.ca-file?)";
+          break;
+        default:
+          break;
+      }
+      return why;
+    }
+    // A failed handshake: OpenSSL's last error on this thread says why, when it kept one.
+    std::string why = "TLS handshake failed";
+    unsigned long e = ERR_peek_last_error();
+    if (const char* reason = e ? ERR_reason_error_string(e) : nullptr) why += std::string(": ") + reason;
+    return why;
+  }
+
   static constexpr size_t kKeptBufferBytes = 16u << 20;
   MonitorUrl url_;
+  MonitorTls tls_;
   FetchLimits limits_;
   httplib::Client client_;
   std::atomic<bool> cancelled_{false};

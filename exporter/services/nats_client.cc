@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include <openssl/err.h>
 #include <spdlog/spdlog.h>
 
 #include "services/nkey.h"
@@ -88,6 +89,8 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& con
   if (!step.empty()) return Error{step};
   bool tls = !config.tls_ca_file.empty() || !config.tls_cert_file.empty() || !config.tls_server_name.empty();
   for (const auto& u : config.urls) tls = tls || u.rfind("tls://", 0) == 0;
+  client->tls_ = tls;
+  client->has_client_cert_ = !config.tls_cert_file.empty();
   if (tls) {
     if (natsStatus s = natsOptions_SetSecure(opts, true); s != NATS_OK) {
       return Error{"nats TLS: " + StatusText(s)};
@@ -119,7 +122,7 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& con
   } else {
     // E.g. an authorization violation: not fatal either; Maintain() keeps trying.
     spdlog::warn("NATS connection to {} failed: {}; retrying every second (probes count as error meanwhile)",
-                 client->servers_, StatusText(s));
+                 client->servers_, client->Why(s));
     client->close_logged_ = true;
   }
   return client;
@@ -132,7 +135,26 @@ natsStatus NatsClient::Connect() {
   // First a plain attempt, which reports why it failed (e.g. "Authorization Violation"). Only
   // when no server is reachable does cnats take over with retries in the background.
   natsOptions_SetRetryOnFailedConnect(opts_, false, nullptr, nullptr);
+  ERR_clear_error();
   natsStatus s = natsConnection_Connect(&nc_, opts_);
+  tls_failure_.clear();
+  // cnats explains the handshake failures it detects itself (NATS_SSL_ERROR: an expired or
+  // unknown certificate, a wrong name). When the server aborts the handshake instead, cnats
+  // sees only a closed connection ("Expected 'PONG', got ''"); the reason is the alert the
+  // server sent, which OpenSSL left in this thread's error queue.
+  if (s != NATS_OK && s != NATS_SSL_ERROR && tls_) {
+    if (unsigned long e = ERR_peek_last_error(); e != 0) {
+      if (const char* reason = ERR_reason_error_string(e)) {
+        tls_failure_ = std::string(" (TLS: ") + reason + ")";
+        // A server that verifies clients rejects a handshake without a certificate with an
+        // alert ("bad certificate" in TLS 1.2, "certificate required" in 1.3).
+        if (!has_client_cert_ && std::strstr(reason, "alert") != nullptr) {
+          tls_failure_ += "; if the server requires client certificates, set --nats.tls.cert-file and --nats.tls.key-file";
+        }
+      }
+    }
+  }
+  ERR_clear_error();
   if (s == NATS_NO_SERVER) {
     natsOptions_SetRetryOnFailedConnect(opts_, true, &NatsClient::OnConnected, this);
     s = natsConnection_Connect(&nc_, opts_);
@@ -150,6 +172,8 @@ natsStatus NatsClient::Connect() {
   return s;
 }
 
+std::string NatsClient::Why(natsStatus s) const { return StatusText(s) + tls_failure_; }
+
 bool NatsClient::Maintain() {
   if (!closed_ || std::chrono::steady_clock::now() - last_attempt_ < std::chrono::seconds(1)) return false;
   if (nc_) {
@@ -159,7 +183,7 @@ bool NatsClient::Maintain() {
   natsStatus s = Connect();
   if (s == NATS_OK) spdlog::info("NATS connected to {}", servers_);
   if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED && !close_logged_) {
-    spdlog::warn("NATS connection to {} failed: {}; retrying every second", servers_, StatusText(s));
+    spdlog::warn("NATS connection to {} failed: {}; retrying every second", servers_, Why(s));
     close_logged_ = true;
   }
   ++generation_;

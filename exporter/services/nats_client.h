@@ -42,6 +42,8 @@ class NatsClient {
  private:
   NatsClient() = default;
   natsStatus Connect();  // a new connection from opts_ into nc_
+  // Why the last Connect() failed, for the log: cnats' text and, if any, the TLS reason.
+  std::string Why(natsStatus s) const;
   static void OnConnected(natsConnection*, void* self);
   static void OnDisconnected(natsConnection*, void* self);
   static void OnReconnected(natsConnection*, void* self);
@@ -58,6 +60,9 @@ class NatsClient {
   std::atomic<uint64_t> reconnects_{0};
   std::atomic<bool> closing_{false};
   std::string servers_;
+  bool tls_ = false;
+  bool has_client_cert_ = false;
+  std::string tls_failure_;  // set by Connect(): " (TLS: <OpenSSL's reason>)..." or empty
 };
 
 }  // namespace farrier

@@ -1,6 +1,7 @@
 // An https monitoring port (nats-server `https:` with a `tls {}` block), certificates made with
 // openssl for the test: a CA file makes it work, the system store alone does not (reason tls),
-// insecure-skip-verify works and says so, the expected server name is checked, and a server
+// insecure-skip-verify works and says so, the expected server name is checked, an expired
+// certificate or one from another CA is a tls error whose log line says which, and a server
 // that requires client certificates (an httplib stand-in) accepts farrier's.
 #include <gtest/gtest.h>
 
@@ -27,21 +28,23 @@ using farrier::test::TempDir;
 
 class MonitorTls : public ::testing::Test {
  protected:
-  void StartServer(bool require_client_cert = false) {
-    farrier::test::MakeTestPki(dir_.path());
+  // `cert` names the server's certificate and key (<dir>/<cert>.pem, .key), signed by "ca".
+  void StartServer(bool require_client_cert = false, const std::string& cert = "server") {
+    if (!std::filesystem::exists(dir_.path() / "ca.pem")) farrier::test::MakeTestPki(dir_.path());
     auto ports = farrier::test::FreeLoopbackPorts(2);
     client_port_ = ports[0];
     https_port_ = ports[1];
     std::ofstream(dir_.path() / "nats.conf") << "listen: 127.0.0.1:" << ports[0] << "\nhttps: 127.0.0.1:" << ports[1]
-                                             << "\ntls {\n  cert_file: \"" << (dir_.path() / "server.pem").string()
-                                             << "\"\n  key_file: \"" << (dir_.path() / "server.key").string()
+                                             << "\ntls {\n  cert_file: \"" << (dir_.path() / (cert + ".pem")).string()
+                                             << "\"\n  key_file: \"" << (dir_.path() / (cert + ".key")).string()
                                              << "\"\n  ca_file: \"" << (dir_.path() / "ca.pem").string() << "\"\n"
                                              << (require_client_cert ? "  verify: true\n" : "") << "}\n";
     server_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{"nats-server", "-c", (dir_.path() / "nats.conf").string()});
     farrier::test::HttpGetOptions o;
     o.ca_cert_path = (dir_.path() / "ca.pem").string();
-    o.verify_tls = !require_client_cert;  // the readiness check has no client certificate
+    // The readiness check has no client certificate, and does not judge the server's.
+    o.verify_tls = !require_client_cert && cert == "server";
     // Ready when the https port answers (or, requiring a client certificate, at least accepts
     // the connection and fails the handshake instead of refusing it).
     ASSERT_TRUE(farrier::test::WaitUntil(
@@ -95,7 +98,51 @@ TEST_F(MonitorTls, CaFileServerNameAndSkipVerify) {
     Scrape last;
     EXPECT_TRUE(wrong->WaitFor([](const Scrape& s) { return s.Errors("varz", "tls") >= 1 && !s.NatsUp(); }, 10s, &last))
         << last.Describe();
+    EXPECT_NE(wrong->Stderr().find("certificate is not valid for other.test"), std::string::npos) << wrong->Stderr();
   }
+}
+
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+// Farrier down on a tls error for a while: several polls failed, it still serves, and the
+// reason was logged exactly once (one state change), with `why` in that line.
+void ExpectTlsErrorLoggedOnceSaying(Farrier& f, const std::string& why) {
+  Scrape last;
+  EXPECT_TRUE(f.WaitFor([](const Scrape& s) { return s.Errors("varz", "tls") >= 3 && !s.NatsUp(); }, 10s, &last))
+      << last.Describe() << f.Stderr();
+  EXPECT_EQ(last.Value("nats_exporter_source_up", {{"source", "varz"}}), 0.0);
+  EXPECT_TRUE(f.process().Running());
+  EXPECT_EQ(f.Get("/healthz").status, 200);
+  const std::string log = f.Stderr();
+  EXPECT_EQ(Count(log, "source varz down"), 1u) << log;
+  EXPECT_EQ(Count(log, why), 1u) << "the log does not say \"" << why << "\" once:\n" << log;
+}
+
+// The server presents a certificate that expired yesterday (signed by the CA farrier trusts):
+// every poll fails as tls, and the one log line says the certificate has expired.
+TEST_F(MonitorTls, ExpiredServerCertificateIsATlsErrorThatSaysSo) {
+  farrier::test::MakeTestPki(dir_.path());
+  farrier::test::IssueCertificate(dir_.path(), {.name = "expired",
+                                                .common_name = "nats.test",
+                                                .subject_alt_names = "DNS:nats.test,IP:127.0.0.1",
+                                                .expired = true});
+  StartServer(/*require_client_cert=*/false, "expired");
+  auto f = Start({"--nats.monitor-tls.ca-file", file("ca.pem")});
+  ExpectTlsErrorLoggedOnceSaying(*f, "certificate has expired");
+}
+
+// farrier is given a second CA, not the one that signed the server's certificate: tls errors,
+// and the log line says the issuer is unknown and which option names the CA.
+TEST_F(MonitorTls, CertificateOfAnotherCaIsATlsErrorThatNamesTheCaOption) {
+  StartServer();
+  farrier::test::MakeCertificateAuthority(dir_.path(), "other-ca");
+  auto f = Start({"--nats.monitor-tls.ca-file", file("other-ca.pem")});
+  ExpectTlsErrorLoggedOnceSaying(*f, "unable to get local issuer certificate");
+  EXPECT_NE(f->Stderr().find("--nats.monitor-tls.ca-file"), std::string::npos) << f->Stderr();
 }
 
 // nats-server 2.9's https monitoring does not ask for client certificates (its `verify` is for

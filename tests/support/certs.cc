@@ -15,7 +15,7 @@ void RunOpenssl(const std::filesystem::path& dir, const std::string& script) {
   ChildProcess openssl(std::vector<std::string>{"bash", "-c", "set -e\ncd '" + dir.string() + "'\n" + script});
   std::optional<int> status = openssl.WaitExit(std::chrono::seconds(60));
   if (status != 0) {
-    throw std::runtime_error("openssl failed (exit " + (status ? std::to_string(*status) : std::string("none: timed out")) +
+    throw std::runtime_error("openssl failed (" + (status ? "exit " + std::to_string(*status) : "still running after 60 s") +
                              "): " + openssl.ReadStderr());
   }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building, testing and the demo need, from Debian 12 packages only.
-# Safe to re-run: apt is only called when something is missing.
+# Safe to re-run: apt is only called when something is missing. --fuzz adds the fuzz build's.
 set -euo pipefail
 
 packages=(
@@ -14,6 +14,11 @@ packages=(
   # manifest validation (tests/manifests: npm's kubernetes-models, offline)
   nodejs
 )
+
+# scripts/fuzz.sh: clang and its libFuzzer/sanitizer runtimes (g++'s sanitizers come with g++).
+if [[ ${1:-} == --fuzz ]]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

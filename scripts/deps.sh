@@ -8,6 +8,7 @@
 #   runtime  only the shared libraries the farrier binary links (ldd + dpkg -S) and the CA store:
 #            the Dockerfile's runtime stage
 #   all      build + runtime + tests, demo, bench and the container-image test
+# --fuzz (scripts/fuzz.sh) adds the fuzz build's packages.
 set -euo pipefail
 
 mode=${DEPS:-all}
@@ -43,6 +44,11 @@ case $mode in
     exit 2
     ;;
 esac
+
+# scripts/fuzz.sh: clang and its libFuzzer/sanitizer runtimes (g++'s sanitizers come with g++).
+if [[ ${1:-} == --fuzz ]]; then
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

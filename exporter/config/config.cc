@@ -362,6 +362,14 @@ std::string ApplyJson(Config& c, const Json& node, const std::string& prefix,
   return {};
 }
 
+// The contents of the file named `path`.
+std::string ApplyFileText(Config& c, std::string_view text, const std::string& path) {
+  Json doc = Json::parse(text, nullptr, false);
+  if (doc.is_discarded()) return path + ": not valid JSON";
+  if (!doc.is_object()) return path + ": expected a JSON object at the top level";
+  return ApplyJson(c, doc, "", path);
+}
+
 // `origin` says where the name came from ("--config" or "FARRIER_CONFIG"), for the message.
 std::string LoadFile(Config& c, const std::string& path, const std::string& origin) {
   std::error_code ec;
@@ -372,10 +380,7 @@ std::string LoadFile(Config& c, const std::string& path, const std::string& orig
   if (!in) return origin + " " + path + ": cannot read the file: " + std::strerror(errno);
   std::stringstream buf;
   buf << in.rdbuf();
-  Json doc = Json::parse(buf.str(), nullptr, false);
-  if (doc.is_discarded()) return path + ": not valid JSON";
-  if (!doc.is_object()) return path + ": expected a JSON object at the top level";
-  return ApplyJson(c, doc, "", path);
+  return ApplyFileText(c, buf.str(), path);
 }
 
 // Checks that need more than one option, and parses the structured values.
@@ -420,6 +425,13 @@ std::string Validate(Config& c) {
   // Without services there is no subject to test: the source would only add noise series.
   if (c.services.empty() && !c.queuegroups_all) c.collectors["queuegroups"] = false;
   return FinishServices(c.services, c.nats, c.probe_interval, c.probe_timeout, c.probe_buckets);
+}
+
+// Validate, with the error saying which option and where the values came from.
+std::string ValidateAll(Config& c) {
+  std::string err = Validate(c);
+  if (err.empty()) return err;
+  return (c.config_file.empty() ? "" : "configuration (flags, env, " + c.config_file + "): ") + "--" + err;
 }
 
 }  // namespace
@@ -515,10 +527,16 @@ Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
     std::string err = f.option->set(c, f.value);
     if (!err.empty()) return Error{f.flag + ": expected " + err + ", got \"" + f.value + "\""};
   }
-  if (std::string err = Validate(c); !err.empty()) {
-    return Error{(c.config_file.empty() ? "" : "configuration (flags, env, " + c.config_file + "): ") +
-                 "--" + err};
-  }
+  if (std::string err = ValidateAll(c); !err.empty()) return Error{err};
+  return loaded;
+}
+
+Result<LoadedConfig> LoadConfigText(std::string_view text, const std::string& name) {
+  LoadedConfig loaded;
+  Config& c = loaded.config = Defaults();
+  c.config_file = name;
+  if (std::string err = ApplyFileText(c, text, name); !err.empty()) return Error{err};
+  if (std::string err = ValidateAll(c); !err.empty()) return Error{err};
   return loaded;
 }
 

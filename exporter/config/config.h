@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <map>
 #include <memory>
 #include <vector>
@@ -88,6 +89,11 @@ struct LoadedConfig {
 // JSON path, and say what was expected.
 Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
                                 const std::vector<std::string>& env);
+
+// What `--config <name>` alone would give if the file held `text`: the file's options and every
+// check LoadConfig makes, without flags or environment (files the text names are still read).
+// LoadConfig uses the same code for the file; this entry point is for the fuzz target.
+Result<LoadedConfig> LoadConfigText(std::string_view text, const std::string& name);
 
 std::string HelpText();
 

@@ -61,7 +61,10 @@ class ObjectReader {
     return *this;
   }
   std::string Run() const {
-    for (const auto& [key, value] : object_.items()) {
+    for (const auto& item : object_.items()) {
+      // Not a structured binding: clang before 16 (the fuzz build) cannot capture one.
+      const std::string& key = item.key();
+      const Json& value = item.value();
       auto it = std::find_if(fields_.begin(), fields_.end(), [&](const auto& f) { return f.first == key; });
       if (it == fields_.end()) {
         std::string known;

@@ -197,6 +197,13 @@ NatsClient::~NatsClient() {
     natsConnection_Destroy(nc_);
   }
   natsOptions_Destroy(opts_);
+  // Close only queues the disconnected/closed callbacks for cnats' callback thread, and they get
+  // `this`: without waiting, they ran on a freed client (ASan: heap-use-after-free in
+  // OnDisconnected at shutdown). Waiting for the library's threads to finish waits for them.
+  // The client owns the library (Open called nats_Open; one client per process).
+  if (natsStatus s = nats_CloseAndWait(5000); s != NATS_OK) {
+    spdlog::warn("NATS library did not shut down within 5s: {}", natsStatus_GetText(s));
+  }
 }
 
 void NatsClient::OnConnected(natsConnection*, void* self) {

@@ -26,7 +26,9 @@ class NatsClient {
   // Errors are configuration problems cnats rejects before any connect attempt (an unreadable
   // CA file, an invalid nkey seed, ...), worded for the operator.
   static Result<std::unique_ptr<NatsClient>> Open(const NatsClientConfig& config);
-  ~NatsClient();  // closes the connection; cnats' callbacks have finished when it returns
+  // Closes the connection and the cnats library (one client per process); cnats' callbacks
+  // have finished when it returns.
+  ~NatsClient();
   NatsClient(const NatsClient&) = delete;
   NatsClient& operator=(const NatsClient&) = delete;
 

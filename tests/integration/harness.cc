@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <fstream>
@@ -67,6 +68,31 @@ std::string Scrape::Describe(size_t max) const {
 
 // ---------------------------------------------------------------- Farrier
 
+std::string SanitizerReport(const std::string& err) {
+  // ASan, LSan and TSan headlines, and UBSan's "<file>:<line>:<col>: runtime error: <what>".
+  for (std::string_view marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                  "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",
+                                  ": runtime error: "}) {
+    auto at = err.find(marker);
+    if (at == std::string::npos) continue;
+    auto line = err.rfind('\n', at);
+    return err.substr(line == std::string::npos ? 0 : line + 1, 8000);
+  }
+  return {};
+}
+
+namespace {
+
+// Farrier built with FARRIER_SANITIZE reports to its stderr and exits with a code the test may
+// never look at (most tests only stop it; config tests expect exit code 2 anyway), so a report
+// fails the test here, whatever the test itself checked.
+void ExpectNoSanitizerReport(const ChildProcess& p, const std::string& err) {
+  std::string report = SanitizerReport(err);
+  if (!report.empty()) ADD_FAILURE() << "sanitizer report from " << p.Describe() << ":\n" << report;
+}
+
+}  // namespace
+
 ChildProcessOptions FarrierCommand(std::vector<std::string> args, Env env) {
   ChildProcessOptions o;
   o.argv = {"/usr/bin/env"};
@@ -96,6 +122,7 @@ Exited RunFarrier(std::vector<std::string> args, Env env, std::chrono::milliseco
   if (!out.code) p.Stop(std::chrono::milliseconds(500), SIGKILL);
   out.out = p.ReadStdout();
   out.err = p.ReadStderr();
+  ExpectNoSanitizerReport(p, out.err);
   return out;
 }
 
@@ -119,7 +146,9 @@ Farrier::Farrier(std::vector<std::string> args, Env env) {
 }
 
 Farrier::~Farrier() {
-  if (process_) process_->Stop(std::chrono::seconds(5), SIGTERM);
+  if (!process_) return;
+  process_->Stop(std::chrono::seconds(5), SIGTERM);
+  ExpectNoSanitizerReport(*process_, process_->ReadStderr());
 }
 
 std::string Farrier::Url(std::string_view path) const {

@@ -76,7 +76,8 @@ struct Scrape {
 };
 
 // The real farrier binary (FARRIER_BINARY) on a free loopback port. The constructor waits until
-// /healthz answers and throws (with farrier's stderr) if it exits or never listens.
+// /healthz answers and throws (with farrier's stderr) if it exits or never listens. The
+// destructor stops it and fails the test if its stderr holds a sanitizer report.
 //
 // Farrier rejects unknown FARRIER_* environment variables, and the test support reads some of
 // its own (FARRIER_KEEP_TEST_DIRS, FARRIER_NATS_SERVER, FARRIER_PROMTOOL), so every FARRIER_*
@@ -121,6 +122,10 @@ struct Exited {
 };
 Exited RunFarrier(std::vector<std::string> args, Env env = {},
                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// The first sanitizer report (ASan, LSan, UBSan, TSan) in a child's stderr, from its headline
+// on; "" when there is none. Farrier's destructor and RunFarrier fail the test on one.
+std::string SanitizerReport(const std::string& err);
 
 // ---------------------------------------------------------------- fault injection
 

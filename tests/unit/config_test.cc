@@ -165,6 +165,28 @@ TEST(Config, FileErrorsNameFileAndJsonPath) {
             "FARRIER_CONFIG /nonexistent.json: cannot read the file: No such file or directory");
 }
 
+// LoadConfigText (the fuzz target's entry point) must answer exactly as --config with a file of
+// that text: same values, same errors, the cross-option checks included.
+TEST(Config, TextGivesWhatTheFileGives) {
+  for (const std::string text : {R"({"poll": {"interval": "10s", "timeout": "2s"}, "connz": {"detail": true}})",
+                                 R"({"poll": {"interval": "1s", "timeout": "2s"}})",
+                                 R"({"poll": {"bogus": "1s"}})", "{poll: 1}", "[1, 2]"}) {
+    ConfigFile file(text);
+    Result<LoadedConfig> from_file = LoadConfig({"--config", file.path()}, {});
+    Result<LoadedConfig> from_text = LoadConfigText(text, file.path());
+    ASSERT_EQ(from_file.ok(), from_text.ok()) << text;
+    if (!from_file) {
+      EXPECT_EQ(from_text.error(), from_file.error());
+      continue;
+    }
+    EXPECT_EQ(from_text->config.poll_interval, from_file->config.poll_interval);
+    EXPECT_EQ(from_text->config.poll_timeout, from_file->config.poll_timeout);
+    EXPECT_EQ(from_text->config.connz_detail, from_file->config.connz_detail);
+    EXPECT_EQ(from_text->config.collectors, from_file->config.collectors);
+    EXPECT_EQ(from_text->config.config_file, file.path());
+  }
+}
+
 TEST(Config, HelpAndVersionAreActions) {
   EXPECT_EQ(LoadConfig({"--help"}, {})->action, Action::kHelp);
   EXPECT_EQ(LoadConfig({"-h"}, {})->action, Action::kHelp);

@@ -1,6 +1,8 @@
 #include "services/nats_client.h"
 
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include <openssl/err.h>
@@ -192,18 +194,19 @@ bool NatsClient::Maintain() {
 
 NatsClient::~NatsClient() {
   closing_ = true;
-  if (nc_) {
+  if (nc_ && !closed_) {
+    // Close only queues the disconnected and closed callbacks for cnats' callback thread, in that
+    // order, and they get `this`: freeing the client before they ran is a use-after-free (ASan
+    // saw one in OnDisconnected at shutdown). Wait for the closed callback, the last one. The
+    // library itself stays open: a reload's next client is already using it.
     natsConnection_Close(nc_);
-    natsConnection_Destroy(nc_);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (!close_done_ && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
   }
+  if (nc_) natsConnection_Destroy(nc_);
   natsOptions_Destroy(opts_);
-  // Close only queues the disconnected/closed callbacks for cnats' callback thread, and they get
-  // `this`: without waiting, they ran on a freed client (ASan: heap-use-after-free in
-  // OnDisconnected at shutdown). Waiting for the library's threads to finish waits for them.
-  // The client owns the library (Open called nats_Open; one client per process).
-  if (natsStatus s = nats_CloseAndWait(5000); s != NATS_OK) {
-    spdlog::warn("NATS library did not shut down within 5s: {}", natsStatus_GetText(s));
-  }
 }
 
 void NatsClient::OnConnected(natsConnection*, void* self) {
@@ -231,7 +234,10 @@ void NatsClient::OnReconnected(natsConnection*, void* self) {
 void NatsClient::OnClosed(natsConnection* nc, void* self) {
   auto* c = static_cast<NatsClient*>(self);
   c->connected_ = false;
-  if (c->closing_) return;
+  if (c->closing_) {
+    c->close_done_ = true;  // the destructor waits for this: nothing may touch *c after it
+    return;
+  }
   c->closed_ = true;
   // cnats closes for good on errors such as an authorization violation; say why, once.
   if (!c->close_logged_) {

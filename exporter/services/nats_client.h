@@ -55,6 +55,7 @@ class NatsClient {
   natsOptions* opts_ = nullptr;  // kept: Maintain() connects again with them
   natsConnection* nc_ = nullptr;
   std::atomic<bool> closed_{false};
+  std::atomic<bool> close_done_{false};  // OnClosed ran after the destructor closed the connection
   bool close_logged_ = false;  // "closed" logged since the last successful connect
   std::chrono::steady_clock::time_point last_attempt_{};
   uint64_t generation_ = 1;

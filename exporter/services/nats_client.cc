@@ -127,6 +127,11 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& con
 
 natsStatus NatsClient::Connect() {
   last_attempt_ = std::chrono::steady_clock::now();
+  {
+    // Also waits for the previous connection's closed callback to finish.
+    std::lock_guard<std::mutex> lock(closed_mu_);
+    closed_callback_ran_ = false;
+  }
   closed_ = false;
   nc_ = nullptr;
   // First a plain attempt, which reports why it failed (e.g. "Authorization Violation"). Only
@@ -170,16 +175,17 @@ NatsClient::~NatsClient() {
   closing_ = true;
   if (nc_) {
     natsConnection_Close(nc_);
+    // Close only queues the disconnected and closed callbacks for cnats' callback thread, and
+    // they get `this`: without waiting, they ran on a freed client (ASan: heap-use-after-free in
+    // OnDisconnected at shutdown). The closed callback comes last, so waiting for it is enough.
+    std::unique_lock<std::mutex> lock(closed_mu_);
+    if (!closed_cv_.wait_for(lock, std::chrono::seconds(5), [this] { return closed_callback_ran_; })) {
+      spdlog::warn("NATS connection to {} did not report closing within 5s", servers_);
+    }
+    lock.unlock();
     natsConnection_Destroy(nc_);
   }
   natsOptions_Destroy(opts_);
-  // Close only queues the disconnected/closed callbacks for cnats' callback thread, and they get
-  // `this`: without waiting, they ran on a freed client (ASan: heap-use-after-free in
-  // OnDisconnected at shutdown). Waiting for the library's threads to finish waits for them.
-  // The client owns the library (Open called nats_Open; one client per process).
-  if (natsStatus s = nats_CloseAndWait(5000); s != NATS_OK) {
-    spdlog::warn("NATS library did not shut down within 5s: {}", natsStatus_GetText(s));
-  }
 }
 
 void NatsClient::OnConnected(natsConnection*, void* self) {
@@ -206,6 +212,10 @@ void NatsClient::OnReconnected(natsConnection*, void* self) {
 
 void NatsClient::OnClosed(natsConnection* nc, void* self) {
   auto* c = static_cast<NatsClient*>(self);
+  // Held to the end: the destructor may free the client as soon as it can take the lock.
+  std::lock_guard<std::mutex> lock(c->closed_mu_);
+  c->closed_callback_ran_ = true;
+  c->closed_cv_.notify_all();
   c->connected_ = false;
   if (c->closing_) return;
   c->closed_ = true;

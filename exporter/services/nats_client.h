@@ -13,7 +13,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "config/services_config.h"
@@ -26,9 +28,7 @@ class NatsClient {
   // Errors are configuration problems cnats rejects before any connect attempt (an unreadable
   // CA file, an invalid nkey seed, ...), worded for the operator.
   static Result<std::unique_ptr<NatsClient>> Open(const NatsClientConfig& config);
-  // Closes the connection and the cnats library (one client per process); cnats' callbacks
-  // have finished when it returns.
-  ~NatsClient();
+  ~NatsClient();  // closes the connection; cnats' callbacks have finished when it returns
   NatsClient(const NatsClient&) = delete;
   NatsClient& operator=(const NatsClient&) = delete;
 
@@ -59,6 +59,10 @@ class NatsClient {
   std::atomic<bool> connected_{false};
   std::atomic<uint64_t> reconnects_{0};
   std::atomic<bool> closing_{false};
+  // Set by OnClosed (the last callback of a connection), so the destructor can wait for it.
+  std::mutex closed_mu_;
+  std::condition_variable closed_cv_;
+  bool closed_callback_ran_ = false;
   std::string servers_;
 };
 

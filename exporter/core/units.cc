@@ -11,6 +11,7 @@ namespace farrier {
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   double seconds = json_fields::GoDurationSeconds(text);
   if (seconds < 0 || text == "0" || !std::isfinite(seconds)) return std::nullopt;
+  if (seconds > std::chrono::duration<double>(kMaxDuration).count()) return std::nullopt;
   return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
 }
 

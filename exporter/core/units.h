@@ -9,6 +9,10 @@
 
 namespace farrier {
 
+// nullopt for anything that is not a Go-style duration, negative, or longer than
+// kMaxDuration: no interval, timeout or window needs more, and far larger values would overflow
+// the clocks' nanosecond arithmetic (2562047h is the end of int64 nanoseconds).
+inline constexpr std::chrono::hours kMaxDuration{24 * 366};
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
 std::optional<uint64_t> ParseSize(std::string_view text);
 std::string FormatDuration(std::chrono::milliseconds d);

@@ -1,6 +1,7 @@
 #include "app/pipeline.h"
 
 #include <chrono>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -47,6 +48,15 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
 Pipeline::~Pipeline() { Stop(); }
 
 void Pipeline::Start() { poller_->Start(); }
+
+bool Pipeline::WaitForFirstPoll(std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (poller_->Current()->polls == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
 
 void Pipeline::Stop() {
   if (stopped_) return;

@@ -7,6 +7,7 @@
 // after Stop (they then serve the last figures).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <utility>
@@ -35,6 +36,10 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
 
   void Start();
+  // Waits until the first poll has completed (successfully or not), at most `timeout`: a reload
+  // swaps the new pipeline in only then, so /metrics never shows the empty not-yet-polled
+  // snapshot (nats_up 0) of a healthy server.
+  bool WaitForFirstPoll(std::chrono::milliseconds timeout) const;
   void Stop();  // idempotent; returns within about a second (in-flight polls are cancelled)
 
   const Config& config() const { return config_; }

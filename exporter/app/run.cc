@@ -104,6 +104,8 @@ class Reloader {
     for (const std::string& warning : loaded->warnings) spdlog::warn("{}", warning);
     spdlog::default_logger()->set_level(spdlog::level::from_str(next.log_level));
     fresh->Start();
+    // A poll completes within --poll.timeout (failed ones too); a second more for scheduling.
+    fresh->WaitForFirstPoll(next.poll_timeout + std::chrono::seconds(1));
     collector_->Swap(fresh)->Stop();
     collector_->RecordReload(true, std::chrono::system_clock::now());
     std::string summary = "configuration reloaded" +

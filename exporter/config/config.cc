@@ -376,6 +376,9 @@ std::string LoadFile(Config& c, const std::string& path, const std::string& orig
   if (std::filesystem::is_directory(path, ec)) {
     return origin + " " + path + ": is a directory, expected a JSON file";
   }
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    return origin + " " + path + ": not a regular file, expected a JSON file";
+  }
   std::ifstream in(path);
   if (!in) return origin + " " + path + ": cannot read the file: " + std::strerror(errno);
   std::stringstream buf;

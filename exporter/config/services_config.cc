@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -24,6 +25,12 @@ std::string Got(const Json& v) {
 
 // Reads a whole file; on failure says why (strerror), never what was in it.
 bool ReadWholeFile(const std::string& path, std::string* out, std::string* why) {
+  // A FIFO or a device (a typo such as /dev/zero) would block start-up or never end.
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    *why = "not a regular file";
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     *why = std::strerror(errno);

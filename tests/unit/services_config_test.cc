@@ -154,6 +154,10 @@ TEST(ServicesConfig, ErrorsNameFileJsonPathAndExpectation) {
       {R"({"nats": {"url": 5}})", "$.nats.url: expected a string or an array, got number 5"},
       {R"({"nats": {"creds_file": "/nonexistent/c.creds"}})", "--nats.creds-file: cannot read /nonexistent/c.creds"},
       {R"({"nats": {"user": "u"}})", "nats.user and nats.password-file: set both or neither"},
+      // A device would never end (and a FIFO would block start-up).
+      {R"({"services": [{"name": "a", "subject": "x", "probe": {"payload_file": "/dev/zero"}}]})",
+       "$.services[0].probe.payload_file: cannot read /dev/zero: not a regular file"},
+      {R"({"nats": {"token_file": "/dev/zero"}})", "cannot read /dev/zero: not a regular file"},
   };
   for (const Case& c : cases) {
     TempFile file(c.json);

@@ -2,10 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <optional>
 #include <sstream>
@@ -14,6 +10,8 @@
 
 #include "core/units.h"
 #include "sources/registry.h"
+
+#include "core/files.h"
 
 namespace farrier {
 namespace {
@@ -372,18 +370,12 @@ std::string ApplyFileText(Config& c, std::string_view text, const std::string& p
 
 // `origin` says where the name came from ("--config" or "FARRIER_CONFIG"), for the message.
 std::string LoadFile(Config& c, const std::string& path, const std::string& origin) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return origin + " " + path + ": is a directory, expected a JSON file";
+  std::string text, why;
+  if (!ReadRegularFile(path, &text, &why)) {
+    if (why == "is a directory") return origin + " " + path + ": is a directory, expected a JSON file";
+    return origin + " " + path + ": cannot read the file: " + why;
   }
-  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
-    return origin + " " + path + ": not a regular file, expected a JSON file";
-  }
-  std::ifstream in(path);
-  if (!in) return origin + " " + path + ": cannot read the file: " + std::strerror(errno);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return ApplyFileText(c, buf.str(), path);
+  return ApplyFileText(c, text, path);
 }
 
 // Checks that need more than one option, and parses the structured values.

@@ -1,11 +1,7 @@
 #include "config/services_config.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <set>
 #include <sstream>
@@ -14,6 +10,8 @@
 
 #include "core/units.h"
 
+#include "core/files.h"
+
 namespace farrier {
 namespace {
 
@@ -21,25 +19,6 @@ using Json = nlohmann::json;
 
 std::string Got(const Json& v) {
   return std::string(v.type_name()) + (v.is_primitive() ? " " + v.dump() : "");
-}
-
-// Reads a whole file; on failure says why (strerror), never what was in it.
-bool ReadWholeFile(const std::string& path, std::string* out, std::string* why) {
-  // A FIFO or a device (a typo such as /dev/zero) would block start-up or never end.
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
-    *why = "not a regular file";
-    return false;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *why = std::strerror(errno);
-    return false;
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  *out = buf.str();
-  return true;
 }
 
 // A NATS subject a request can be sent to: dot-separated non-empty tokens, no wildcards or
@@ -233,7 +212,7 @@ std::string ParseService(const Json& v, const std::string& path, ServiceConfig* 
   }
   if (!s->probe.payload_file.empty()) {
     std::string why;
-    if (!ReadWholeFile(s->probe.payload_file, &s->probe.payload, &why)) {
+    if (!ReadRegularFile(s->probe.payload_file, &s->probe.payload, &why)) {
       return path + ".probe.payload_file: cannot read " + s->probe.payload_file + ": " + why;
     }
   }
@@ -244,7 +223,7 @@ std::string ParseService(const Json& v, const std::string& path, ServiceConfig* 
 // a newline that is not part of the secret).
 std::string ReadSecret(const std::string& option, const std::string& path, std::string* out) {
   std::string why;
-  if (!ReadWholeFile(path, out, &why)) return option + ": cannot read " + path + ": " + why;
+  if (!ReadRegularFile(path, out, &why)) return option + ": cannot read " + path + ": " + why;
   out->erase(std::min(out->find_first_of("\r\n"), out->size()));
   while (!out->empty() && std::isspace(static_cast<unsigned char>(out->back()))) out->pop_back();
   if (out->empty()) return option + ": " + path + " is empty";
@@ -256,7 +235,7 @@ std::string ReadSecret(const std::string& option, const std::string& path, std::
 std::string CheckReadable(const std::string& option, const std::string& path) {
   if (path.empty()) return {};
   std::string content, why;
-  if (!ReadWholeFile(path, &content, &why)) return option + ": cannot read " + path + ": " + why;
+  if (!ReadRegularFile(path, &content, &why)) return option + ": cannot read " + path + ": " + why;
   if (content.empty()) return option + ": " + path + " is empty";
   return {};
 }

@@ -6,7 +6,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +16,8 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+
+#include "core/files.h"
 
 namespace farrier {
 namespace {
@@ -39,27 +40,10 @@ std::string OpensslReason() {
 // Never prompts on a terminal for an encrypted key's passphrase: the load fails instead.
 int NoPassphrase(char*, int, int, void*) { return 0; }
 
-bool ReadAll(const std::string& path, std::string* out, std::string* why) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    *why = "is a directory";
-    return false;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *why = std::strerror(errno);
-    return false;
-  }
-  std::stringstream buf;
-  buf << in.rdbuf();
-  *out = std::move(buf).str();
-  return true;
-}
-
 // Certificates in a PEM file, in order; empty with `why` set when there are none.
 std::vector<X509*> ReadCertificates(const std::string& path, std::string* why) {
   std::string pem;
-  if (!ReadAll(path, &pem, why)) return {};
+  if (!ReadRegularFile(path, &pem, why)) return {};
   std::vector<X509*> certs;
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   while (X509* x = PEM_read_bio_X509(bio, nullptr, NoPassphrase, nullptr)) certs.push_back(x);
@@ -202,7 +186,7 @@ Result<WebConfig> ParseWebConfig(std::string_view text, const std::string& file)
 
 Result<WebConfig> LoadWebConfig(const std::string& path) {
   std::string text, why;
-  if (!ReadAll(path, &text, &why)) return Error{path + ": cannot read the file: " + why};
+  if (!ReadRegularFile(path, &text, &why)) return Error{path + ": cannot read the file: " + why};
   Result<WebConfig> parsed = ParseWebConfig(text, path);
   if (!parsed || !parsed->tls) return parsed;
   const WebTlsConfig& tls = parsed->tls_config;
@@ -233,7 +217,7 @@ Result<std::shared_ptr<const CertificatePair>> CertificatePair::Load(const std::
   for (size_t i = 1; i < certs.size(); ++i) sk_X509_push(pair->chain_, certs[i]);
 
   std::string pem;
-  if (!ReadAll(key_file, &pem, &why)) return Error{"key_file " + key_file + ": " + why};
+  if (!ReadRegularFile(key_file, &pem, &why)) return Error{"key_file " + key_file + ": " + why};
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   pair->key_ = PEM_read_bio_PrivateKey(bio, nullptr, NoPassphrase, nullptr);
   BIO_free(bio);

@@ -236,7 +236,9 @@ EOF
 
 metrics_url=http://127.0.0.1:$fport/metrics
 # value FILE SERIES: the sample whose name{labels} is exactly SERIES (empty when absent)
-value() { awk -v s="$2" '$1 == s {print $2 + 0; exit}' "$1" 2>/dev/null; }
+# (%.15g: awk's default %.6g would print every Unix timestamp of the day as 1.76474e+09, so a
+# reload's new success timestamp would look the same as the old one.)
+value() { awk -v s="$2" '$1 == s {printf "%.15g\n", $2; exit}' "$1" 2>/dev/null; }
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 now() { awk -v t0="$t0" -v n="$(date +%s.%N)" 'BEGIN {printf "%.1f", n - t0}'; }
@@ -442,14 +444,17 @@ failures=()
 ((rss_growth <= rss_tol_kb)) || failures+=("RSS grew from $rss_up_first kB to $rss_up_last kB (tolerance $rss_tol_kb kB)")
 [[ $farrier_rc == 0 ]] || failures+=("farrier did not exit cleanly on SIGTERM (status $farrier_rc)")
 ((scrape_fail == 0)) || failures+=("$scrape_fail scrape(s) failed")
+((reloads_ok == reloads)) || failures+=("$((reloads - reloads_ok)) of $reloads SIGHUP reload(s) not reported successful")
 verdict=$( ((${#failures[@]} == 0)) && echo "flat (within tolerance)" || echo "NOT flat / failed")
 
-# Errors by reason from the last /metrics, summed over sources; and per source.
-by_reason=$(awk -F'[{}", ]+' '/^nats_exporter_poll_errors_total\{/ {
-    for (i = 2; i < NF; i++) { if ($i == "reason=") r = $(i + 1); if ($i == "source=") s = $(i + 1) }
-    v = $NF + 0; if (v > 0) { R[r] += v; S[s] += v } }
-  END { for (r in R) printf "%s %d, ", r, R[r]; printf "| "; for (s in S) printf "%s %d, ", s, S[s] }' "$final" | sed 's/, |/ |/; s/, $//')
-poll_err_reasons=${by_reason%% |*} poll_err_sources=${by_reason#*| }
+# Errors from the last /metrics, summed by the label named (reason or source).
+poll_errors_by() {
+  awk -F'[{}", ]+' -v label="$1=" '/^nats_exporter_poll_errors_total\{/ {
+      for (i = 2; i < NF; i++) if ($i == label) k = $(i + 1)
+      v = $NF + 0; if (v > 0) T[k] += v }
+    END { for (k in T) printf "%s %d, ", k, T[k] }' "$final" | sed 's/, $//'
+}
+poll_err_reasons=$(poll_errors_by reason) poll_err_sources=$(poll_errors_by source)
 probe_fail=$(awk -F'[{}", ]+' '/^nats_service_probe_failures_total\{/ {
     for (i = 2; i < NF; i++) if ($i == "reason=") r = $(i + 1); printf "%s %d, ", r, $NF + 0 }' "$final" | sed 's/, $//')
 probes=$(value "$final" 'nats_service_probes_total{service="echo"}')

@@ -47,11 +47,13 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
 
 Pipeline::~Pipeline() { Stop(); }
 
+void Pipeline::ContinueFrom(const Pipeline& replaced) { poller_->ContinueFrom(*replaced.poller_->Current()); }
+
 void Pipeline::Start() { poller_->Start(); }
 
 bool Pipeline::WaitForFirstPoll(std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (poller_->Current()->polls == 0) {
+  while (poller_->Current()->polls == poller_->polls_at_start()) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

@@ -35,6 +35,9 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
+  // A reload: the poll counters and source states continue from `replaced`, stopped already
+  // (see Poller::ContinueFrom). Call before Start.
+  void ContinueFrom(const Pipeline& replaced);
   void Start();
   // Waits until the first poll has completed (successfully or not), at most `timeout`: a reload
   // swaps the new pipeline in only then, so /metrics never shows the empty not-yet-polled

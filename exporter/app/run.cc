@@ -70,8 +70,10 @@ class PipelineCollector : public prometheus::Collectable {
 // (or one whose NATS credentials cannot be read) leaves the running pipeline untouched.
 class Reloader {
  public:
-  Reloader(std::vector<std::string> args, std::vector<std::string> env, PipelineCollector* collector)
-      : args_(std::move(args)), env_(std::move(env)), collector_(collector) {}
+  Reloader(std::vector<std::string> args, std::vector<std::string> env, PipelineCollector* collector,
+           WebServer* web, std::string log_format)
+      : args_(std::move(args)), env_(std::move(env)), collector_(collector), web_(web),
+        log_format_(std::move(log_format)) {}
 
   // true and a summary, or false and why the old configuration was kept.
   std::pair<bool, std::string> Reload() {
@@ -84,29 +86,28 @@ class Reloader {
     Result<LoadedConfig> loaded = LoadConfig(args_, env_);
     if (!loaded) return failed(loaded.error());
     const Config& next = loaded->config;
-    std::shared_ptr<Pipeline> running = collector_->Current();
-    const Config& now = running->config();
-    // The listener is bound once and the log sink made once; say so rather than ignore a change.
-    if (next.listen_address_text != now.listen_address_text) {
-      spdlog::warn("configuration reload: web.listen-address changed; it takes effect after a restart");
-    }
-    if (next.web_config_file != now.web_config_file || next.web_max_requests != now.web_max_requests ||
-        next.web_enable_lifecycle != now.web_enable_lifecycle) {
-      spdlog::warn("configuration reload: web.* settings changed; they take effect after a restart (the "
-                   "certificate files of --web.config.file reload on their own)");
-    }
-    if (next.log_format != now.log_format) {
-      spdlog::warn("configuration reload: log.format changed; it takes effect after a restart");
-    }
     Result<std::unique_ptr<Pipeline>> created = Pipeline::Create(next);
     if (!created) return failed(created.error());
     std::shared_ptr<Pipeline> fresh = std::move(created).value();
     for (const std::string& warning : loaded->warnings) spdlog::warn("{}", warning);
     spdlog::default_logger()->set_level(spdlog::level::from_str(next.log_level));
+    // The running pipeline stops first, so that the new one continues its counters exactly (no
+    // poll of the old one falls between the copy and the swap); until the swap, /metrics serves
+    // its last figures, so nothing goes missing or flips to a not-yet-polled nats_up 0.
+    std::shared_ptr<Pipeline> running = collector_->Current();
+    running->Stop();
+    fresh->ContinueFrom(*running);
     fresh->Start();
     // A poll completes within --poll.timeout (failed ones too); a second more for scheduling.
     fresh->WaitForFirstPoll(next.poll_timeout + std::chrono::seconds(1));
-    collector_->Swap(fresh)->Stop();
+    collector_->Swap(fresh);
+    // The listener is bound once, its TLS context and the log sink made once: say what waits
+    // for a restart rather than ignore it. Basic auth users and --web.max-requests apply now.
+    std::vector<std::string> need_restart = web_->Reconfigure(next);
+    if (next.log_format != log_format_) need_restart.push_back("--log.format");
+    for (const std::string& what : need_restart) {
+      spdlog::warn("configuration reload: {} changed; that takes effect after a restart", what);
+    }
     collector_->RecordReload(true, std::chrono::system_clock::now());
     std::string summary = "configuration reloaded" +
                           (next.config_file.empty() ? std::string() : " from " + next.config_file) + ": " +
@@ -119,6 +120,8 @@ class Reloader {
  private:
   const std::vector<std::string> args_, env_;
   PipelineCollector* collector_;
+  WebServer* web_;
+  const std::string log_format_;  // the log sink's, made at start
   std::mutex mu_;
 };
 
@@ -173,9 +176,9 @@ int Run(int argc, char** argv, char** envp) {
     return 2;
   }
   auto collector = std::make_shared<PipelineCollector>(std::move(created).value());
-  Reloader reloader(args, env, collector.get());
-
   WebServer web(config, {collector});
+  Reloader reloader(args, env, collector.get(), &web, config.log_format);
+
   web.ServeScaling([collector](const std::string& name) { return collector->Current()->Scaling(name); });
   if (config.web_enable_lifecycle) {
     // Prometheus' convention: 200 when reloaded, 500 with the reason when the file was refused.

@@ -33,7 +33,7 @@ void RenderExporter(const Snapshot& s, std::chrono::steady_clock::time_point now
   for (const auto& [key, count] : s.errors) {
     errors.Add(static_cast<double>(count), {{"source", key.first}, {"reason", key.second}});
   }
-  out.Counter("nats_exporter_polls_total", "Polls completed since start.").Add(s.polls);
+  out.Counter("nats_exporter_polls_total", "Polls completed since start (configuration reloads included).").Add(s.polls);
   out.Gauge("nats_exporter_snapshot_age_seconds",
             "Seconds since the served snapshot was taken (polling runs every --poll.interval).")
       .Add(std::chrono::duration<double>(now - s.taken_at).count());

@@ -116,6 +116,20 @@ Poller::~Poller() {
   workers_.clear();
 }
 
+void Poller::ContinueFrom(const Snapshot& replaced) {
+  auto initial = std::make_shared<Snapshot>(*Current());
+  initial->polls = replaced.polls;
+  initial->server_name = replaced.server_name;
+  for (auto& [key, count] : initial->errors) {
+    if (auto it = replaced.errors.find(key); it != replaced.errors.end()) count = it->second;
+  }
+  for (auto& [name, status] : initial->status) {
+    if (auto it = replaced.status.find(name); it != replaced.status.end()) status = it->second;
+  }
+  polls_at_start_ = initial->polls;
+  current_.store(std::move(initial));
+}
+
 void Poller::Start() { thread_ = std::thread([this] { Loop(); }); }
 
 void Poller::Stop() {

@@ -32,6 +32,13 @@ class Poller {
   using PollListener = std::function<void(const std::shared_ptr<const Snapshot>&)>;
   void SetListener(PollListener listener) { listener_ = std::move(listener); }
 
+  // Before Start, on a reload: continue the counters (polls, errors by source and reason) and the
+  // sources' last states of the poller this one replaces, so a reload is not a counter reset and
+  // a source that stays down is not logged again. Sources this configuration does not poll are
+  // left out.
+  void ContinueFrom(const Snapshot& replaced);
+  uint64_t polls_at_start() const { return polls_at_start_; }  // 0, or the replaced poller's count
+
   void Start();  // first poll immediately, then every interval
   void Stop();   // abandons an in-flight poll (its requests are cancelled) and returns promptly
 
@@ -50,6 +57,7 @@ class Poller {
   const Config config_;
   std::vector<std::unique_ptr<SourceWorker>> workers_;  // enabled sources, registry order
   std::atomic<std::shared_ptr<const Snapshot>> current_;
+  uint64_t polls_at_start_ = 0;
   PollListener listener_;
   std::mutex mu_;
   std::condition_variable wake_;

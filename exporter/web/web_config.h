@@ -40,6 +40,8 @@ struct WebTlsConfig {
   std::string client_ca_file;  // empty: none
   ClientAuth client_auth = ClientAuth::kNoClientCert;
   bool min_tls13 = false;  // TLS 1.2 otherwise; older versions are not offered at all
+
+  bool operator==(const WebTlsConfig&) const = default;
 };
 
 struct WebConfig {
@@ -121,6 +123,7 @@ class BasicAuth {
  public:
   explicit BasicAuth(std::map<std::string, std::string> users);
   bool enabled() const { return !users_.empty(); }
+  const std::map<std::string, std::string>& users() const { return users_; }  // user -> bcrypt hash
   // `authorization` is the request's Authorization header value ("Basic base64(user:pass)").
   bool Check(std::string_view authorization) const;
   bool Verify(const std::string& user, const std::string& password) const;

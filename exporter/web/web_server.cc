@@ -133,9 +133,9 @@ void LogCertificateChange(const std::string& message, bool error) {
 
 WebServer::WebServer(const Config& config,
                      std::vector<std::shared_ptr<prometheus::Collectable>> sources)
-    : config_(config), sources_(std::move(sources)) {
+    : config_(config), sources_(std::move(sources)), max_requests_(config.web_max_requests) {
   if (config_.web && !config_.web->basic_auth_users.empty()) {
-    auth_ = std::make_unique<BasicAuth>(config_.web->basic_auth_users);
+    auth_ = std::make_shared<const BasicAuth>(config_.web->basic_auth_users);
   }
   if (config_.web && config_.web->tls) {
     const WebTlsConfig& tls = config_.web->tls_config;
@@ -150,21 +150,21 @@ WebServer::WebServer(const Config& config,
   }
   server_->new_task_queue = [] { return new ConnectionThreads(); };
 
-  if (auth_) {
+  // Installed even without users: a reload may add some (or take them all away).
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     // Everything but /healthz: kubelet probes carry no credentials, and /healthz says only "ok".
-    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (req.path == "/healthz" || auth_->Check(req.get_header_value("Authorization"))) {
-        return httplib::Server::HandlerResponse::Unhandled;
-      }
-      res.status = 401;
-      res.set_header("WWW-Authenticate", "Basic realm=\"farrier\"");
-      res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
-      return httplib::Server::HandlerResponse::Handled;
-    });
-  }
+    std::shared_ptr<const BasicAuth> auth = this->auth();
+    if (!auth || req.path == "/healthz" || auth->Check(req.get_header_value("Authorization"))) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Basic realm=\"farrier\"");
+    res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     auto slot = std::make_shared<ScrapeSlot>(scrapes_in_flight_);
-    const size_t limit = config_.web_max_requests;
+    const size_t limit = max_requests_.load();
     if (limit != 0 && slot->scrapes() > limit) {
       // At once rather than queued: Prometheus retries at the next interval, and a queue of
       // scrapes would only grow while whatever holds the others persists.
@@ -211,6 +211,47 @@ WebServer::WebServer(const Config& config,
 }
 
 WebServer::~WebServer() { Stop(); }
+
+std::shared_ptr<const BasicAuth> WebServer::auth() const {
+  std::lock_guard lock(auth_mu_);
+  return auth_;
+}
+
+std::vector<std::string> WebServer::Reconfigure(const Config& next) {
+  static const WebConfig kNone;  // no --web.config.file: plain HTTP, no users
+  const WebConfig& was = config_.web ? *config_.web : kNone;
+  const WebConfig& now = next.web ? *next.web : kNone;
+  std::vector<std::string> need_restart;
+  if (next.listen_address_text != config_.listen_address_text) need_restart.push_back("--web.listen-address");
+  // The TLS context and the certificate reloader are made once, with the listener. (The contents
+  // of the certificate and key files reload on their own, at the next handshake.)
+  if (now.tls != was.tls || (now.tls && !(now.tls_config == was.tls_config))) {
+    need_restart.push_back("the TLS settings of --web.config.file");
+  }
+  if (next.web_enable_lifecycle != config_.web_enable_lifecycle) need_restart.push_back("--web.enable-lifecycle");
+
+  // Users take effect with the next request, as exporter-toolkit's do. A new BasicAuth starts with
+  // an empty cache of verified passwords, so a removed or changed password stops working at once.
+  std::shared_ptr<const BasicAuth> auth =
+      now.basic_auth_users.empty() ? nullptr : std::make_shared<const BasicAuth>(now.basic_auth_users);
+  bool users_changed = false;
+  {
+    std::lock_guard lock(auth_mu_);
+    const std::map<std::string, std::string> none;
+    users_changed = (auth_ ? auth_->users() : none) != now.basic_auth_users;
+    if (users_changed) auth_ = std::move(auth);
+  }
+  if (users_changed) {
+    spdlog::info("listener: basic auth {} (from {})",
+                 now.basic_auth_users.empty() ? std::string("off: no users")
+                                              : "now for " + std::to_string(now.basic_auth_users.size()) + " user(s)",
+                 next.web_config_file.empty() ? std::string("no --web.config.file") : next.web_config_file);
+  }
+  if (next.web_max_requests != max_requests_.exchange(next.web_max_requests)) {
+    spdlog::info("listener: --web.max-requests is now {}", next.web_max_requests);
+  }
+  return need_restart;
+}
 
 bool WebServer::SetupTls(SSL_CTX& ctx) {
   const WebTlsConfig& tls = config_.web->tls_config;
@@ -304,7 +345,7 @@ bool WebServer::Start(std::string* error) {
                               ? ", client certificates verified when given"
                               : "";
     spdlog::info("listener: {}{}, {} (from {})", web.tls ? "TLS" : "plain HTTP", clients,
-                 auth_ ? "basic auth for all but /healthz (" + std::to_string(web.basic_auth_users.size()) + " user(s))"
+                 auth() ? "basic auth for all but /healthz (" + std::to_string(web.basic_auth_users.size()) + " user(s))"
                        : "no basic auth",
                  web.file);
   }

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <utility>
 #include <string>
 #include <thread>
@@ -43,6 +44,12 @@ class WebServer {
   using ReloadEndpoint = std::function<std::pair<int, std::string>()>;
   void ServeReload(ReloadEndpoint endpoint);
 
+  // A configuration reload: applies what can change while serving (the basic auth users of the
+  // web config file, --web.max-requests) and returns, for each listener setting that differs from
+  // the one started with and cannot change, a phrase naming it ("--web.listen-address", "the TLS
+  // settings of --web.config.file", ...): those take effect after a restart.
+  std::vector<std::string> Reconfigure(const Config& next);
+
   // Binds and starts serving on a background thread; false with `error` set when the address
   // cannot be bound.
   bool Start(std::string* error);
@@ -54,10 +61,14 @@ class WebServer {
   std::string LandingPage() const;
   bool SetupTls(ssl_ctx_st& ctx);
 
-  Config config_;
+  std::shared_ptr<const BasicAuth> auth() const;
+
+  Config config_;  // as started; Reconfigure changes only the members below
   std::vector<std::shared_ptr<prometheus::Collectable>> sources_;
   std::unique_ptr<CertificateReloader> certificates_;  // with TLS only
-  std::unique_ptr<BasicAuth> auth_;                    // with basic_auth_users only
+  mutable std::mutex auth_mu_;
+  std::shared_ptr<const BasicAuth> auth_;  // null without basic_auth_users; swapped by Reconfigure
+  std::atomic<size_t> max_requests_;       // --web.max-requests
   std::string setup_error_;                            // reported by Start()
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

@@ -1,5 +1,5 @@
 // Configuration reload on SIGHUP against a real nats-server: a service added to the file is
-// probed after the reload, and removed again its series go; an invalid file is refused with the
+// probed after the reload (the poll counters go on), and removed again its series go; an invalid file is refused with the
 // file and field named, the running configuration keeps working and the refusal is exported.
 // Also the per-family series cap (--metrics.max-series-per-family) and its dropped counter.
 #include <gtest/gtest.h>
@@ -53,10 +53,16 @@ TEST_F(Reload, SighupAppliesANewFileAndRefusesAnInvalidOne) {
   EXPECT_GT(started_at, 1.7e9);
 
   // A service added: probed after SIGHUP (nobody answers, so every probe is a no_responders).
+  // The poll counter goes on across the reload, it does not restart from 0.
+  ASSERT_TRUE(f.WaitForPolls(10, 10s)) << f.Metrics().Describe();
+  const double polls_before = f.Metrics().Polls();
   Json with_service = Base();
   with_service["services"] = Json::array({Service()});
   Write(with_service);
   ASSERT_TRUE(f.process().Signal(SIGHUP));
+  ASSERT_TRUE(f.WaitFor([](const Scrape& s) { return s.Has("nats_service_probes_total"); }, 10s, &last))
+      << last.Describe();
+  EXPECT_GT(last.Polls(), polls_before) << "the poll counter restarted at the reload";
   ASSERT_TRUE(f.WaitFor([](const Scrape& s) { return Probes(s) >= 3; }, 10s, &last)) << last.Describe();
   EXPECT_GE(last.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "no_responders"}}), 3);
   EXPECT_EQ(ReloadOk(last), 1);

@@ -38,6 +38,9 @@ std::string NobodyListens() { return "http://127.0.0.1:" + std::to_string(farrie
 // crypt() and a fixed salt).
 constexpr const char* kAliceHash = "$2y$10$Farrier.Test.Salt.abcOujQteD8/QwWc3AtoVG6n31iA0n.jm9i";
 constexpr const char* kAlicePassword = "correct horse";
+// bcrypt of "battery staple", the same way.
+constexpr const char* kBobHash = "$2y$10$Farrier.Test.Salt.bobO.Lejox5LSVWqBeHsc5waSkCEIyH2SFS";
+constexpr const char* kBobPassword = "battery staple";
 
 // farrier with --web.config.file on a free loopback port, ready once /healthz answers to `probe`
 // (the test's CA, a client certificate where one is required).
@@ -73,6 +76,7 @@ class SecuredFarrier {
   }
   HttpResponse Get(std::string_view path, HttpGetOptions o) const { return HttpRequest("GET", Url(path), o); }
   std::string Stderr() const { return process_->ReadStderr(); }
+  bool Signal(int signal) { return process_->Signal(signal); }
 
  private:
   bool tls_;
@@ -221,6 +225,56 @@ TEST_F(WebListener, BasicAuthEverywhereButHealthz) {
   EXPECT_EQ(log.find("battery staple"), std::string::npos) << log;
   EXPECT_EQ(log.find("Authorization"), std::string::npos) << log;
   EXPECT_EQ(log.find("YWxpY2U6"), std::string::npos) << "base64 of \"alice:\" in the log: " << log;
+}
+
+// A reload (SIGHUP) applies the web config file's users and --web.max-requests at once, and names
+// the listener settings that wait for a restart instead of ignoring them.
+TEST_F(WebListener, ReloadAppliesUsersAndNamesWhatNeedsARestart) {
+  farrier::test::MakeTestPki(dir_.path());
+  auto users = [](const std::string& name, const char* hash) {
+    return R"({"basic_auth_users": {")" + name + R"(": ")" + hash + "\"}}";
+  };
+  std::ofstream(Path("farrier.json")) << R"({"web": {"max_requests": 40}})";
+  SecuredFarrier f(WebConfig(users("alice", kAliceHash), {"--config", Path("farrier.json")}), /*tls=*/false);
+  HttpGetOptions alice, bob, anonymous;
+  alice.basic_auth_user = "alice";
+  alice.basic_auth_password = kAlicePassword;
+  bob.basic_auth_user = "bob";
+  bob.basic_auth_password = kBobPassword;
+  ASSERT_EQ(f.Get("/metrics", alice).status, 200);  // now in the verification cache
+  EXPECT_EQ(f.Get("/metrics", bob).status, 401);
+
+  // Alice's access revoked, Bob's granted: both hold from the first request after the reload,
+  // the cache of verified passwords included.
+  std::ofstream(Path("web.json")) << users("bob", kBobHash);
+  std::ofstream(Path("farrier.json")) << R"({"web": {"max_requests": 7}})";
+  ASSERT_TRUE(f.Signal(SIGHUP));
+  ASSERT_TRUE(farrier::test::WaitUntil([&] { return f.Get("/metrics", bob).status == 200; }, 10s)) << f.Stderr();
+  EXPECT_EQ(f.Get("/metrics", alice).status, 401);
+  EXPECT_EQ(f.Get("/metrics", anonymous).status, 401);
+  EXPECT_NE(f.Stderr().find("listener: --web.max-requests is now 7"), std::string::npos) << f.Stderr();
+  EXPECT_EQ(f.Stderr().find("after a restart"), std::string::npos) << "users and max-requests need no restart\n"
+                                                                   << f.Stderr();
+
+  // TLS added to the file: the listener stays plain HTTP until a restart, and the log says so.
+  std::ofstream(Path("web.json")) << R"({"basic_auth_users": {"bob": ")" << kBobHash
+                                  << R"("}, "tls_server_config": {"cert_file": ")" << Path("server.pem")
+                                  << R"(", "key_file": ")" << Path("server.key") << "\"}}";
+  ASSERT_TRUE(f.Signal(SIGHUP));
+  ASSERT_TRUE(farrier::test::WaitUntil(
+      [&] { return f.Stderr().find("the TLS settings of --web.config.file changed") != std::string::npos; }, 10s))
+      << f.Stderr();
+  EXPECT_NE(f.Stderr().find("takes effect after a restart"), std::string::npos);
+  EXPECT_EQ(f.Get("/metrics", bob).status, 200);
+
+  // No users any more: the file says the listener is open, so it is.
+  std::ofstream(Path("web.json")) << "{}";
+  ASSERT_TRUE(f.Signal(SIGHUP));
+  ASSERT_TRUE(farrier::test::WaitUntil([&] { return f.Get("/metrics", anonymous).status == 200; }, 10s))
+      << f.Stderr();
+  std::string log = f.Stderr();
+  EXPECT_EQ(log.find(kBobPassword), std::string::npos) << log;
+  EXPECT_EQ(log.find(kBobHash), std::string::npos) << log;
 }
 
 TEST_F(WebListener, CertificateRotation) {

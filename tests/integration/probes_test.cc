@@ -70,9 +70,11 @@ class Probes : public ::testing::Test {
   int configs_ = 0;
 };
 
-// Service time fixed at T = 20 ms: every probe is answered, none faster than T, all within the
-// stated tolerance of 10 ms (the client, server and worker timer add ~1-2 ms here; the rest is
-// headroom for a loaded 2-core CI machine). Buckets are set around T to check both bounds.
+// Service time fixed at T = 20 ms: every probe is answered, none faster than T, nine in ten
+// within 10 ms of it and all within 100 ms (the client, server and worker timer add ~1-2 ms here;
+// on a loaded 2-core machine the scheduler adds an occasional outlier: one probe in 40 took
+// more than 30 ms while the suite ran two tests at once). Buckets are set around T to check both
+// bounds.
 TEST_F(Probes, LatencyOfAFixedServiceTimeIsAtLeastTAndCloseToIt) {
   StartWorker(4, "20ms");
   auto f = StartFarrier(Json::array({{{"name", "echo"},
@@ -90,7 +92,8 @@ TEST_F(Probes, LatencyOfAFixedServiceTimeIsAtLeastTAndCloseToIt) {
     return s->Number("nats_service_request_duration_seconds_bucket", {{"service", "echo"}, {"le", le}});
   };
   EXPECT_EQ(bucket("0.0199"), 0) << "a probe was answered faster than the 20 ms service time\n" << s->Describe();
-  EXPECT_EQ(bucket("0.03"), Answered(*s)) << "a probe took more than T + 10 ms\n" << s->Describe();
+  EXPECT_GE(bucket("0.03"), 0.9 * Answered(*s)) << "more than one probe in ten took over T + 10 ms\n" << s->Describe();
+  EXPECT_EQ(bucket("0.1"), Answered(*s)) << "a probe took more than 100 ms\n" << s->Describe();
   EXPECT_EQ(bucket("+Inf"), Answered(*s));
   double mean = s->Number("nats_service_request_duration_seconds_sum", echo) / Answered(*s);
   EXPECT_GE(mean, 0.020);

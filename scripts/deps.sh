@@ -8,7 +8,7 @@
 #   runtime  only the shared libraries the farrier binary links (ldd + dpkg -S) and the CA store:
 #            the Dockerfile's runtime stage
 #   all      build + runtime + tests, demo, bench and the container-image test
-# --fuzz (scripts/fuzz.sh) adds the fuzz build's packages.
+# --clang adds clang and its sanitizer/libFuzzer runtimes (sanitizer builds and scripts/fuzz.sh).
 set -euo pipefail
 
 mode=${DEPS:-all}
@@ -45,8 +45,8 @@ case $mode in
     ;;
 esac
 
-# scripts/fuzz.sh: clang and its libFuzzer/sanitizer runtimes (g++'s sanitizers come with g++).
-if [[ ${1:-} == --fuzz ]]; then
+# Sanitizer builds (scripts/build.sh with SANITIZE=...) and scripts/fuzz.sh compile with clang.
+if [[ ${1:-} == --clang ]]; then
   packages+=(clang-14 libclang-rt-14-dev)
 fi
 

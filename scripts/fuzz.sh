@@ -12,7 +12,7 @@
 # Inputs found along the way are kept in <build>/tests/fuzz/corpus/<name> for the next run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/deps.sh --fuzz
+./scripts/deps.sh --clang
 # shellcheck source=sanitize-env.sh
 source scripts/sanitize-env.sh
 

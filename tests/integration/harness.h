@@ -75,13 +75,15 @@ struct Scrape {
   std::string Describe(size_t max = 4000) const;
 };
 
-// The real farrier binary (FARRIER_BINARY) on a free loopback port. The constructor waits until
-// /healthz answers and throws (with farrier's stderr) if it exits or never listens. The
-// destructor stops it and fails the test if its stderr holds a sanitizer report.
+// The real farrier binary (the build's, or the one the environment variable FARRIER_BINARY
+// names) on a free loopback port. The constructor waits until /healthz answers and throws (with
+// farrier's stderr) if it exits or never listens. The destructor stops it and fails the test if
+// its stderr holds a sanitizer report.
 //
 // Farrier rejects unknown FARRIER_* environment variables, and the test support reads some of
-// its own (FARRIER_KEEP_TEST_DIRS, FARRIER_NATS_SERVER, FARRIER_PROMTOOL), so every FARRIER_*
-// variable of the test process is removed from farrier's environment; `env` is added on top.
+// its own (FARRIER_BINARY, FARRIER_KEEP_TEST_DIRS, FARRIER_NATS_SERVER, FARRIER_PROMTOOL), so
+// every FARRIER_* variable of the test process is removed from farrier's environment; `env` is
+// added on top.
 class Farrier {
  public:
   explicit Farrier(std::vector<std::string> args, Env env = {});

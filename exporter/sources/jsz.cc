@@ -47,11 +47,32 @@ JszConsumer ParseConsumer(const Json& c, const std::string& path, const JszStrea
   return out;
 }
 
+std::vector<JszPeer> Peers(const Json& owner, const std::string& path) {
+  std::vector<JszPeer> peers;
+  const Json& cluster = Object(owner, "cluster", path);
+  if (cluster.is_null()) return peers;
+  const std::string cpath = path + ".cluster";
+  const Json& replicas = Array(cluster, "replicas", cpath);
+  if (replicas.is_null()) return peers;
+  for (size_t i = 0; i < replicas.size(); ++i) {
+    const std::string rpath = cpath + ".replicas[" + std::to_string(i) + "]";
+    const Json& r = replicas[i];
+    JszPeer peer;
+    peer.name = Str(r, "name", rpath, /*required=*/true);
+    peer.current = Bool(r, "current", rpath);
+    peer.active_seconds = static_cast<double>(I64(r, "active", rpath)) / 1e9;  // a Go time.Duration
+    peer.lag = U64(r, "lag", rpath);
+    peers.push_back(std::move(peer));
+  }
+  return peers;
+}
+
 void ParseStream(const Json& s, const std::string& path, const std::string& account, Jsz& jsz) {
   JszStream out;
   out.account = account;
   out.name = Str(s, "name", path, /*required=*/true);
   out.leader = Leader(s, path);
+  out.peers = Peers(s, path);
   const Json& config = Object(s, "config", path);
   if (!config.is_null()) {
     std::string cpath = path + ".config";
@@ -246,10 +267,27 @@ size_t RenderStreams(const Jsz& j, const JszRenderOptions& o, std::string_view s
                              "Configured byte limit, absent when unlimited (/jsz stream_detail[].config.max_bytes).");
   auto max_msgs = out.Gauge("nats_stream_max_messages",
                             "Configured message limit, absent when unlimited (/jsz stream_detail[].config.max_msgs).");
+  auto peer_lag = out.Gauge("nats_stream_replica_lag",
+                            "Log entries this replica is behind the leader, from the leader only "
+                            "(/jsz stream_detail[].cluster.replicas[].lag).");
+  auto peer_current = out.Gauge("nats_stream_replica_current",
+                                "1 when this replica is caught up with the leader, from the leader only "
+                                "(/jsz stream_detail[].cluster.replicas[].current).");
+  auto peer_active = out.Gauge("nats_stream_replica_last_active_seconds",
+                               "Seconds since the leader last heard from this replica, from the leader only "
+                               "(/jsz stream_detail[].cluster.replicas[].active).");
   for (const JszStream* s : streams) {
     Labels l{{"account", s->account}, {"stream", s->name}};
     bool led = LedHere(j, s->leader, server_name);
     leader.Add(led ? 1 : 0, l);
+    if (led) {
+      for (const JszPeer& peer : s->peers) {
+        Labels pl{{"account", s->account}, {"stream", s->name}, {"replica", peer.name}};
+        peer_lag.Add(peer.lag, pl);
+        peer_current.Add(peer.current ? 1 : 0, pl);
+        peer_active.Add(peer.active_seconds, pl);
+      }
+    }
     if (o.leader_only && !led) continue;
     messages.Add(s->messages, l);
     bytes.Add(s->bytes, l);

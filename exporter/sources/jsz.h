@@ -4,7 +4,9 @@
 // In a cluster (meta_cluster present) every replica lists a stream or consumer, but only the leader's numbers are
 // current (followers lag: see shared notes). Rendering therefore exports value series only from
 // the leader (`cluster.leader` equal to this server's name) unless told otherwise, plus a
-// nats_{stream,consumer}_leader gauge from every replica so rules can see placement.
+// nats_{stream,consumer}_leader gauge from every replica so rules can see placement. The state of
+// a stream's other replicas (lag, caught up, last heard from) comes only from its leader, always:
+// followers do not track their peers.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,15 @@ struct JszAccount {
   uint64_t streams = 0;
 };
 
+// Another server's replica of a stream, as this server reports it (cluster.replicas[]). Only
+// the stream leader tracks its peers; a follower's list holds what it last heard, not the truth.
+struct JszPeer {
+  std::string name;
+  bool current = false;         // caught up with the leader
+  double active_seconds = 0;    // since the leader last heard from it (active, nanoseconds)
+  uint64_t lag = 0;             // log entries behind the leader (lag; absent when 0)
+};
+
 struct JszStream {
   std::string account;
   std::string name;
@@ -43,6 +54,7 @@ struct JszStream {
   int64_t max_bytes = -1;  // -1: unlimited
   int64_t max_msgs = -1;
   uint64_t replicas = 1;
+  std::vector<JszPeer> peers;  // cluster.replicas: the other replicas (this server not listed)
 };
 
 struct JszConsumer {

@@ -83,12 +83,13 @@ class EndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
     // Server 1: a 3-node JetStream cluster (routes and a meta group for those panels); farrier
-    // is node 1's sidecar. The API pool and its load, a stream with a consumer backlog, and an
-    // ephemeral push consumer that never acks (redelivered after its 30 s ack wait).
+    // is node 1's sidecar. The API pool and its load, a stream replicated on all three (for the
+    // replica panel) with a consumer backlog, and an ephemeral push consumer that never acks
+    // (redelivered after its 30 s ack wait).
     cluster_ = farrier::test::StartCluster(3, /*jetstream=*/true);
     server_ = cluster_.front().get();
     js_ = StartNatskit({"js-setup", "--url", server_->client_url(), "--stream", "ORDERS", "--subjects", "orders.>",
-                        "--storage", "file", "--publish", "50", "--consumer", "worker", "--fetch", "10", "--ack",
+                        "--storage", "file", "--replicas", "3", "--publish", "50", "--consumer", "worker", "--fetch", "10", "--ack",
                         "2", "--ephemeral", "1"},
                        "ready");
     for (int i = 0; i < 2; ++i) {

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <ctime>
 #include <regex>
+#include <set>
+#include <string>
 
 #include "harness.h"
 #include "support/wait.h"
@@ -312,6 +314,23 @@ TEST(Values, ClusterExportsEachConsumerOnceFromItsLeader) {
     pending_sum += s.Number("nats_consumer_num_pending", consumer);
     ack_pending_sum += s.Number("nats_consumer_num_ack_pending", consumer);
     messages_sum += s.Number("nats_stream_messages", stream);
+    // The other two replicas, as the stream leader sees them (idle and in sync), from its
+    // sidecar only.
+    std::set<std::string> replicas;
+    for (const auto& sample : s.metrics->SamplesOf("nats_stream_replica_current", stream)) {
+      replicas.insert(sample.labels.at("replica"));
+      EXPECT_EQ(sample.value, 1) << sample.labels.at("replica");
+    }
+    std::set<std::string> others;
+    for (auto& n : nodes) {
+      if (n->name() != nodes[i]->name()) others.insert(n->name());
+    }
+    EXPECT_EQ(replicas, leads_stream ? others : std::set<std::string>{});
+    for (const std::string& r : replicas) {
+      PromLabels l{{"stream", "JOBS"}, {"replica", r}};
+      EXPECT_EQ(s.Value("nats_stream_replica_lag", l), 0) << r;
+      EXPECT_LT(s.Value("nats_stream_replica_last_active_seconds", l).value_or(99), 5) << r;
+    }
   }
   EXPECT_EQ(consumer_leaders, 1);
   EXPECT_EQ(stream_leaders, 1);

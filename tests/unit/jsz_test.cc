@@ -313,5 +313,66 @@ TEST(RenderJsz, ClusterAllReplicasExportsEachReplicasOwnView) {
   EXPECT_EQ(followers, 2);
 }
 
+// cluster.replicas: the stream leader's view of its peers (caught up, heard from ~0.5 s ago, lag
+// omitted when 0) is exported; a follower's list (its stale idea of the others) never is, not
+// even with leader_only off.
+TEST(ParseJsz, StreamPeersAsEachNodeReportsThem) {
+  for (int n = 1; n <= 3; ++n) {
+    SCOPED_TRACE(NodeName(n));
+    nlohmann::json raw = FixtureJson(NodeFile(n));
+    const auto& replicas = raw["account_details"][0]["stream_detail"][RawStreamIndex(raw, "JOBS")]["cluster"]["replicas"];
+    Jsz jsz = Parsed(NodeFile(n));
+    const JszStream* jobs = FindStream(jsz, "JOBS");
+    ASSERT_NE(jobs, nullptr);
+    ASSERT_EQ(jobs->peers.size(), replicas.size());
+    ASSERT_EQ(jobs->peers.size(), 2u);  // the other two of three
+    for (size_t i = 0; i < replicas.size(); ++i) {
+      EXPECT_EQ(jobs->peers[i].name, replicas[i]["name"]);
+      EXPECT_NE(jobs->peers[i].name, NodeName(n));
+      EXPECT_EQ(jobs->peers[i].current, replicas[i]["current"].get<bool>());
+      EXPECT_DOUBLE_EQ(jobs->peers[i].active_seconds, replicas[i]["active"].get<double>() / 1e9);
+      EXPECT_EQ(jobs->peers[i].lag, replicas[i].value("lag", uint64_t{0}));
+    }
+  }
+}
+
+TEST(RenderJsz, ReplicaStateComesFromTheStreamLeaderOnly) {
+  const ClusterLeaders leaders = LeadersIn(NodeFile(1));
+  JszRenderOptions all_replicas;
+  all_replicas.leader_only = false;
+  for (int n = 1; n <= 3; ++n) {
+    const std::string server = NodeName(n);
+    SCOPED_TRACE(server);
+    Jsz jsz = Parsed(NodeFile(n));
+    for (const JszRenderOptions& options : {JszRenderOptions{}, all_replicas}) {
+      Rendered r = Render(jsz, options, server);
+      test::ExpectWellFormed(r, "jsz");
+      if (server != leaders.stream) {
+        EXPECT_FALSE(r.Has("nats_stream_replica_lag"));
+        EXPECT_FALSE(r.Has("nats_stream_replica_current"));
+        EXPECT_FALSE(r.Has("nats_stream_replica_last_active_seconds"));
+        continue;
+      }
+      EXPECT_EQ(r.SampleCount("nats_stream_replica_lag"), 2u);
+      for (int peer = 1; peer <= 3; ++peer) {
+        if (NodeName(peer) == server) continue;
+        test::LabelMap l{{"account", "$G"}, {"stream", "JOBS"}, {"replica", NodeName(peer)}};
+        EXPECT_EQ(r.Value("nats_stream_replica_lag", l), 0);  // omitted in the capture: caught up
+        EXPECT_EQ(r.Value("nats_stream_replica_current", l), 1);
+        std::optional<double> active = r.Value("nats_stream_replica_last_active_seconds", l);
+        ASSERT_TRUE(active);
+        EXPECT_GT(*active, 0);
+        EXPECT_LT(*active, 5);  // heard from within the leader's heartbeats
+      }
+    }
+  }
+}
+
+TEST(RenderJsz, SingleServerHasNoReplicaSeries) {
+  Rendered r = Render(Parsed("jsz-full.json"), {}, "");
+  EXPECT_TRUE(r.Has("nats_stream_messages"));
+  EXPECT_FALSE(r.Has("nats_stream_replica_lag"));
+}
+
 }  // namespace
 }  // namespace farrier

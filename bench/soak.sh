@@ -26,9 +26,10 @@
 #
 # Environment: BUILD_DIR=DIR is the same as --build-dir DIR (the option wins).
 #
-# Exits 1 if farrier died or did not exit cleanly, if its open fds grew by more than --fd-slack
-# or its RSS by more than --rss-tolerance-kb (last sample vs the first after warm-up, both taken
-# while the server was up), or if the soak could not run (a process did not start). Needs
+# Exits 1 if farrier died or did not exit cleanly, if a scrape failed or a SIGHUP reload was not
+# reported successful, if its open fds grew by more than --fd-slack or its RSS by more than
+# --rss-tolerance-kb (last sample vs the first after warm-up, both taken while the server was
+# up), or if the soak could not run (a process did not start). Needs
 # nats-server (Debian 12: 2.9.10), curl, procps and gawk; installs them with apt as root when
 # missing. Every process it starts is stopped by PID on exit, also on failure or Ctrl-C.
 set -euo pipefail

@@ -398,7 +398,12 @@ int Run(int argc, char** argv) {
     for (natsSubscription* s : subs) natsSubscription_Unsubscribe(s);
     // The on-complete callbacks run once the handlers have returned for the last time, so the
     // stats are final and `worker` and `verbs` may be destroyed.
-    for (auto& latch : unsubscribed) latch->Wait(std::chrono::seconds(5));
+    for (size_t i = 0; i < unsubscribed.size(); ++i) {
+      if (!unsubscribed[i]->Wait(std::chrono::seconds(5))) {
+        std::fprintf(stderr, "farrier-sample-worker: subscription %zu of %zu still had a handler running 5 s "
+                     "after unsubscribing; the stats below may be short\n", i + 1, unsubscribed.size());
+      }
+    }
     for (natsSubscription* s : subs) natsSubscription_Destroy(s);
     std::printf("%s\n", worker.StatsJson().c_str());
     std::fflush(stdout);

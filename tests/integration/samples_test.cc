@@ -66,11 +66,14 @@ class Samples : public ::testing::Test {
     return j;
   }
 
-  // SIGTERMs every worker; each must exit 0 after printing its stats line.
+  // SIGTERMs every worker; each must exit 0 after printing its stats line. (15 s: a worker
+  // normally exits within a second; once, in a sanitized build on a busy machine, two took over
+  // 5 s, and the next failure should say where they were: stdout and stderr.)
   std::vector<Json> StopWorkers() {
     std::vector<Json> stats;
     for (auto& w : workers_) {
-      EXPECT_EQ(w->Stop(5s), 0) << w->Describe() << "\n" << w->ReadStderr();
+      EXPECT_EQ(w->Stop(15s), 0) << w->Describe() << "\nstdout: " << w->ReadStdout() << "\nstderr: " << w->ReadStderr();
+      EXPECT_EQ(w->ReadStderr().find("still had a handler running"), std::string::npos) << w->ReadStderr();
       Json j = LastJsonLine(w->ReadStdout());
       EXPECT_TRUE(j.is_object()) << w->Describe() << " stdout: " << w->ReadStdout();
       stats.push_back(j.is_object() ? j : Json::object({{"received", 0}, {"replied", 0}, {"dropped", 0}}));

@@ -105,13 +105,31 @@ std::string TypeName(prometheus::MetricType t) {
   }
 }
 
+// The node of the captured cluster that leads the stream (the only one that reports its replicas).
+std::string StreamLeaderNode() {
+  for (int n = 1; n <= 3; ++n) {
+    std::string name = "cluster-node" + std::to_string(n);
+    auto varz = test::FixtureJson(name + "-varz.json");
+    auto jsz = test::FixtureJson(name + "-jsz-full.json");
+    if (jsz["account_details"][0]["stream_detail"][0]["cluster"]["leader"] == varz["server_name"]) return name;
+  }
+  throw std::runtime_error("no node of the captured cluster leads the stream");
+}
+
 TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   Config config = AllCollectors();
   auto single = FamilyTypes(FullSnapshot("varz.json", "jsz-full.json"), config);
-  std::string leader = ConsumerLeaderNode();
-  auto cluster = FamilyTypes(FullSnapshot(leader + "-varz.json", leader + "-jsz-full.json"), config);
+  std::string consumer_leader = ConsumerLeaderNode();
+  auto cluster = FamilyTypes(FullSnapshot(consumer_leader + "-varz.json", consumer_leader + "-jsz-full.json"), config);
+  std::string stream_leader = StreamLeaderNode();
+  auto replicas = FamilyTypes(FullSnapshot(stream_leader + "-varz.json", stream_leader + "-jsz-full.json"), config);
+  // The captured streams have no limits: the same capture with max_bytes and max_msgs set on one.
+  Snapshot limited = FullSnapshot("varz.json", "jsz-full.json");
+  limited.jsz->stream_details.at(0).max_bytes = 1 << 20;
+  limited.jsz->stream_details.at(0).max_msgs = 1000;
+  auto limits = FamilyTypes(limited, config);
   std::map<std::string, std::string> rendered;
-  for (const auto* set : {&single, &cluster}) {
+  for (const auto* set : {&single, &cluster, &replicas, &limits}) {
     for (const auto& [name, type] : *set) rendered[name] = TypeName(type);
   }
   // The NATS client side (probes, micro stats, latency events) renders from its own snapshot.

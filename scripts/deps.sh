@@ -46,8 +46,10 @@ case $mode in
 esac
 
 # Sanitizer builds (scripts/build.sh with SANITIZE=...) and scripts/fuzz.sh compile with clang.
+# llvm-14 brings llvm-symbolizer: without it sanitizer reports have no function names, and the
+# suppressions in tests/*.supp that name functions match nothing.
 if [[ ${1:-} == --clang ]]; then
-  packages+=(clang-14 libclang-rt-14-dev)
+  packages+=(clang-14 libclang-rt-14-dev llvm-14)
 fi
 
 missing=()

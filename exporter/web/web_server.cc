@@ -232,14 +232,14 @@ std::vector<std::string> WebServer::Reconfigure(const Config& next) {
 
   // Users take effect with the next request, as exporter-toolkit's do. A new BasicAuth starts with
   // an empty cache of verified passwords, so a removed or changed password stops working at once.
-  std::shared_ptr<const BasicAuth> auth =
-      now.basic_auth_users.empty() ? nullptr : std::make_shared<const BasicAuth>(now.basic_auth_users);
-  bool users_changed = false;
-  {
+  // Only Reconfigure (on the reload thread, under the Reloader's lock) writes auth_.
+  std::shared_ptr<const BasicAuth> current = auth();
+  const bool users_changed = (current ? current->users() : kNone.basic_auth_users) != now.basic_auth_users;
+  if (users_changed) {
+    auto next_auth =
+        now.basic_auth_users.empty() ? nullptr : std::make_shared<const BasicAuth>(now.basic_auth_users);
     std::lock_guard lock(auth_mu_);
-    const std::map<std::string, std::string> none;
-    users_changed = (auth_ ? auth_->users() : none) != now.basic_auth_users;
-    if (users_changed) auth_ = std::move(auth);
+    auth_ = std::move(next_auth);
   }
   if (users_changed) {
     spdlog::info("listener: basic auth {} (from {})",

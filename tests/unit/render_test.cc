@@ -71,16 +71,19 @@ std::map<std::string, prometheus::MetricType> FamilyTypes(const Snapshot& s, con
   return out;
 }
 
-// The node of the captured cluster that leads the consumer, from the capture itself.
-std::string ConsumerLeaderNode() {
+// The node of the captured cluster that leads the JOBS stream (the only one that reports its
+// replicas), or its consumer, from the capture itself.
+enum class Asset { kStream, kConsumer };
+std::string LeaderNode(Asset asset) {
   for (int n = 1; n <= 3; ++n) {
     std::string name = "cluster-node" + std::to_string(n);
     auto varz = test::FixtureJson(name + "-varz.json");
     auto jsz = test::FixtureJson(name + "-jsz-full.json");
-    auto consumer = jsz["account_details"][0]["stream_detail"][0]["consumer_detail"][0];
-    if (consumer["cluster"]["leader"] == varz["server_name"]) return name;
+    auto stream = jsz["account_details"][0]["stream_detail"][0];
+    auto led = asset == Asset::kStream ? stream : stream["consumer_detail"][0];
+    if (led["cluster"]["leader"] == varz["server_name"]) return name;
   }
-  throw std::runtime_error("no node of the captured cluster leads the consumer");
+  throw std::runtime_error("no node of the captured cluster leads the stream or its consumer");
 }
 
 // docs/metrics.md rows: | `name` | type | labels | source |
@@ -105,23 +108,12 @@ std::string TypeName(prometheus::MetricType t) {
   }
 }
 
-// The node of the captured cluster that leads the stream (the only one that reports its replicas).
-std::string StreamLeaderNode() {
-  for (int n = 1; n <= 3; ++n) {
-    std::string name = "cluster-node" + std::to_string(n);
-    auto varz = test::FixtureJson(name + "-varz.json");
-    auto jsz = test::FixtureJson(name + "-jsz-full.json");
-    if (jsz["account_details"][0]["stream_detail"][0]["cluster"]["leader"] == varz["server_name"]) return name;
-  }
-  throw std::runtime_error("no node of the captured cluster leads the stream");
-}
-
 TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   Config config = AllCollectors();
   auto single = FamilyTypes(FullSnapshot("varz.json", "jsz-full.json"), config);
-  std::string consumer_leader = ConsumerLeaderNode();
+  std::string consumer_leader = LeaderNode(Asset::kConsumer);
   auto cluster = FamilyTypes(FullSnapshot(consumer_leader + "-varz.json", consumer_leader + "-jsz-full.json"), config);
-  std::string stream_leader = StreamLeaderNode();
+  std::string stream_leader = LeaderNode(Asset::kStream);
   auto replicas = FamilyTypes(FullSnapshot(stream_leader + "-varz.json", stream_leader + "-jsz-full.json"), config);
   // The captured streams have no limits: the same capture with max_bytes and max_msgs set on one.
   Snapshot limited = FullSnapshot("varz.json", "jsz-full.json");

@@ -292,6 +292,9 @@ const std::vector<Option>& Options() {
     o.push_back(CountOption("jsz.consumer-limit", "N", "Most consumers exported.",
                             [](Config& c) -> size_t& { return c.jsz.consumer_limit; }, 0,
                             1000000));
+    o.push_back(CountOption("raftz.group-limit", "N",
+                            "Most Raft groups exported with --collector.raftz (the rest counted).",
+                            &Config::raftz_group_limit, 0, 1000000));
     return o;
   }();
   return options;

@@ -50,6 +50,7 @@ struct Config {
   bool connz_detail = false;
   size_t connz_detail_limit = 100;
   JszRenderOptions jsz;
+  size_t raftz_group_limit = 1000;  // most Raft groups exported by the raftz collector
   // Request/reply probing of API services over a NATS client connection (only opened when
   // `services` is not empty).
   NatsClientConfig nats;

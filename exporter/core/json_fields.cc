@@ -85,6 +85,11 @@ bool Bool(const Json& obj, std::string_view key, std::string_view path, bool req
   Fail(path, key, "boolean", v);
 }
 
+std::optional<uint64_t> OptU64(const Json& obj, std::string_view key, std::string_view path) {
+  if (!Member(obj, key, path)) return std::nullopt;
+  return U64(obj, key, path);
+}
+
 const Json& Object(const Json& obj, std::string_view key, std::string_view path) {
   static const Json kNull;
   const Json* v = Member(obj, key, path);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -32,6 +33,10 @@ double F64(const Json& obj, std::string_view key, std::string_view path, bool re
 std::string Str(const Json& obj, std::string_view key, std::string_view path,
                 bool required = false);
 bool Bool(const Json& obj, std::string_view key, std::string_view path, bool required = false);
+
+// For fields that only newer servers print (and print always, even when zero): nullopt when the
+// field is absent, so "this server does not report it" stays apart from a real zero.
+std::optional<uint64_t> OptU64(const Json& obj, std::string_view key, std::string_view path);
 
 // The member as an object/array; a missing member gives a null Json (caller decides), a member of
 // the wrong type throws.

@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "core/server_version.h"
 #include "sources/accstatz.h"
 #include "sources/connz.h"
 #include "sources/gatewayz.h"
@@ -17,6 +18,7 @@
 #include "sources/jsz.h"
 #include "sources/leafz.h"
 #include "sources/queue_groups.h"
+#include "sources/raftz.h"
 #include "sources/routez.h"
 #include "sources/subsz.h"
 #include "sources/varz.h"
@@ -29,6 +31,7 @@ struct SourceStatus {
   double duration_seconds = 0;
   std::string reason;  // why the last poll failed; empty when up
   std::string detail;  // log text for that failure
+  std::string note;    // what the last successful poll wanted said once (SourceOutcome::note)
 };
 
 struct Snapshot {
@@ -40,6 +43,8 @@ struct Snapshot {
   // This server's name: from this poll's /varz, or the last one seen when /varz failed (used to
   // tell whether this server leads a JetStream asset).
   std::string server_name;
+  // Its release, likewise: a few fields changed meaning between releases (core/server_version.h).
+  ServerVersion server_version;
 
   std::optional<Varz> varz;
   std::optional<Connz> connz;
@@ -54,6 +59,7 @@ struct Snapshot {
   // joined from this poll's /connz when it succeeded.
   std::optional<std::map<std::string, QueueGroupView>> queue_groups;
   std::optional<AllQueueGroups> all_queue_groups;  // with --queuegroups.all
+  std::optional<Raftz> raftz;
 };
 
 }  // namespace farrier

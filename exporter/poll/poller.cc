@@ -120,6 +120,7 @@ void Poller::ContinueFrom(const Snapshot& replaced) {
   auto initial = std::make_shared<Snapshot>(*Current());
   initial->polls = replaced.polls;
   initial->server_name = replaced.server_name;
+  initial->server_version = replaced.server_version;
   for (auto& [key, count] : initial->errors) {
     if (auto it = replaced.errors.find(key); it != replaced.errors.end()) count = it->second;
   }
@@ -173,6 +174,7 @@ void Poller::PollOnce() {
   next->polls = previous->polls + 1;
   next->errors = previous->errors;
   next->server_name = previous->server_name;
+  next->server_version = previous->server_version;
   for (auto& worker : workers_) {
     SourceWorker::Result result = worker->Await();
     SourceOutcome& outcome = result.outcome;
@@ -183,13 +185,17 @@ void Poller::PollOnce() {
     status.up = outcome.reason.empty();
     if (status.up) {
       outcome.store(*next);
+      status.note = std::move(outcome.note);
     } else {
       status.reason = outcome.reason;
       status.detail = outcome.detail;
       ++next->errors[{name, outcome.reason}];
     }
   }
-  if (next->varz) next->server_name = next->varz->server_name;
+  if (next->varz) {
+    next->server_name = next->varz->server_name;
+    next->server_version = ServerVersion::Parse(next->varz->version);
+  }
   next->taken_at = std::chrono::steady_clock::now();
   LogTransitions(*previous, *next);
   std::shared_ptr<const Snapshot> published = std::move(next);
@@ -211,6 +217,19 @@ void Poller::LogTransitions(const Snapshot& previous, const Snapshot& next) cons
       }
     } else if (first || before->up || before->reason != now.reason) {
       spdlog::warn("source {} down: reason={} {}", name, now.reason, now.detail);
+    }
+    if (now.up && !now.note.empty() && (!before || before->note != now.note)) {
+      spdlog::info("{}", now.note);
+    }
+  }
+  if (next.varz && (!previous.varz || previous.varz->version != next.varz->version)) {
+    if (next.server_version.known) {
+      spdlog::info("nats-server {} ({})", next.varz->version, next.varz->server_name);
+    } else {
+      spdlog::warn("nats-server version \"{}\" is not x.y.z: fields whose meaning changed between "
+                   "releases (connz leaf nodes, healthz details, subsz total, paused consumers) are "
+                   "left out",
+                   next.varz->version);
     }
   }
   if (next.healthz) {

@@ -26,6 +26,12 @@ bool ScanConnection(JsonScanner& s, const std::string& path, Connection* conn, b
       ok = s.ReadString(field, &conn->name);
     } else if (key == "lang") {
       ok = s.ReadString(field, &conn->lang);
+    } else if (key == "kind") {
+      std::string kind;
+      ok = s.ReadString(field, &kind);
+      conn->kind = kind == "Client"     ? ConnectionKind::kClient
+                   : kind == "Leafnode" ? ConnectionKind::kLeafnode
+                                        : ConnectionKind::kOther;
     } else if (key == "pending_bytes") {
       ok = s.ReadU64(field, &conn->pending_bytes);
     } else if (key == "subscriptions") {
@@ -96,10 +102,13 @@ void ConnzAccumulator::Add(const ConnzPage& page) {
   ++connz_.pages;
   for (const Connection& c : page.connections) {
     if (!seen_.insert(c.cid).second) continue;
-    ++connz_.connections;
-    connz_.subscriptions += c.subscriptions;
-    connz_.pending_bytes += c.pending_bytes;
-    connz_.pending_bytes_max = std::max(connz_.pending_bytes_max, c.pending_bytes);
+    ConnzTotals& totals = c.kind == ConnectionKind::kClient     ? connz_.clients
+                          : c.kind == ConnectionKind::kLeafnode ? connz_.leafnodes
+                                                                : connz_.other;
+    ++totals.connections;
+    totals.subscriptions += c.subscriptions;
+    totals.pending_bytes += c.pending_bytes;
+    totals.pending_bytes_max = std::max(totals.pending_bytes_max, c.pending_bytes);
     connz_.by_cid.push_back({c.cid, c.in_msgs, c.pending_bytes});
     if (connz_.detailed.size() < detail_limit_) {
       connz_.detailed.push_back(c);
@@ -123,19 +132,27 @@ const Connz::Counters* Connz::Find(uint64_t cid) const {
   return it != by_cid.end() && it->cid == cid ? &*it : nullptr;
 }
 
-void RenderConnz(const Connz& c, Families& out) {
-  out.Gauge("nats_connz_connections",
-            "Client connections, counted over every page of /connz (/connz connections[], paged by limit/offset).")
-      .Add(c.connections);
-  out.Gauge("nats_connz_subscriptions",
-            "Sum of subscriptions over all client connections (/connz connections[].subscriptions).")
-      .Add(c.subscriptions);
-  out.Gauge("nats_connz_pending_bytes",
-            "Sum of bytes queued to clients (/connz connections[].pending_bytes).")
-      .Add(c.pending_bytes);
-  out.Gauge("nats_connz_pending_bytes_max",
-            "Largest per-client queue in bytes (/connz connections[].pending_bytes, max).")
-      .Add(c.pending_bytes_max);
+void RenderConnz(const Connz& c, bool lists_leafnodes, Families& out) {
+  std::vector<std::pair<const char*, const ConnzTotals*>> kinds{{"client", &c.clients}};
+  if (lists_leafnodes) kinds.push_back({"leafnode", &c.leafnodes});
+  if (c.other.connections > 0) kinds.push_back({"other", &c.other});
+  auto connections = out.Gauge(
+      "nats_connz_connections",
+      "Connections by kind (client; leafnode on 2.11.5+, which lists them), counted over every page "
+      "of /connz (/connz connections[].kind, paged by limit/offset).");
+  auto subscriptions = out.Gauge("nats_connz_subscriptions",
+                                 "Sum of subscriptions over the connections of this kind (/connz connections[].subscriptions).");
+  auto pending = out.Gauge("nats_connz_pending_bytes",
+                           "Sum of bytes queued to the connections of this kind (/connz connections[].pending_bytes).");
+  auto pending_max = out.Gauge("nats_connz_pending_bytes_max",
+                               "Largest queue of one connection of this kind, in bytes (/connz connections[].pending_bytes, max).");
+  for (const auto& [kind, totals] : kinds) {
+    Labels l{{"kind", kind}};
+    connections.Add(totals->connections, l);
+    subscriptions.Add(totals->subscriptions, l);
+    pending.Add(totals->pending_bytes, l);
+    pending_max.Add(totals->pending_bytes_max, l);
+  }
   out.Gauge("nats_exporter_connz_pages", "Pages of /connz read in the last poll.").Add(c.pages);
   if (c.detailed.empty() && c.detailed_dropped == 0) return;
 

@@ -39,6 +39,8 @@ JszConsumer ParseConsumer(const Json& c, const std::string& path, const JszStrea
     out.delivered_consumer_seq = U64(delivered, "consumer_seq", path + ".delivered");
     out.delivered_stream_seq = U64(delivered, "stream_seq", path + ".delivered");
   }
+  out.paused = Bool(c, "paused", path);
+  out.pause_remaining_seconds = static_cast<double>(I64(c, "pause_remaining", path)) / 1e9;
   const Json& ack_floor = Object(c, "ack_floor", path);
   if (!ack_floor.is_null()) {
     out.ack_floor_consumer_seq = U64(ack_floor, "consumer_seq", path + ".ack_floor");
@@ -47,11 +49,9 @@ JszConsumer ParseConsumer(const Json& c, const std::string& path, const JszStrea
   return out;
 }
 
-std::vector<JszPeer> Peers(const Json& owner, const std::string& path) {
+// cluster.replicas of a stream, or meta_cluster.replicas: PeerInfo in the server's sources.
+std::vector<JszPeer> PeerList(const Json& cluster, const std::string& cpath) {
   std::vector<JszPeer> peers;
-  const Json& cluster = Object(owner, "cluster", path);
-  if (cluster.is_null()) return peers;
-  const std::string cpath = path + ".cluster";
   const Json& replicas = Array(cluster, "replicas", cpath);
   if (replicas.is_null()) return peers;
   for (size_t i = 0; i < replicas.size(); ++i) {
@@ -62,9 +62,36 @@ std::vector<JszPeer> Peers(const Json& owner, const std::string& path) {
     peer.current = Bool(r, "current", rpath);
     peer.active_seconds = static_cast<double>(I64(r, "active", rpath)) / 1e9;  // a Go time.Duration
     peer.lag = U64(r, "lag", rpath);
+    peer.offline = Bool(r, "offline", rpath);
     peers.push_back(std::move(peer));
   }
   return peers;
+}
+
+std::vector<JszPeer> Peers(const Json& owner, const std::string& path) {
+  const Json& cluster = Object(owner, "cluster", path);
+  if (cluster.is_null()) return {};
+  return PeerList(cluster, path + ".cluster");
+}
+
+void ParseMeta(const Json& meta, Jsz& jsz) {
+  const std::string path = "$.meta_cluster";
+  jsz.meta_leader = Str(meta, "leader", path);
+  jsz.meta_cluster_size = U64(meta, "cluster_size", path);
+  jsz.meta_pending = OptU64(meta, "pending", path);
+  jsz.meta_quorum_needed = OptU64(meta, "quorum_needed", path);
+  jsz.meta_peers = PeerList(meta, path);
+  const Json& snapshot = Object(meta, "snapshot", path);
+  if (!snapshot.is_null()) {
+    const std::string spath = path + ".snapshot";
+    Jsz::MetaSnapshot snap;
+    snap.pending_entries = U64(snapshot, "pending_entries", spath);
+    snap.pending_bytes = U64(snapshot, "pending_size", spath);
+    std::string last = Str(snapshot, "last_time", spath);
+    if (!last.empty()) snap.last_time_seconds = std::max(0.0, Rfc3339Seconds(last));
+    snap.last_duration_seconds = static_cast<double>(I64(snapshot, "last_duration", spath)) / 1e9;
+    jsz.meta_snapshot = snap;
+  }
 }
 
 void ParseStream(const Json& s, const std::string& path, const std::string& account, Jsz& jsz) {
@@ -127,16 +154,14 @@ Result<Jsz> ParseJsz(std::string_view body) {
     if (!api.is_null()) {
       jsz.api_total = U64(api, "total", "$.api");
       jsz.api_errors = U64(api, "errors", "$.api");
+      jsz.api_level = OptU64(api, "level", "$.api");
     }
     jsz.streams = U64(j, "streams", "$");
     jsz.consumers = U64(j, "consumers", "$");
     jsz.messages = U64(j, "messages", "$");
     jsz.bytes = U64(j, "bytes", "$");
     const Json& meta = Object(j, "meta_cluster", "$");
-    if (!meta.is_null()) {
-      jsz.meta_leader = Str(meta, "leader", "$.meta_cluster");
-      jsz.meta_cluster_size = U64(meta, "cluster_size", "$.meta_cluster");
-    }
+    if (!meta.is_null()) ParseMeta(meta, jsz);
     const Json& accounts = Array(j, "account_details", "$");
     if (!accounts.is_null()) {
       for (size_t i = 0; i < accounts.size(); ++i) {
@@ -176,6 +201,68 @@ bool LedHere(const Jsz& jsz, const std::string& leader, std::string_view server_
 
 namespace {
 
+// The meta group (every JetStream server is in it): its leader, size and queue from every
+// server, the state of its other members only from the leader.
+void RenderMeta(const Jsz& j, std::string_view server_name, Families& out) {
+  const bool leader = !server_name.empty() && j.meta_leader == server_name;
+  out.Gauge("nats_jetstream_meta_cluster_size", "Servers in the JetStream meta group (/jsz meta_cluster.cluster_size).")
+      .Add(j.meta_cluster_size);
+  out.Gauge("nats_jetstream_meta_leader",
+            "1 when this server is the JetStream meta leader (/jsz meta_cluster.leader).")
+      .Add(leader ? 1 : 0);
+  out.Gauge("nats_jetstream_meta_leader_known",
+            "1 when this server knows a JetStream meta leader, 0 while there is none "
+            "(/jsz meta_cluster.leader).")
+      .Add(j.meta_leader.empty() ? 0 : 1);
+  if (j.meta_pending) {
+    out.Gauge("nats_jetstream_meta_pending",
+              "JetStream API requests queued for the meta layer, not yet processed "
+              "(/jsz meta_cluster.pending; 2.10.21+).")
+        .Add(*j.meta_pending);
+  }
+  if (j.meta_quorum_needed) {
+    out.Gauge("nats_jetstream_meta_quorum_needed",
+              "Servers the meta group needs for a quorum now (/jsz meta_cluster.quorum_needed; 2.15+).")
+        .Add(*j.meta_quorum_needed);
+  }
+  if (j.meta_snapshot) {
+    const Jsz::MetaSnapshot& snap = *j.meta_snapshot;
+    out.Gauge("nats_jetstream_meta_snapshot_pending_entries",
+              "Meta log entries since the last meta snapshot (/jsz meta_cluster.snapshot.pending_entries).")
+        .Add(snap.pending_entries);
+    out.Gauge("nats_jetstream_meta_snapshot_pending_bytes",
+              "Size of the meta log entries since the last meta snapshot (/jsz meta_cluster.snapshot.pending_size).")
+        .Add(snap.pending_bytes);
+    if (snap.last_time_seconds > 0) {
+      out.Gauge("nats_jetstream_meta_snapshot_last_time_seconds",
+                "Unix time of the last meta snapshot (/jsz meta_cluster.snapshot.last_time).")
+          .Add(snap.last_time_seconds);
+      out.Gauge("nats_jetstream_meta_snapshot_last_duration_seconds",
+                "How long the last meta snapshot took (/jsz meta_cluster.snapshot.last_duration).")
+          .Add(snap.last_duration_seconds);
+    }
+  }
+  if (!leader || j.meta_peers.empty()) return;
+  auto current = out.Gauge("nats_jetstream_meta_replica_current",
+                           "1 when this meta group member is caught up, from the meta leader only "
+                           "(/jsz meta_cluster.replicas[].current).");
+  auto offline = out.Gauge("nats_jetstream_meta_replica_offline",
+                           "1 when the meta leader has not heard from this member recently "
+                           "(/jsz meta_cluster.replicas[].offline).");
+  auto active = out.Gauge("nats_jetstream_meta_replica_last_active_seconds",
+                          "Seconds since the meta leader last heard from this member "
+                          "(/jsz meta_cluster.replicas[].active).");
+  auto lag = out.Gauge("nats_jetstream_meta_replica_lag",
+                       "Meta log entries this member is behind the leader (/jsz meta_cluster.replicas[].lag).");
+  for (const JszPeer& peer : j.meta_peers) {
+    Labels l{{"replica", peer.name}};
+    current.Add(peer.current ? 1 : 0, l);
+    offline.Add(peer.offline ? 1 : 0, l);
+    active.Add(peer.active_seconds, l);
+    lag.Add(peer.lag, l);
+  }
+}
+
 void RenderServer(const Jsz& j, std::string_view server_name, Families& out) {
   out.Gauge("nats_jetstream_enabled", "1 when JetStream is enabled on this server (/jsz disabled).")
       .Add(j.enabled ? 1 : 0);
@@ -210,13 +297,12 @@ void RenderServer(const Jsz& j, std::string_view server_name, Families& out) {
       .Add(j.messages);
   out.Gauge("nats_jetstream_bytes", "Bytes stored in this server's replicas (/jsz bytes).")
       .Add(j.bytes);
-  if (j.meta_cluster_size > 0) {
-    out.Gauge("nats_jetstream_meta_cluster_size", "Servers in the JetStream meta group (/jsz meta_cluster.cluster_size).")
-        .Add(j.meta_cluster_size);
-    out.Gauge("nats_jetstream_meta_leader",
-              "1 when this server is the JetStream meta leader (/jsz meta_cluster.leader).")
-        .Add(!server_name.empty() && j.meta_leader == server_name ? 1 : 0);
+  if (j.api_level) {
+    out.Gauge("nats_jetstream_api_level",
+              "The JetStream API level this server speaks (/jsz api.level; 2.11+).")
+        .Add(*j.api_level);
   }
+  if (j.meta_cluster_size > 0) RenderMeta(j, server_name, out);
 }
 
 void RenderAccounts(const Jsz& j, Families& out) {
@@ -304,7 +390,7 @@ size_t RenderStreams(const Jsz& j, const JszRenderOptions& o, std::string_view s
 }
 
 size_t RenderConsumers(const Jsz& j, const JszRenderOptions& o, std::string_view server_name,
-                       Families& out) {
+                       bool can_pause, Families& out) {
   using Key = std::tuple<std::string, std::string, std::string>;  // account, stream, consumer
   struct Row {
     const JszConsumer* consumer = nullptr;  // null for a fold of ephemerals
@@ -348,6 +434,11 @@ size_t RenderConsumers(const Jsz& j, const JszRenderOptions& o, std::string_view
                               "Stream sequence below which all is acknowledged (/jsz consumer_detail[].ack_floor.stream_seq).");
   auto max_ack = out.Gauge("nats_consumer_max_ack_pending",
                            "Configured limit of unacknowledged messages (/jsz consumer_detail[].config.max_ack_pending).");
+  auto paused = out.Gauge("nats_consumer_paused",
+                          "1 while the consumer is paused: its backlog grows on purpose "
+                          "(/jsz consumer_detail[].paused; 2.11+).");
+  auto pause_remaining = out.Gauge("nats_consumer_pause_remaining_seconds",
+                                   "Seconds until a paused consumer resumes (/jsz consumer_detail[].pause_remaining).");
   size_t emitted = 0;
   for (const auto& [key, row] : rows) {
     if (emitted++ == o.consumer_limit) break;
@@ -365,19 +456,24 @@ size_t RenderConsumers(const Jsz& j, const JszRenderOptions& o, std::string_view
     floor_cseq.Add(row.consumer->ack_floor_consumer_seq, l);
     floor_sseq.Add(row.consumer->ack_floor_stream_seq, l);
     if (row.consumer->max_ack_pending >= 0) max_ack.Add(row.consumer->max_ack_pending, l);
+    if (can_pause) paused.Add(row.consumer->paused ? 1 : 0, l);
+    if (row.consumer->paused) pause_remaining.Add(row.consumer->pause_remaining_seconds, l);
   }
   return dropped;
 }
 
 }  // namespace
 
+bool ConsumersCanPause(const ServerVersion& v) { return v.AtLeast(2, 11, 0); }
+
 void RenderJsz(const Jsz& jsz, const JszRenderOptions& options, std::string_view server_name,
-               Families& out) {
+               const ServerVersion& version, Families& out) {
   RenderServer(jsz, server_name, out);
   if (!jsz.enabled) return;
   RenderAccounts(jsz, out);
   size_t streams_dropped = RenderStreams(jsz, options, server_name, out);
-  size_t consumers_dropped = RenderConsumers(jsz, options, server_name, out);
+  size_t consumers_dropped =
+      RenderConsumers(jsz, options, server_name, ConsumersCanPause(version), out);
   out.Gauge("nats_exporter_jsz_series_dropped",
             "Streams or consumers left out by --jsz.stream-limit / --jsz.consumer-limit.")
       .Add(streams_dropped, {{"kind", "stream"}})

@@ -10,12 +10,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/families.h"
 #include "core/result.h"
+#include "core/server_version.h"
 
 namespace farrier {
 
@@ -37,6 +39,7 @@ struct JszPeer {
   bool current = false;         // caught up with the leader
   double active_seconds = 0;    // since the leader last heard from it (active, nanoseconds)
   uint64_t lag = 0;             // log entries behind the leader (lag; absent when 0)
+  bool offline = false;         // not seen recently (offline; absent when false)
 };
 
 struct JszStream {
@@ -72,6 +75,9 @@ struct JszConsumer {
   uint64_t ack_floor_consumer_seq = 0;
   uint64_t ack_floor_stream_seq = 0;
   int64_t max_ack_pending = -1;
+  // Paused until pause_until (2.11+): its backlog grows on purpose, so lag alerts leave it out.
+  bool paused = false;
+  double pause_remaining_seconds = 0;  // pause_remaining, a Go duration in nanoseconds
 };
 
 struct Jsz {
@@ -79,6 +85,19 @@ struct Jsz {
   std::string server_id;
   std::string meta_leader;  // meta_cluster.leader; empty when not clustered
   uint64_t meta_cluster_size = 0;
+  // The meta group as this server sees it; replicas only from its leader (up to 2.12 only the
+  // leader lists them, and a follower's view of its peers is not tracked).
+  std::optional<uint64_t> meta_pending;        // JetStream API requests queued (2.10.21+)
+  std::optional<uint64_t> meta_quorum_needed;  // 2.15
+  std::vector<JszPeer> meta_peers;             // meta_cluster.replicas: the other servers
+  struct MetaSnapshot {                        // meta_cluster.snapshot (2.11.x, 2.12.x, 2.14+)
+    uint64_t pending_entries = 0;
+    uint64_t pending_bytes = 0;
+    double last_time_seconds = 0;      // Unix time of the last snapshot; 0 when none yet
+    double last_duration_seconds = 0;  // how long it took
+  };
+  std::optional<MetaSnapshot> meta_snapshot;
+  std::optional<uint64_t> api_level;  // api.level: the JetStream API level the server speaks (2.11+)
   uint64_t memory_bytes = 0;
   uint64_t storage_bytes = 0;
   uint64_t reserved_memory_bytes = 0;
@@ -113,10 +132,13 @@ inline constexpr std::string_view kEphemeralConsumerLabel = "_ephemeral";
 // cluster everything is led here; inside one only what this server leads.
 bool LedHere(const Jsz& jsz, const std::string& leader, std::string_view server_name);
 
-// `server_name` is this server's name from /varz (or the last one seen). Outside a JetStream
-// cluster everything counts as led here; inside one, nothing does while the name is unknown
-// (better absent than a follower's stale values).
+// Consumers can be paused since 2.11.0; before, nats_consumer_paused would be a made-up zero.
+bool ConsumersCanPause(const ServerVersion& v);
+
+// `server_name` and `version` are this server's from /varz (or the last ones seen). Outside a
+// JetStream cluster everything counts as led here; inside one, nothing does while the name is
+// unknown (better absent than a follower's stale values).
 void RenderJsz(const Jsz& jsz, const JszRenderOptions& options, std::string_view server_name,
-               Families& out);
+               const ServerVersion& version, Families& out);
 
 }  // namespace farrier

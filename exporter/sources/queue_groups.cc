@@ -71,6 +71,8 @@ AllQueueGroups SummarizeQueueGroups(const SubsTest& all, size_t limit) {
     g.msgs += s.msgs;
   }
   AllQueueGroups out;
+  out.subscriptions_read = all.subscriptions.size();
+  out.subscriptions_total = all.total;
   for (auto& [key, g] : by_key) {
     if (out.groups.size() < limit) {
       out.groups.push_back(std::move(g));
@@ -81,7 +83,7 @@ AllQueueGroups SummarizeQueueGroups(const SubsTest& all, size_t limit) {
   return out;
 }
 
-void RenderAllQueueGroups(const AllQueueGroups& groups, Families& out) {
+void RenderAllQueueGroups(const AllQueueGroups& groups, bool total_counts_all, Families& out) {
   auto members = out.Gauge("nats_queue_group_members",
                            "Local queue subscriptions of each queue group (/subsz?subs=1 subscriptions_list[].qgroup).");
   auto msgs = out.Gauge("nats_queue_group_messages_delivered",
@@ -95,6 +97,14 @@ void RenderAllQueueGroups(const AllQueueGroups& groups, Families& out) {
   out.Gauge("nats_exporter_queue_groups_dropped",
             "Queue groups left out because of --queuegroups.limit (/subsz?subs=1).")
       .Add(static_cast<double>(groups.dropped));
+  if (total_counts_all) {
+    out.Gauge("nats_exporter_queue_groups_subscriptions_unread",
+              "Subscriptions /subsz?subs=1 did not list because of --queuegroups.subscription-limit: "
+              "their queue groups are missing or short (/subsz total; 2.11.6+).")
+        .Add(static_cast<double>(groups.subscriptions_total > groups.subscriptions_read
+                                     ? groups.subscriptions_total - groups.subscriptions_read
+                                     : 0));
+  }
 }
 
 }  // namespace farrier

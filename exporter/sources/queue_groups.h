@@ -24,7 +24,9 @@ struct QueueSubscription {
 
 // One /subsz?subs=1&test=... answer: the matching subscriptions (queue or not).
 struct SubsTest {
-  uint64_t total = 0;  // matches on the server (may exceed the list when the limit cut it)
+  // Since 2.11.6 every match on the server, also those the limit cut off; before, the length of
+  // the returned list (SubszTotalCountsAllMatches).
+  uint64_t total = 0;
   std::vector<QueueSubscription> subscriptions;
 };
 
@@ -54,8 +56,12 @@ struct QueueGroupSummary {
 struct AllQueueGroups {
   std::vector<QueueGroupSummary> groups;  // sorted by account, subject, group; at most `limit`
   uint64_t dropped = 0;                   // groups beyond the limit
+  uint64_t subscriptions_read = 0;        // what /subsz listed
+  uint64_t subscriptions_total = 0;       // its `total`
 };
 AllQueueGroups SummarizeQueueGroups(const SubsTest& all, size_t limit);
-void RenderAllQueueGroups(const AllQueueGroups& groups, Families& out);
+// `total_counts_all`: the server's `total` counts subscriptions beyond the list
+// (SubszTotalCountsAllMatches), so the ones --queuegroups.subscription-limit left unread are known.
+void RenderAllQueueGroups(const AllQueueGroups& groups, bool total_counts_all, Families& out);
 
 }  // namespace farrier

@@ -9,11 +9,14 @@ namespace farrier {
 namespace {
 
 // A failed fetch, or an answer with an unexpected status, as an outcome; nullopt when usable.
-// /healthz answers 503 with a JSON verdict when the server is not ready: that is an answer.
+// /healthz answers an unhealthy verdict as JSON with 503, or since 2.10 with 500 when the server
+// is not ready for connections (starting, lame duck): both are answers, not failures.
 std::optional<SourceOutcome> FetchFailure(const FetchResult& got, const std::string& path,
-                                          bool accept_unavailable = false) {
+                                          bool accept_unhealthy = false) {
   if (!got.ok()) return SourceOutcome{got.reason, got.detail, {}};
-  if (got.status == 200 || (accept_unavailable && got.status == 503)) return std::nullopt;
+  if (got.status == 200 || (accept_unhealthy && (got.status == 500 || got.status == 503))) {
+    return std::nullopt;
+  }
   return SourceOutcome{std::string(reason::kHttpStatus),
                        "GET " + path + ": HTTP status " + std::to_string(got.status), {}};
 }
@@ -30,9 +33,9 @@ SourceOutcome ParseFailure(const std::string& path, const std::string& error) {
 template <class T>
 SourceOutcome FetchOne(Fetcher& fetcher, const std::string& path,
                        Result<T> (*parse)(std::string_view), std::optional<T> Snapshot::*member,
-                       bool accept_unavailable = false) {
+                       bool accept_unhealthy = false) {
   FetchResult got = fetcher.Get(path);
-  if (auto failure = FetchFailure(got, path, accept_unavailable)) return std::move(*failure);
+  if (auto failure = FetchFailure(got, path, accept_unhealthy)) return std::move(*failure);
   Result<T> parsed = parse(got.body);
   if (!parsed) return ParseFailure(path, parsed.error());
   return {"", "",
@@ -92,13 +95,45 @@ SourceOutcome PollQueueGroups(Fetcher& fetcher, const Config& config) {
           }};
 }
 
+// /raftz answers 404 on a server without Raft groups (no clustered JetStream) and on servers
+// older than 2.10.17, which do not have it: no groups, not a failure.
+SourceOutcome PollRaftz(Fetcher& fetcher, const Config&) {
+  const std::string path = "/raftz";
+  FetchResult got = fetcher.Get(path);
+  if (got.ok() && got.status == 404) {
+    bool no_groups = got.body.find("No Raft nodes") != std::string::npos;
+    return {"", "", [](Snapshot& s) { s.raftz = Raftz{}; },
+            no_groups ? "raftz: this server has no Raft groups (no clustered JetStream); no raft series"
+                      : "raftz: this server does not serve /raftz (nats-server 2.10.17+); no raft series"};
+  }
+  if (auto failure = FetchFailure(got, path)) return std::move(*failure);
+  Result<Raftz> parsed = ParseRaftz(got.body);
+  if (!parsed) return ParseFailure(path, parsed.error());
+  return {"", "", [raftz = std::move(parsed).value()](Snapshot& s) mutable { s.raftz = std::move(raftz); }};
+}
+
 template <auto Member, auto Render>
 void RenderIfPresent(const Snapshot& s, const Config&, Families& out) {
   if (s.*Member) Render(*(s.*Member), out);
 }
 
+// The renderers of fields whose meaning depends on the server's release get that release.
 void RenderJszFromSnapshot(const Snapshot& s, const Config& c, Families& out) {
-  if (s.jsz) RenderJsz(*s.jsz, c.jsz, s.server_name, out);
+  if (s.jsz) RenderJsz(*s.jsz, c.jsz, s.server_name, s.server_version, out);
+}
+void RenderConnzFromSnapshot(const Snapshot& s, const Config&, Families& out) {
+  if (s.connz) RenderConnz(*s.connz, ConnzListsLeafnodes(s.server_version), out);
+}
+void RenderHealthzFromSnapshot(const Snapshot& s, const Config&, Families& out) {
+  if (s.healthz) RenderHealthz(*s.healthz, HealthzHasDetails(s.server_version), out);
+}
+void RenderQueueGroupsFromSnapshot(const Snapshot& s, const Config&, Families& out) {
+  if (s.all_queue_groups) {
+    RenderAllQueueGroups(*s.all_queue_groups, SubszTotalCountsAllMatches(s.server_version), out);
+  }
+}
+void RenderRaftzFromSnapshot(const Snapshot& s, const Config& c, Families& out) {
+  if (s.raftz) RenderRaftz(*s.raftz, c.raftz_group_limit, out);
 }
 
 }  // namespace
@@ -108,8 +143,8 @@ const std::vector<SourceSpec>& AllSources() {
       {"varz", true, "Server identity and counters from /varz (always on).",
        [](Fetcher& f, const Config&) { return FetchOne(f, "/varz", ParseVarz, &Snapshot::varz); },
        RenderIfPresent<&Snapshot::varz, RenderVarz>},
-      {"connz", true, "Connection totals from every page of /connz.", PollConnz,
-       RenderIfPresent<&Snapshot::connz, RenderConnz>},
+      {"connz", true, "Connection totals by kind from every page of /connz.", PollConnz,
+       RenderConnzFromSnapshot},
       {"routez", true, "Cluster routes from /routez.",
        [](Fetcher& f, const Config&) {
          return FetchOne(f, "/routez", ParseRoutez, &Snapshot::routez);
@@ -124,12 +159,13 @@ const std::vector<SourceSpec>& AllSources() {
                          ParseJsz, &Snapshot::jsz);
        },
        RenderJszFromSnapshot},
-      {"healthz", true, "The server's health verdict from /healthz.",
+      {"healthz", true, "The server's health verdict from /healthz?details=true.",
        [](Fetcher& f, const Config&) {
-         return FetchOne(f, "/healthz", ParseHealthz, &Snapshot::healthz,
-                         /*accept_unavailable=*/true);
+         // details=true: errors by type since 2.10; 2.9 ignores the parameter.
+         return FetchOne(f, "/healthz?details=true", ParseHealthz, &Snapshot::healthz,
+                         /*accept_unhealthy=*/true);
        },
-       RenderIfPresent<&Snapshot::healthz, RenderHealthz>},
+       RenderHealthzFromSnapshot},
       {"leafz", false, "Leaf node connections from /leafz.",
        [](Fetcher& f, const Config&) { return FetchOne(f, "/leafz", ParseLeafz, &Snapshot::leafz); },
        RenderIfPresent<&Snapshot::leafz, RenderLeafz>},
@@ -150,7 +186,10 @@ const std::vector<SourceSpec>& AllSources() {
       {"queuegroups", true,
        "Queue-group members of the configured services from /subsz?subs=1&test=<subject> "
        "(one request per service; nothing without services).",
-       PollQueueGroups, RenderIfPresent<&Snapshot::all_queue_groups, RenderAllQueueGroups>},
+       PollQueueGroups, RenderQueueGroupsFromSnapshot},
+      {"raftz", false,
+       "Raft groups (JetStream meta, streams, consumers) from /raftz, at most --raftz.group-limit.",
+       PollRaftz, RenderRaftzFromSnapshot},
   };
   return sources;
 }

@@ -21,6 +21,9 @@ struct SourceOutcome {
   std::string reason;  // empty on success
   std::string detail;
   std::function<void(Snapshot&)> store;
+  // On success, something the operator should know once (logged when it changes), e.g. that
+  // this server does not serve an endpoint, so its series are absent.
+  std::string note{};
 };
 
 struct SourceSpec {

@@ -1,18 +1,10 @@
 #include "sources/routez.h"
 
-#include <algorithm>
-#include <map>
-
 #include "core/json_fields.h"
 
 namespace farrier {
 
 using namespace json_fields;
-
-namespace {
-
-
-}  // namespace
 
 Result<Routez> ParseRoutez(std::string_view body) {
   return ParseWith<Routez>("routez", body, [](const Json& j) {
@@ -28,6 +20,11 @@ Result<Routez> ParseRoutez(std::string_view body) {
       Route route;
       route.rid = U64(o, "rid", path, true);
       route.remote_id = Str(o, "remote_id", path, true);
+      if (o.contains("remote_name")) {
+        r.has_remote_names = true;
+        route.remote_name = Str(o, "remote_name", path);
+      }
+      route.account = Str(o, "account", path);
       route.did_solicit = Bool(o, "did_solicit", path);
       route.is_configured = Bool(o, "is_configured", path);
       ParseLinkTraffic(o, path, "pending_size", &route);
@@ -38,16 +35,22 @@ Result<Routez> ParseRoutez(std::string_view body) {
 }
 
 void RenderRoutez(const Routez& r, Families& out) {
-  out.Gauge("nats_routez_routes", "Current cluster route connections (/routez num_routes).")
+  out.Gauge("nats_routez_routes",
+            "Current route connections, every pooled and pinned connection counted (/routez num_routes).")
       .Add(r.num_routes);
   if (r.routes.empty()) return;
 
-  // Keyed by remote_id alone: the rid changes on every reconnect (a label on it would leave a
-  // trail of dead series), and two connections to one peer exist only while a duplicate route
-  // is being resolved, which nats_route_connections shows.
+  // One series set per peer: the rid changes on every reconnect and pooled routes are
+  // interchangeable, so connection-level labels would only leave a trail of dead series.
+  // nats_route_connections says how many connections reach each peer.
   std::vector<std::pair<Labels, const LinkTraffic*>> links;
-  for (const Route& route : r.routes) links.push_back({{{"remote_id", route.remote_id}}, &route});
-  RenderLinks(links, {"nats_route", "routes to this remote server", "/routez routes[]", "pending_size"},
+  for (const Route& route : r.routes) {
+    Labels peer = r.has_remote_names
+                      ? Labels{{"remote_name", route.remote_name.empty() ? route.remote_id : route.remote_name}}
+                      : Labels{{"remote_id", route.remote_id}};
+    links.push_back({std::move(peer), &route});
+  }
+  RenderLinks(links, {"nats_route", "route connections to this peer", "/routez routes[]", "pending_size"},
               out);
 }
 

@@ -1,5 +1,9 @@
-// /routez: this server's cluster route connections (nats-server 2.9: one connection per peer,
-// a brief duplicate only while two servers race to connect to each other).
+// /routez: this server's cluster route connections. On 2.9 there is one connection per peer (a
+// brief duplicate only while two servers race to connect to each other); since 2.10 routes are
+// pooled: a pool of connections per peer (3 by default) plus one pinned connection per pinned
+// account, `$SYS` always, so about four per peer. Series are therefore per peer, never per
+// connection: labelled by the peer's server name (remote_name, stable across its restarts) where
+// the server prints it (2.10+), by its server id (remote_id) on 2.9.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +20,8 @@ namespace farrier {
 struct Route : LinkTraffic {
   uint64_t rid = 0;       // connection id: changes on every reconnect, so never a label
   std::string remote_id;  // the peer's server id: stable for the peer's lifetime
+  std::string remote_name;  // the peer's server name (2.10+): stable across its restarts
+  std::string account;      // the pinned account of this connection ("$SYS"); empty when pooled
   bool did_solicit = false;
   bool is_configured = false;
 };
@@ -23,6 +29,7 @@ struct Route : LinkTraffic {
 struct Routez {
   std::string server_id;
   uint64_t num_routes = 0;
+  bool has_remote_names = false;  // the server prints remote_name (2.10+)
   std::vector<Route> routes;
 };
 

@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!connz.Find(c.cid)) std::abort();  // every connection read must be found by cid
   }
   farrier::Families out;
-  farrier::RenderConnz(connz, out);
+  farrier::RenderConnz(connz, /*lists_leafnodes=*/true, out);
   out.Take();
   return 0;
 }

@@ -14,9 +14,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     options.stream_limit = leader_only ? 1000 : 1;
     options.consumer_limit = leader_only ? 1000 : 1;
     for (std::string_view server : {"", "farrier-single", "node1"}) {
-      farrier::Families out;
-      farrier::RenderJsz(*jsz, options, server, out);
-      out.Take();
+      for (std::string_view version : {"2.9.10", "2.15.3"}) {
+        farrier::Families out;
+        farrier::RenderJsz(*jsz, options, server, farrier::ServerVersion::Parse(version), out);
+        out.Take();
+      }
     }
   }
   return 0;

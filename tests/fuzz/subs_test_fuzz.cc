@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     farrier::SubsTestPath(s.subject);
   }
   farrier::Families out;
-  farrier::RenderAllQueueGroups(farrier::SummarizeQueueGroups(*test, /*limit=*/3), out);
+  farrier::RenderAllQueueGroups(farrier::SummarizeQueueGroups(*test, /*limit=*/3), /*total_counts_all=*/true, out);
   out.Take();
   return 0;
 }

@@ -113,9 +113,11 @@ TEST(ConnzAccumulator, OverlappingPagesCountOnce) {
   acc.Add(Page("connz-page.json"));  // two connections seen again
   Connz c = std::move(acc).Finish();
   EXPECT_EQ(c.pages, 2u);
-  EXPECT_EQ(c.connections, 7u);
-  EXPECT_EQ(c.subscriptions, SumOf(j["connections"], "subscriptions"));
-  EXPECT_EQ(c.pending_bytes, SumOf(j["connections"], "pending_bytes"));
+  EXPECT_EQ(c.clients.connections, 7u);
+  EXPECT_EQ(c.clients.subscriptions, SumOf(j["connections"], "subscriptions"));
+  EXPECT_EQ(c.clients.pending_bytes, SumOf(j["connections"], "pending_bytes"));
+  EXPECT_EQ(c.leafnodes.connections, 0u);
+  EXPECT_EQ(c.other.connections, 0u);
   EXPECT_TRUE(c.detailed.empty());
   EXPECT_EQ(c.detailed_dropped, 0u);  // detail off: nothing is "dropped"
 }
@@ -138,13 +140,16 @@ TEST(RenderConnz, TotalsOnlyWithoutDetail) {
   ConnzAccumulator acc(0);
   acc.Add(Page("connz.json"));
   Families families;
-  RenderConnz(std::move(acc).Finish(), families);
+  RenderConnz(std::move(acc).Finish(), /*lists_leafnodes=*/false, families);
   Rendered r(families);
   test::ExpectWellFormed(r, "connz");
-  EXPECT_EQ(r.Value("nats_connz_connections"), 7);
-  EXPECT_EQ(r.Value("nats_connz_subscriptions"), SumOf(j["connections"], "subscriptions"));
+  // 2.9 lists clients only: no leaf-node series, rather than a zero it cannot know.
+  EXPECT_EQ(r.Value("nats_connz_connections", {{"kind", "client"}}), 7);
+  EXPECT_EQ(r.SampleCount("nats_connz_connections"), 1u);
+  EXPECT_EQ(r.Value("nats_connz_subscriptions", {{"kind", "client"}}),
+            SumOf(j["connections"], "subscriptions"));
   EXPECT_EQ(r.Value("nats_exporter_connz_pages"), 1);
-  EXPECT_TRUE(r.Value("nats_connz_pending_bytes_max").has_value());
+  EXPECT_TRUE(r.Value("nats_connz_pending_bytes_max", {{"kind", "client"}}).has_value());
   EXPECT_FALSE(r.Has("nats_connection_messages_sent_total"));
   EXPECT_FALSE(r.Has("nats_exporter_connz_detail_dropped"));
 }
@@ -154,7 +159,7 @@ TEST(RenderConnz, PerConnectionSeries) {
   ConnzAccumulator acc(100);
   acc.Add(Page("connz.json"));
   Families families;
-  RenderConnz(std::move(acc).Finish(), families);
+  RenderConnz(std::move(acc).Finish(), /*lists_leafnodes=*/false, families);
   Rendered r(families);
   test::ExpectWellFormed(r, "connz");
   EXPECT_EQ(r.Value("nats_exporter_connz_detail_dropped"), 0);

@@ -20,9 +20,11 @@ Jsz Parsed(const std::string& file) {
   return std::move(jsz).value();
 }
 
+// Rendered as the captured server's own release would be.
 Rendered Render(const Jsz& jsz, const JszRenderOptions& options, std::string_view server) {
   Families families;
-  RenderJsz(jsz, options, server, families);
+  ServerVersion version = ServerVersion::Parse(FixtureJson("varz.json")["version"].get<std::string>());
+  RenderJsz(jsz, options, server, version, families);
   return Rendered(families);
 }
 

@@ -101,6 +101,7 @@ TEST(AllRenderers, TogetherGiveDisjointWellFormedFamilies) {
     return std::move(result).value();
   };
   Varz varz = must(ParseVarz(ReadFixture("varz.json")));
+  ServerVersion version = ServerVersion::Parse(varz.version);
   ConnzAccumulator acc(10);
   acc.Add(must(ParseConnzPage(ReadFixture("connz.json"))));
   Connz connz = std::move(acc).Finish();
@@ -114,11 +115,11 @@ TEST(AllRenderers, TogetherGiveDisjointWellFormedFamilies) {
 
   const std::vector<std::pair<std::string, std::function<void(Families&)>>> renderers = {
       {"varz", [&](Families& f) { RenderVarz(varz, f); }},
-      {"connz", [&](Families& f) { RenderConnz(connz, f); }},
+      {"connz", [&](Families& f) { RenderConnz(connz, ConnzListsLeafnodes(version), f); }},
       {"routez", [&](Families& f) { RenderRoutez(routez, f); }},
       {"subsz", [&](Families& f) { RenderSubsz(subsz, f); }},
-      {"jsz", [&](Families& f) { RenderJsz(jsz, {}, varz.server_name, f); }},
-      {"healthz", [&](Families& f) { RenderHealthz(healthz, f); }},
+      {"jsz", [&](Families& f) { RenderJsz(jsz, {}, varz.server_name, version, f); }},
+      {"healthz", [&](Families& f) { RenderHealthz(healthz, HealthzHasDetails(version), f); }},
       {"leafz", [&](Families& f) { RenderLeafz(leafz, f); }},
       {"gatewayz", [&](Families& f) { RenderGatewayz(gatewayz, f); }},
       {"accstatz", [&](Families& f) { RenderAccstatz(accstatz, f); }},

@@ -112,7 +112,7 @@ TEST(Healthz, OkCapture) {
   EXPECT_TRUE(h->healthy);
   EXPECT_EQ(h->error, "");
   Families families;
-  RenderHealthz(*h, families);
+  RenderHealthz(*h, /*has_details=*/false, families);
   Rendered r(families);
   test::ExpectWellFormed(r, "healthz");
   EXPECT_EQ(r.Value("nats_server_healthy"), 1);
@@ -130,7 +130,7 @@ TEST(Healthz, UnavailableVerdict) {
   EXPECT_FALSE(h->healthy);
   EXPECT_EQ(h->error, "JetStream has not established contact with a meta leader");
   Families families;
-  RenderHealthz(*h, families);
+  RenderHealthz(*h, /*has_details=*/false, families);
   EXPECT_EQ(Rendered(families).Value("nats_server_healthy"), 0);
 }
 

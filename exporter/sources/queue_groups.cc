@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "core/json_fields.h"
+#include "core/query_escape.h"
 
 namespace farrier {
 
@@ -45,18 +46,7 @@ QueueGroupView SelectQueueGroup(const SubsTest& test, std::string_view queue_gro
 }
 
 std::string SubsTestPath(std::string_view subject) {
-  std::string path = "/subsz?subs=1&limit=100000&test=";
-  static const char* hex = "0123456789ABCDEF";
-  for (unsigned char c : subject) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~') {
-      path += static_cast<char>(c);
-    } else {
-      path += '%';
-      path += hex[c >> 4];
-      path += hex[c & 15];
-    }
-  }
-  return path;
+  return "/subsz?subs=1&limit=100000&test=" + QueryEscape(subject);
 }
 
 AllQueueGroups SummarizeQueueGroups(const SubsTest& all, size_t limit) {

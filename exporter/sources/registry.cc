@@ -1,8 +1,11 @@
 #include "sources/registry.h"
 
+#include <algorithm>
 #include <optional>
+#include <tuple>
 
 #include "config/config.h"
+#include "core/query_escape.h"
 #include "core/snapshot.h"
 
 namespace farrier {
@@ -95,21 +98,55 @@ SourceOutcome PollQueueGroups(Fetcher& fetcher, const Config& config) {
           }};
 }
 
-// /raftz answers 404 on a server without Raft groups (no clustered JetStream) and on servers
-// older than 2.10.17, which do not have it: no groups, not a failure.
+// /raftz lists one account's Raft groups: the system account's (the JetStream meta group) by
+// default, an asset account's (its streams' and consumers' groups) with ?acc=. The accounts with
+// JetStream come from /jsz?accounts=true. A 404 means no groups for that filter, or (with the
+// Go mux's own body) a server older than 2.10.17 that has no /raftz: no data, not a failure.
 SourceOutcome PollRaftz(Fetcher& fetcher, const Config&) {
-  const std::string path = "/raftz";
-  FetchResult got = fetcher.Get(path);
-  if (got.ok() && got.status == 404) {
-    bool no_groups = got.body.find("No Raft nodes") != std::string::npos;
-    return {"", "", [](Snapshot& s) { s.raftz = Raftz{}; },
-            no_groups ? "raftz: this server has no Raft groups (no clustered JetStream); no raft series"
-                      : "raftz: this server does not serve /raftz (nats-server 2.10.17+); no raft series"};
+  Raftz all;
+  enum class Page { kRead, kNone, kNoEndpoint };
+  SourceOutcome failure;
+  auto read = [&](const std::string& path) -> std::optional<Page> {
+    FetchResult got = fetcher.Get(path);
+    if (got.ok() && got.status == 404) {
+      return got.body.find("No Raft nodes") != std::string::npos ? Page::kNone : Page::kNoEndpoint;
+    }
+    if (auto bad = FetchFailure(got, path)) {
+      failure = std::move(*bad);
+      return std::nullopt;
+    }
+    Result<Raftz> parsed = ParseRaftz(got.body);
+    if (!parsed) {
+      failure = ParseFailure(path, parsed.error());
+      return std::nullopt;
+    }
+    for (RaftGroup& g : std::move(parsed).value().groups) all.groups.push_back(std::move(g));
+    return Page::kRead;
+  };
+  auto empty = [](std::string note) {
+    return SourceOutcome{"", "", [](Snapshot& s) { s.raftz = Raftz{}; }, std::move(note)};
+  };
+
+  std::optional<Page> system = read("/raftz");
+  if (!system) return failure;
+  if (*system == Page::kNoEndpoint) {
+    return empty("raftz: this server does not serve /raftz (nats-server 2.10.17+); no raft series");
   }
-  if (auto failure = FetchFailure(got, path)) return std::move(*failure);
-  Result<Raftz> parsed = ParseRaftz(got.body);
-  if (!parsed) return ParseFailure(path, parsed.error());
-  return {"", "", [raftz = std::move(parsed).value()](Snapshot& s) mutable { s.raftz = std::move(raftz); }};
+  const std::string accounts_path = "/jsz?accounts=true";
+  FetchResult got = fetcher.Get(accounts_path);
+  if (auto bad = FetchFailure(got, accounts_path)) return std::move(*bad);
+  Result<Jsz> jsz = ParseJsz(got.body);
+  if (!jsz) return ParseFailure(accounts_path, jsz.error());
+  for (const JszAccount& account : jsz->account_details) {
+    if (!read("/raftz?acc=" + QueryEscape(account.name))) return failure;
+  }
+  if (all.groups.empty()) {
+    return empty("raftz: this server has no Raft groups (no clustered JetStream); no raft series");
+  }
+  std::sort(all.groups.begin(), all.groups.end(), [](const RaftGroup& a, const RaftGroup& b) {
+    return std::tie(a.account, a.name) < std::tie(b.account, b.name);
+  });
+  return {"", "", [raftz = std::move(all)](Snapshot& s) mutable { s.raftz = std::move(raftz); }};
 }
 
 template <auto Member, auto Render>

@@ -1,0 +1,377 @@
+// What changed in nats-server's monitoring between 2.9 and today, against a real server of the
+// release under test (FARRIER_NATS_SERVER; the ctest matrix runs these against every supported
+// release). Each test reads the server's own answer first, so it shows the release's behaviour,
+// then checks that farrier reports the same thing on every release:
+//   - a server not ready for connections (lame duck) answers /healthz 500 since 2.10 (503 on
+//     2.9): unhealthy, not a failed poll; errors by type with details=true since 2.10;
+//   - /connz lists leaf nodes since 2.11.5: clients and leaf nodes are counted apart;
+//   - routes are pooled since 2.10: peers are counted apart from connections, per peer by name;
+//   - /subsz `total` counts every match since 2.11.6: what the limit cut is reported;
+//   - /raftz since 2.10.17; fields added later equal the server's own where it prints them.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "harness.h"
+#include "support/certs.h"
+#include "support/ports.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+namespace farrier::itest {
+namespace {
+
+using farrier::test::NatsServerOptions;
+
+// The release of a running server, from its own /varz (independent of farrier's parser).
+struct Release {
+  int major = 0, minor = 0, patch = 0;
+  bool AtLeast(int a, int b, int c) const {
+    if (major != a) return major > a;
+    if (minor != b) return minor > b;
+    return patch >= c;
+  }
+};
+
+Release ReleaseOf(const NatsServer& server) {
+  std::string version = MonitorJson(server, "/varz").at("version").get<std::string>();
+  Release r;
+  if (std::sscanf(version.c_str(), "%d.%d.%d", &r.major, &r.minor, &r.patch) != 3) {
+    throw std::runtime_error("unexpected nats-server version " + version);
+  }
+  return r;
+}
+
+std::vector<std::string> FarrierArgs(const NatsServer& server, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"--nats.monitor-url", server.monitor_url(), "--poll.interval", "200ms", "--poll.timeout", "200ms"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+size_t Count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// ------------------------------------------------------------------------------- /healthz
+
+// Lame-duck mode closes the client listener while the monitoring port keeps serving: the state
+// of every server in a rolling restart. The grace period keeps it there for the test's length.
+TEST(Releases, LameDuckServerIsUnhealthyNotDown) {
+  NatsServerOptions options;
+  options.extra_config = "lame_duck_duration: \"30s\"\nlame_duck_grace_period: \"20s\"\n";
+  NatsServer server(options);
+  Release release = ReleaseOf(server);
+  // With no client at all, lame-duck mode ends at once with a shutdown.
+  auto idle = StartNatskit({"idle-conns", "--url", server.client_url(), "--count", "2", "--subs", "1"}, "ready");
+  Farrier f(FarrierArgs(server));
+  ASSERT_TRUE(f.WaitFor([](const Scrape& s) { return s.Value("nats_server_healthy") == 1.0; }, 10s));
+
+  ASSERT_EQ(kill(server.pid(), SIGUSR2), 0);
+  farrier::test::HttpResponse verdict;
+  ASSERT_TRUE(farrier::test::WaitUntil(
+      [&] {
+        verdict = farrier::test::HttpGet(server.monitor_url() + "/healthz");
+        return verdict.status != 200;
+      },
+      10s));
+  // The server's own answer: 500 since 2.10 (not ready for connections), 503 on 2.9.
+  EXPECT_EQ(verdict.status, release.AtLeast(2, 10, 0) ? 500 : 503) << verdict.body;
+
+  Scrape last;
+  auto s = f.WaitFor([](const Scrape& s) { return s.Value("nats_server_healthy") == 0.0; }, 10s, &last);
+  ASSERT_TRUE(s) << last.Describe();
+  EXPECT_TRUE(s->SourceUp("healthz")) << "an unhealthy answer is not a failed poll";
+  EXPECT_EQ(s->Errors("healthz"), 0);
+  if (release.AtLeast(2, 10, 0)) {
+    EXPECT_EQ(s->Value("nats_server_health_errors", {{"type", "connection"}}), 1.0) << s->Describe();
+    EXPECT_EQ(s->Value("nats_server_health_errors", {{"type", "jetstream"}}), 0.0);
+  } else {
+    EXPECT_FALSE(s->Has("nats_server_health_errors")) << "2.9 has no breakdown by type";
+  }
+  // One log line for the change, whatever the number of polls since.
+  ASSERT_TRUE(f.WaitForPolls(s->Polls() + 3, 10s));
+  EXPECT_EQ(Count(f.Stderr(), "server reports unhealthy"), 1u) << f.Stderr();
+  EXPECT_NE(f.Stderr().find("ready for connections"), std::string::npos) << f.Stderr();
+}
+
+// --------------------------------------------------------------------------------- /connz
+
+TEST(Releases, ConnzCountsClientsAndLeafNodesApart) {
+  int leaf_port = farrier::test::FreeLoopbackPort();
+  NatsServerOptions hub_options;
+  hub_options.name = "hub";
+  hub_options.extra_config = "leafnodes { listen: \"127.0.0.1:" + std::to_string(leaf_port) + "\" }\n";
+  NatsServer hub(hub_options);
+  NatsServerOptions leaf_options;
+  leaf_options.name = "leaf";
+  leaf_options.extra_config =
+      "leafnodes { remotes: [ { url: \"nats-leaf://127.0.0.1:" + std::to_string(leaf_port) + "\" } ] }\n";
+  NatsServer leaf(leaf_options);
+  auto clients = StartNatskit({"idle-conns", "--url", hub.client_url(), "--count", "3", "--subs", "2"}, "ready");
+  ASSERT_TRUE(farrier::test::WaitUntil([&] { return MonitorJson(hub, "/varz").value("leafnodes", 0) == 1; }, 15s));
+  Release release = ReleaseOf(hub);
+  const bool lists_leafnodes = release.AtLeast(2, 11, 5);
+
+  // The server's own answers: /varz counts clients only; /connz lists the leaf node since 2.11.5.
+  Json varz = MonitorJson(hub, "/varz");
+  Json connz = MonitorJson(hub, "/connz");
+  ASSERT_EQ(varz.at("connections").get<int>(), 3);
+  EXPECT_EQ(connz.at("total").get<int>(), lists_leafnodes ? 4 : 3);
+
+  Farrier f(FarrierArgs(hub));
+  Scrape last;
+  auto s = f.WaitFor([](const Scrape& s) { return s.SourceUp("connz") && s.SourceUp("varz"); }, 10s, &last);
+  ASSERT_TRUE(s) << last.Describe();
+  EXPECT_EQ(s->Value("nats_connz_connections", {{"kind", "client"}}), s->Value("nats_server_connections"));
+  EXPECT_EQ(s->Value("nats_connz_connections", {{"kind", "client"}}), 3.0);
+  EXPECT_EQ(s->Value("nats_connz_subscriptions", {{"kind", "client"}}), 6.0);
+  if (lists_leafnodes) {
+    EXPECT_EQ(s->Value("nats_connz_connections", {{"kind", "leafnode"}}), 1.0) << s->Describe();
+    EXPECT_EQ(s->Value("nats_connz_connections", {{"kind", "leafnode"}}), s->Value("nats_server_leafnodes"));
+  } else {
+    EXPECT_FALSE(s->Value("nats_connz_connections", {{"kind", "leafnode"}}).has_value())
+        << "this release does not list leaf nodes in /connz: no series rather than a wrong 0";
+  }
+}
+
+// -------------------------------------------------------------------------------- /routez
+
+TEST(Releases, RoutesAreCountedByPeer) {
+  auto cluster = farrier::test::StartCluster(3, /*jetstream=*/false);
+  NatsServer& node = *cluster[0];
+  Release release = ReleaseOf(node);
+  // A pool fills a few connections after the first: wait until the count holds for a second.
+  int steady = 0, previous = -1;
+  ASSERT_TRUE(farrier::test::WaitUntil(
+      [&] {
+        int now = MonitorJson(node, "/routez").at("num_routes").get<int>();
+        steady = now == previous ? steady + 1 : 0;
+        previous = now;
+        return steady >= 5;
+      },
+      15s, 200ms));
+  Json varz = MonitorJson(node, "/varz");
+  Json routez = MonitorJson(node, "/routez");
+  // The server's own view: 2 peers; one connection each on 2.9, a pool per peer since 2.10.
+  ASSERT_EQ(varz.at("remotes").get<int>(), 2);
+  if (release.AtLeast(2, 10, 0)) {
+    EXPECT_GT(routez.at("num_routes").get<int>(), 2) << "route pooling";
+  } else {
+    EXPECT_EQ(routez.at("num_routes").get<int>(), 2);
+  }
+
+  Farrier f(FarrierArgs(node));
+  Scrape last;
+  auto s = f.WaitFor(
+      [](const Scrape& s) {
+        return s.SourceUp("routez") && s.SourceUp("varz") && s.Value("nats_server_remotes") == 2.0;
+      },
+      15s, &last);
+  ASSERT_TRUE(s) << last.Describe();
+  // Per peer: by name where the server gives it (stable across the peer's restarts), else by id.
+  std::set<std::string> expected, labelled;
+  const std::string key = release.AtLeast(2, 10, 0) ? "remote_name" : "remote_id";
+  for (size_t i = 1; i < cluster.size(); ++i) {
+    Json peer = MonitorJson(*cluster[i], "/varz");
+    expected.insert(peer.at(key == "remote_name" ? "server_name" : "server_id").get<std::string>());
+  }
+  double connections = 0;
+  for (const auto& sample : s->metrics->SamplesOf("nats_route_connections")) {
+    ASSERT_TRUE(sample.labels.count(key)) << s->Describe();
+    labelled.insert(sample.labels.at(key));
+    connections += sample.value;
+  }
+  EXPECT_EQ(labelled, expected);
+  // Connections still add up to the server's own count of them.
+  Json after = MonitorJson(node, "/routez");
+  EXPECT_EQ(connections, after.at("num_routes").get<double>());
+  EXPECT_EQ(s->Value("nats_routez_routes"), after.at("num_routes").get<double>());
+}
+
+// --------------------------------------------------------------------------------- /subsz
+
+TEST(Releases, SubszTotalTellsWhatTheLimitCut) {
+  NatsServer server;
+  Release release = ReleaseOf(server);
+  auto idle = StartNatskit({"idle-conns", "--url", server.client_url(), "--count", "4", "--subs", "2"}, "ready");
+  auto workers = StartNatskit(
+      {"qsub", "--url", server.client_url(), "--subject", "svc.echo", "--queue", "workers", "--count", "3"}, "ready");
+  const int limit = 5;
+  Json page = MonitorJson(server, "/subsz?subs=1&limit=" + std::to_string(limit));
+  ASSERT_EQ(page.at("subscriptions_list").size(), static_cast<size_t>(limit));
+  const bool counts_all = release.AtLeast(2, 11, 6);
+  // The server's own `total`: every match since 2.11.6, the page length before.
+  if (counts_all) {
+    EXPECT_GT(page.at("total").get<int>(), limit);
+  } else {
+    EXPECT_EQ(page.at("total").get<int>(), limit);
+  }
+
+  Farrier f(FarrierArgs(server, {"--queuegroups.all", "--queuegroups.subscription-limit", std::to_string(limit)}));
+  Scrape last;
+  auto s = f.WaitFor([](const Scrape& s) { return s.SourceUp("queuegroups") && s.SourceUp("varz"); }, 10s, &last);
+  ASSERT_TRUE(s) << last.Describe();
+  if (counts_all) {
+    Json now = MonitorJson(server, "/subsz?subs=1&limit=" + std::to_string(limit));
+    EXPECT_EQ(s->Value("nats_exporter_queue_groups_subscriptions_unread"), now.at("total").get<double>() - limit)
+        << s->Describe();
+  } else {
+    EXPECT_FALSE(s->Has("nats_exporter_queue_groups_subscriptions_unread"))
+        << "this release cannot say what the limit cut";
+  }
+}
+
+// --------------------------------------------------------------------------------- /raftz
+
+TEST(Releases, RaftzGroupsOfAJetStreamCluster) {
+  auto cluster = farrier::test::StartCluster(3, /*jetstream=*/true);
+  NatsServer& node = *cluster[0];
+  Release release = ReleaseOf(node);
+  // Right after the meta leader is known a new R3 stream may still elect its own leader, so a
+  // publish can meet no responders: js-setup is idempotent, try again.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      RunNatskit({"js-setup", "--url", node.client_url(), "--stream", "JOBS", "--subjects", "jobs.>", "--storage",
+                  "memory", "--replicas", "3", "--publish", "10", "--consumer", "WORKERS"});
+      break;
+    } catch (const std::exception& e) {
+      if (attempt == 5) throw;
+      std::this_thread::sleep_for(1s);
+    }
+  }
+  // /raftz lists the system account's groups (the meta group); ?acc= an asset account's (the
+  // stream's and the consumer's, in the default account $G). Farrier reads both.
+  auto raftz = [&] {
+    Json all = MonitorJson(node, "/raftz");
+    if (farrier::test::HttpGet(node.monitor_url() + "/raftz?acc=%24G").status == 200) {
+      all.update(MonitorJson(node, "/raftz?acc=%24G"));
+    }
+    return all;
+  };
+  auto group_count = [&] {
+    size_t n = 0;
+    const Json all = raftz();
+    for (const auto& [account, by_group] : all.items()) n += by_group.size();
+    return n;
+  };
+  if (release.AtLeast(2, 10, 17)) {
+    ASSERT_TRUE(farrier::test::WaitUntil([&] { return group_count() >= 3; }, 15s)) << raftz().dump();
+  }
+  Farrier f(FarrierArgs(node, {"--collector.raftz"}));
+  Scrape last;
+  auto s = f.WaitFor([](const Scrape& s) { return s.SourceUp("raftz") && s.Polls() >= 2; }, 15s, &last);
+  ASSERT_TRUE(s) << last.Describe();
+  if (!release.AtLeast(2, 10, 17)) {
+    EXPECT_EQ(farrier::test::HttpGet(node.monitor_url() + "/raftz").status, 404);
+    EXPECT_FALSE(s->Has("nats_raft_group_term")) << s->Describe();
+    EXPECT_NE(f.Stderr().find("does not serve /raftz"), std::string::npos) << f.Stderr();
+    return;
+  }
+  // Every group the server lists, with its term and size (stable while nothing changes).
+  size_t groups = 0;
+  const Json listed = raftz();
+  for (const auto& [account, by_group] : listed.items()) {
+    for (const auto& [group, g] : by_group.items()) {
+      ++groups;
+      PromLabels l{{"account", account}, {"group", group}};
+      EXPECT_EQ(s->Value("nats_raft_group_term", l), g.at("term").get<double>()) << account << " " << group;
+      EXPECT_EQ(s->Value("nats_raft_group_size", l), 3.0) << group;
+      EXPECT_EQ(s->Value("nats_raft_group_leader", l), g.at("state") == "LEADER" ? 1.0 : 0.0) << group;
+    }
+  }
+  // The meta group, the stream's and the consumer's.
+  EXPECT_EQ(groups, 3u);
+  EXPECT_EQ(s->metrics->SamplesOf("nats_raft_group_term").size(), groups);
+  EXPECT_EQ(s->Value("nats_exporter_raftz_groups_dropped"), 0.0);
+
+  // A capped export keeps the first groups and counts the rest.
+  Farrier capped(FarrierArgs(node, {"--collector.raftz", "--raftz.group-limit", "1"}));
+  auto c = capped.WaitFor([](const Scrape& s) { return s.SourceUp("raftz"); }, 10s);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->metrics->SamplesOf("nats_raft_group_term").size(), 1u);
+  EXPECT_EQ(c->Value("nats_exporter_raftz_groups_dropped"), static_cast<double>(groups - 1));
+}
+
+TEST(Releases, RaftzWithoutRaftGroupsIsNoDataNotAFailure) {
+  NatsServer server;  // no clustered JetStream: no Raft group
+  Release release = ReleaseOf(server);
+  Farrier f(FarrierArgs(server, {"--collector.raftz"}));
+  Scrape last;
+  auto s = f.WaitFor([](const Scrape& s) { return s.Polls() >= 3; }, 10s, &last);
+  ASSERT_TRUE(s) << last.Describe();
+  EXPECT_TRUE(s->SourceUp("raftz"));
+  EXPECT_EQ(s->Errors("raftz"), 0);
+  EXPECT_FALSE(s->Has("nats_raft_group_term"));
+  const std::string said = release.AtLeast(2, 10, 17) ? "no Raft groups" : "does not serve /raftz";
+  EXPECT_EQ(Count(f.Stderr(), said), 1u) << f.Stderr();
+}
+
+// ------------------------------------------------------------------------ /varz additions
+
+// Each field a release added is exported equal to the server's own value where the server
+// prints it, and absent where it does not. The server is idle, so these do not move.
+TEST(Releases, AddedVarzFieldsEqualTheServersOwnWhereItHasThem) {
+  farrier::test::TempDir dir("farrier-releases-tls");
+  farrier::test::MakeTestPki(dir.path());
+  NatsServerOptions options;
+  options.extra_config = "tls {\n  cert_file: \"" + (dir.path() / "server.pem").string() + "\"\n  key_file: \"" +
+                         (dir.path() / "server.key").string() + "\"\n}\n";
+  NatsServer server(options);
+  Farrier f(FarrierArgs(server));
+  Scrape last;
+  auto s = f.WaitFor([](const Scrape& s) { return s.NatsUp(); }, 10s, &last);
+  ASSERT_TRUE(s) << last.Describe();
+  Json varz = MonitorJson(server, "/varz");
+
+  struct Field {
+    const char* json;  // top-level /varz field
+    const char* metric;
+  };
+  for (const Field& field : {Field{"stale_connections", "nats_server_stale_connections_total"},
+                             Field{"stalled_clients", "nats_server_stalled_clients_total"},
+                             Field{"in_client_msgs", "nats_server_client_messages_received_total"},
+                             Field{"out_client_bytes", "nats_server_client_bytes_sent_total"}}) {
+    SCOPED_TRACE(field.json);
+    if (varz.contains(field.json)) {
+      EXPECT_EQ(s->Value(field.metric), varz.at(field.json).get<double>());
+    } else {
+      EXPECT_FALSE(s->Has(field.metric));
+    }
+  }
+  if (varz.contains("slow_consumer_stats")) {
+    EXPECT_EQ(s->Value("nats_server_slow_consumers_by_kind_total", {{"kind", "leafnode"}}),
+              varz["slow_consumer_stats"].at("leafs").get<double>());
+    EXPECT_EQ(s->metrics->SamplesOf("nats_server_slow_consumers_by_kind_total").size(), 4u);
+  } else {
+    EXPECT_FALSE(s->Has("nats_server_slow_consumers_by_kind_total"));
+  }
+  if (varz.contains("config_digest")) {
+    EXPECT_EQ(s->Value("nats_server_config_info", {{"digest", varz["config_digest"].get<std::string>()}}), 1.0)
+        << s->Describe();
+  } else {
+    EXPECT_FALSE(s->Has("nats_server_config_info"));
+  }
+  // The certificate farrier reports is the one the server loaded: MakeTestPki's, two days.
+  if (varz.contains("tls_cert_not_after")) {
+    auto expiry = s->Value("nats_server_tls_cert_not_after_timestamp_seconds", {{"listener", "client"}});
+    ASSERT_TRUE(expiry) << s->Describe();
+    double in = *expiry - static_cast<double>(std::time(nullptr));
+    EXPECT_GT(in, 86400.0);
+    EXPECT_LT(in, 3 * 86400.0);
+    EXPECT_EQ(s->metrics->SamplesOf("nats_server_tls_cert_not_after_timestamp_seconds").size(), 1u)
+        << "only the client listener has a certificate";
+  } else {
+    EXPECT_FALSE(s->Has("nats_server_tls_cert_not_after_timestamp_seconds"));
+  }
+}
+
+}  // namespace
+}  // namespace farrier::itest

@@ -502,8 +502,11 @@ EOF
     jq '(.cluster.pool_size // 0) as $p | if $p > 0 then $p + 1 else 1 end')
   ROUTES_EXPECTED=$((2 * per_peer))
   for i in 1 2 3; do
+    # A route's RTT is measured by its first PING, about 1 s after it connects; until then
+    # routez says "0s" (and Farrier renders no RTT).
     wait_for "node$i" /routez "([.routes[].remote_id] | unique | length) == 2
-        and .num_routes == $ROUTES_EXPECTED" "node$i fully routed ($ROUTES_EXPECTED routes)"
+        and .num_routes == $ROUTES_EXPECTED and all(.routes[]; .rtt != \"0s\")" \
+      "node$i fully routed ($ROUTES_EXPECTED routes, RTTs measured)"
     wait_for "node$i" /jsz '.meta_cluster.leader != null and .meta_cluster.leader != ""' \
       "node$i to see a JetStream meta leader" 30
     wait_for "node$i" /healthz '.status == "ok"' "node$i healthy" 30

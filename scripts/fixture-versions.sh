@@ -112,7 +112,7 @@ row '`/subsz?subs=1&limit=1&test=svc.echo` `total` (3 match)' subsz-test-limit1.
   '.total // "—"' '2.11.6, 2.12.0: matches before paging'
 row '`/subsz?subs=1&limit=2` `total`' subsz-subs-limit2.json '.total // "—"'
 row '`/subsz` (no options) has `server_id`, `total`' subsz.json \
-  '"\(has("server_id")), \(has("total"))"' '2.11.6, 2.12.0'
+  '"\(has("server_id")), \(has("total"))"' '2.12.0 (2.11.x: bare stats without subs)'
 row '`/leafz` `leafs`, no leafnodes' leafz-none.json '.leafs | tojson'
 row '`/leafz` leaf `name` / `id` / `is_spoke` / `is_isolated` / `compression`' leafz-hub.json \
   '.leafs[0] as $l | ["name","id","is_spoke","is_isolated","compression"]
@@ -145,13 +145,14 @@ row 'gateway interest modes (`/gatewayz?accs=1`)' gatewayz-accs.json \
 for f in slow_consumer_stats:2.10.0 config_load_time:2.9.0 config_digest:2.11.0 \
   stale_connections:2.12.0 stale_connection_stats:2.12.0 stalled_clients:2.12.0 \
   'in_client_msgs:2.12.9, 2.14.1' 'out_client_msgs:2.12.9, 2.14.1' \
-  'disk_io_wait_stats:2.12.14, 2.14.4' proxies:2.12.0; do
+  'disk_io_wait_stats:2.12.14, 2.14.4' 'feature_flags:2.14.0 (every known flag, set or not)' \
+  'proxies:2.12.0; omitted unless trusted proxies are configured (not captured)'; do
   row "\`/varz\` \`${f%%:*}\`" varz.json "if has(\"${f%%:*}\") then \"yes\" else \"—\" end" "${f#*:}"
 done
 for f in 'gomemlimit:2.10.28, 2.11.2, 2.12.0; omitted unless GOMEMLIMIT is set' \
   'write_timeout:2.11.11, 2.12.2; omitted unless set' \
   'metadata:2.11.7, 2.12.0 (config server_metadata 2.12.0); omitted unless set' \
-  'feature_flags:2.14.0; omitted unless set'; do
+  'feature_flags:2.14.0 (js_ack_fc_v2 set false here)'; do
   row "\`/varz\` \`${f%%:*}\` (set in the config)" tls-varz.json \
     "if has(\"${f%%:*}\") then .${f%%:*} | tojson else \"—\" end" "${f#*:}"
 done
@@ -226,7 +227,8 @@ keys_tables() {
         sort -u | sed "s/^/$i\t/" >>"$keyfile" || true
     done
     all=$(cut -f2 "$keyfile" | { grep -v -- '-absent-' || true; } | sort -u)
-    local header="| key |" sep="|---|" rows="" k line n
+    local header="| key |" sep="|---|" rows="" k line n have
+    have=$((${#DIRS[@]} - $(grep -c -- $'\t-absent-$' "$keyfile" || true)))
     for i in "${!DIRS[@]}"; do
       header+=" ${LABELS[i]} |"
       sep+="---|"
@@ -244,14 +246,14 @@ keys_tables() {
           line+=" — |"
         fi
       done
-      ((n == ${#DIRS[@]})) || rows+="$line"$'\n'
+      ((n == have)) || rows+="$line"$'\n'
     done
     echo "### $what (\`${files%% *}\`: \`$expr\`)"
     echo
     if [[ -z $all ]]; then
       echo "No such object in any of these captures."
     elif [[ -z $rows ]]; then
-      echo "Same keys in every version ($(wc -w <<<"$all") keys)."
+      echo "Same keys in every version that has the file ($(wc -w <<<"$all") keys)."
     else
       echo "$header"
       echo "$sep"
@@ -259,9 +261,9 @@ keys_tables() {
       echo
       local common=""
       for k in $all; do
-        [[ $(cut -f2 "$keyfile" | grep -c -xF -e "$k") == "${#DIRS[@]}" ]] && common+="\`$k\` "
+        [[ $(cut -f2 "$keyfile" | grep -c -xF -e "$k") == "$have" ]] && common+="\`$k\` "
       done
-      echo "Keys in every version: ${common:-none}"
+      echo "Keys in every version that has the file: ${common:-none}"
     fi
     echo
   done

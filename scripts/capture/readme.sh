@@ -103,14 +103,14 @@ in all) \`total\` $(q subsz-subs-limit2.json .total). \`/raftz\` answers $(statu
    (an hour ahead): $(if [[ -f $STAGE/consumer-pause-reply.json ]]; then
     echo "the reply is \`consumer-pause-reply.json\`; PROCESSOR reports \`paused\` $(q jsz-paused.json '[.account_details[].stream_detail[].consumer_detail[]? | select(.name == "PROCESSOR")][0].paused')."
   else
-    echo "**no reply** ($(q capture-facts.json .request_pause)): this version has no pause API, and PROCESSOR is not paused."
+    echo "**no reply** within 2 s (\`request_pause\` in capture-facts.json): this version has no pause API, and PROCESSOR is not paused."
   fi)
 2. \`\$JS.API.CONSUMER.CREATE.ORDERS.GROUPED\` with a durable pull consumer config that has
    \`priority_groups: ["jobs"]\`, \`priority_policy: "pinned_client"\`, \`priority_timeout\` 2 min:
    $(if [[ -f $STAGE/consumer-create-grouped-reply.json ]]; then
     echo "the reply is \`consumer-create-grouped-reply.json\`; in \`jsz-paused.json\` GROUPED has \`config.priority_policy\` $(q jsz-paused.json '[.account_details[].stream_detail[].consumer_detail[]? | select(.name == "GROUPED")][0].config.priority_policy // "absent (this version ignores the priority fields)"')."
   else
-    echo "**no reply** ($(q capture-facts.json '."request_create-grouped"'))."
+    echo "**no reply** within 2 s (\`request_create-grouped\` in capture-facts.json)."
   fi)
 3. \`\$JS.API.CONSUMER.MSG.NEXT.ORDERS.GROUPED\` with \`{"batch":1,"expires":2000000000,"group":"jobs"}\`
    (when GROUPED exists): one message delivered (left unacked), which pins the requesting

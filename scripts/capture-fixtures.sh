@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016  # $G, $SYS, $JS.API..., jq programs and Markdown backquotes in single quotes are literal
 # Captures real nats-server monitoring JSON into tests/fixtures/nats-<version>/.
 #
 # Starts real nats-servers on ephemeral loopback ports (temp dirs), builds realistic state with
 # natskit (idle connections, queue subscribers, JetStream streams/consumers, a 3-node JetStream
 # cluster, a leafnode pair, a gateway pair), captures the monitoring endpoints with curl, checks
 # that the captured state is what the fixtures promise, and writes a README describing it all.
-# A last scenario captures service-latency events (io.nats.server.metric.v1.service_latency)
-# from a two-account server with farrier-sample-worker and farrier-loadgen (exporter/samples).
-# Every process it starts is stopped by PID on exit. Re-runnable: the fixture directory is
-# replaced only after a complete, validated capture.
+# A further scenario captures service-latency events (io.nats.server.metric.v1.service_latency)
+# from a two-account server with farrier-sample-worker and farrier-loadgen (exporter/samples);
+# the last ones put a server into lame duck mode (/healthz not ready) and serve every listener
+# with a TLS certificate of known expiry (scripts/capture/*.sh).
+# Every capture's HTTP status goes to status-codes.json; observations that are not bodies (the
+# requester's view of a request, certificate dates) to capture-facts.json. Expectations follow
+# the server version where nats-server changed behaviour (version_ge). Works with 2.9.10 to
+# 2.15.x. Every process it starts is stopped by PID on exit. Re-runnable: the fixture directory
+# is replaced only after a complete, validated capture; tests/fixtures/VERSIONS.md is then
+# regenerated from all fixture directories (scripts/fixture-versions.sh).
 #
 # Environment:
 #   NATSKIT      path to a natskit binary (default: build it, see build_natskit below)
@@ -38,10 +45,20 @@ declare -A NAME_OF  # pid -> label, for messages
 declare -A MPORT    # server label -> monitoring port
 declare -A CPORT    # server label -> client port
 declare -A ROUTE_PORT
+declare -A NODE_PID  # cluster node number -> nats-server PID
 declare -A CAPTURED # fixture file -> "<server label> <request path>"
+declare -A STATUS_OF # fixture file -> HTTP status code of its capture
+declare -A SERVER_NAME # server label -> server_name in its config
+: >"$WORK/facts.tsv"   # capture-facts.json, one "key<TAB>JSON value" per line
 
 log() { printf '[capture %3ds] %s\n' $((SECONDS - T0)) "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+
+# version_ge V: true when the server under capture is version V or newer.
+version_ge() { [[ $(printf '%s\n' "$1" "$VERSION" | sort -V | head -n1) == "$1" ]]; }
+
+# fact KEY JSON: records an observation for capture-facts.json.
+fact() { printf '%s\t%s\n' "$1" "$(jq -c . <<<"$2")" >>"$WORK/facts.tsv"; }
 
 # Stops the given PIDs (our own children only: SIGTERM, SIGKILL after 5 s), reaps them and
 # forgets them, so a PID reused later by someone else's process is never signalled.
@@ -182,14 +199,25 @@ run() {
 # ---------------------------------------------------------------------------------------------
 # nats-server
 
+# new_server LABEL SERVER_NAME: picks a client and a monitoring port for a standalone server
+# and starts $WORK/LABEL.conf with server_name, listen and http; the caller appends the rest.
+new_server() {
+  local ports
+  mapfile -t ports < <(free_ports 2)
+  CPORT[$1]=${ports[0]} MPORT[$1]=${ports[1]}
+  printf 'server_name: "%s"\nlisten: "127.0.0.1:%s"\nhttp: "127.0.0.1:%s"\n' \
+    "$2" "${CPORT[$1]}" "${MPORT[$1]}" >"$WORK/$1.conf"
+}
+
 # start_server LABEL: starts nats-server with $WORK/LABEL.conf, waits until /healthz answers.
 start_server() {
   local label=$1
+  SERVER_NAME[$label]=$(sed -n 's/^server_name: "\(.*\)"$/\1/p' "$WORK/$label.conf")
   bg "$label" "$NATS_SERVER" -c "$WORK/$label.conf" -l "$WORK/$label.log"
   local pid=$LAST_PID i
   for ((i = 0; i < 100; i++)); do
     if ! kill -0 "$pid" 2>/dev/null; then
-      tail -20 "$WORK/$label.log" "$WORK/$label.err" >&2 || true
+      tail -n 20 "$WORK/$label.log" "$WORK/$label.err" >&2 || true
       die "nats-server $label exited during startup (port collision?)"
     fi
     curl -s -o /dev/null --max-time 1 "http://127.0.0.1:${MPORT[$label]}/varz" && return 0
@@ -211,14 +239,55 @@ wait_for() {
   die "timed out after ${timeout}s waiting for $what ($label $path: $expr)"
 }
 
-# capture LABEL PATH FILE: saves the endpoint's body byte-for-byte; JSON must parse.
-capture() {
-  local label=$1 path=$2 file=$3
-  curl -sS --fail --max-time 5 -o "$STAGE/$file" "http://127.0.0.1:${MPORT[$label]}$path" ||
-    die "capture of $label $path failed"
-  jq empty "$STAGE/$file" 2>/dev/null || die "$file ($label $path) is not valid JSON"
-  CAPTURED[$file]="$label $path"
+# http_get LABEL PATH OUT: GETs a monitoring endpoint, body to OUT; prints the HTTP status.
+http_get() {
+  curl -sS --max-time 5 -o "$3" -w '%{http_code}' "http://127.0.0.1:${MPORT[$1]}$2"
 }
+
+# wait_status LABEL PATH REGEX WHAT [TIMEOUT_S]: polls until the HTTP status matches REGEX.
+wait_status() {
+  local label=$1 path=$2 want=$3 what=$4 timeout=${5:-20} i code
+  for ((i = 0; i < timeout * 10; i++)); do
+    code=$(http_get "$label" "$path" /dev/null 2>/dev/null) || code=000
+    [[ $code =~ ^($want)$ ]] && return 0
+    sleep 0.1
+  done
+  die "timed out after ${timeout}s waiting for $what ($label $path: HTTP $code, want $want)"
+}
+
+# record FILE LABEL PATH STATUS: notes a saved capture for the README and status-codes.json.
+record() {
+  CAPTURED[$1]="$2 $3"
+  STATUS_OF[$1]=$4
+}
+
+# capture LABEL PATH FILE [STATUS]: saves the endpoint's body byte-for-byte; the HTTP status
+# must be STATUS (default 200; "any" accepts every status); a .json FILE must parse.
+capture() {
+  local label=$1 path=$2 file=$3 want=${4:-200} code
+  code=$(http_get "$label" "$path" "$STAGE/$file") || die "capture of $label $path failed"
+  [[ $want == any || $code == "$want" ]] ||
+    die "$file ($label $path): HTTP $code, expected $want: $(head -c 300 "$STAGE/$file")"
+  if [[ $file == *.json ]] && ! { [[ -s $STAGE/$file ]] && jq empty "$STAGE/$file" 2>/dev/null; }; then
+    die "$file ($label $path) is not valid JSON (HTTP $code)"
+  fi
+  record "$file" "$label" "$path" "$code"
+}
+
+# capture_any LABEL PATH BASE: for an endpoint a version may lack: saves BASE.json when the body
+# is JSON, BASE.txt otherwise (e.g. "404 page not found"), whatever the status; sets
+# CAPTURED_FILE to the name used.
+capture_any() {
+  local label=$1 path=$2 base=$3 code body=$WORK/capture-any.body
+  code=$(http_get "$label" "$path" "$body") || die "capture of $label $path failed"
+  CAPTURED_FILE=$base.txt
+  [[ -s $body ]] && jq empty "$body" 2>/dev/null && CAPTURED_FILE=$base.json
+  mv "$body" "$STAGE/$CAPTURED_FILE"
+  record "$CAPTURED_FILE" "$label" "$path" "$code"
+}
+
+# status FILE: the HTTP status its capture answered.
+status() { echo "${STATUS_OF[$1]}"; }
 
 # expect FILE JQ_EXPR DESCRIPTION: asserts a property of a captured file.
 expect() {
@@ -285,8 +354,16 @@ EOF
   capture single /leafz leafz-none.json
   capture single /gatewayz gatewayz-none.json
   # Non-JSON bodies the real server serves: the HTML index at "/" and the 404 for unknown paths.
-  curl -sS --max-time 5 -o "$STAGE/garbage.txt" "http://127.0.0.1:${MPORT[single]}/"
-  curl -sS --max-time 5 -o "$STAGE/not-found.txt" "http://127.0.0.1:${MPORT[single]}/metrics"
+  capture single / garbage.txt
+  capture single /metrics not-found.txt 404
+  # Newer endpoints and options; a version without them answers 404 or ignores the option.
+  capture single '/healthz?details=true' healthz-details.json
+  capture single /accountz accountz.json
+  capture single '/accountz?acc=$G' accountz-global.json
+  capture single '/subsz?subs=1&limit=1&test=svc.echo' subsz-test-limit1.json
+  capture single '/subsz?subs=1&limit=2' subsz-subs-limit2.json
+  capture_any single /raftz raftz-single
+  RAFTZ_SINGLE_FILE=$CAPTURED_FILE
 
   expect connz.json '.num_connections == 7' "7 open connections (5 idle, qsub, js-setup)"
   expect connz-page.json '.offset == 2 and .limit == 2 and (.connections | length) == 2' "a 2-item page"
@@ -300,7 +377,80 @@ EOF
   expect jsz-full.json '[.account_details[].stream_detail[].consumer_detail[]?
       | select(.config.durable_name == null)] | length == 1' "one ephemeral consumer"
   expect routez.json '.num_routes == 0' "no routes"
+  expect healthz-details.json '.status == "ok" and (.errors // []) == []' "a healthy server"
+  expect subsz-test-limit1.json '(.subscriptions_list | length) == 1' "a 1-item page of svc.echo matches"
+  expect subsz-subs-limit2.json '(.subscriptions_list | length) == 2' "a 2-item page"
+  # 2.11.6/2.12.0: total counts every match before paging (it was the page length).
+  if version_ge 2.11.6; then
+    expect subsz-test-limit1.json '.total == 3' "total 3: the matches before paging"
+  else
+    expect subsz-test-limit1.json '.total == 1' "total 1: the page length"
+  fi
+  expect accountz-global.json '.account_detail.account_name == "$G"' "the global account"
+  # No raft groups without a cluster: 404 from the mux (2.9) or from /raftz itself (2.10.17+).
+  [[ $(status "$RAFTZ_SINGLE_FILE") == 404 ]] ||
+    die "/raftz on a single server: expected 404, got $(status "$RAFTZ_SINGLE_FILE")"
+
+  consumer_pause_and_priority
   end_scenario
+}
+
+# api_request LABEL SUBJECT DATA FILE: a JetStream API request on the single server. The
+# reply (one line of JSON) is saved as FILE; a request without a reply (older servers do not
+# answer API subjects they lack: a timeout) is recorded in capture-facts.json as
+# "request_<LABEL>" instead, and FILE is not written. Returns 1 then.
+api_request() {
+  local label=$1 subject=$2 data=$3 file=$4
+  if timeout 30 "$NATSKIT" request --url "nats://127.0.0.1:${CPORT[single]}" --name "$label" \
+    --timeout 2000 --subject "$subject" --data "$data" \
+    >"$WORK/single-$label.out" 2>"$WORK/single-$label.err"; then
+    jq empty "$WORK/single-$label.out" 2>/dev/null || die "$subject: reply is not JSON"
+    cp "$WORK/single-$label.out" "$STAGE/$file"
+    record "$file" single "request $subject" -
+    fact "request_$label" '"replied"'
+    return 0
+  fi
+  fact "request_$label" "$(sed -n '1s/.*: /no reply: /p' "$WORK/single-$label.err" | jq -R .)"
+  return 1
+}
+
+# Pauses the durable PROCESSOR for an hour through the JetStream API (2.11+; older servers do
+# not answer) and creates GROUPED, a pull consumer with a priority group (pinned client), then
+# pulls one message for that group so a client is pinned. Runs after the single server's other
+# captures, which therefore do not show any of it.
+consumer_pause_and_priority() {
+  local until paused=0 grouped=0
+  until=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+  fact pause_until "\"$until\""
+  api_request pause '$JS.API.CONSUMER.PAUSE.ORDERS.PROCESSOR' "{\"pause_until\":\"$until\"}" \
+    consumer-pause-reply.json && paused=1
+  api_request create-grouped '$JS.API.CONSUMER.CREATE.ORDERS.GROUPED' \
+    '{"stream_name":"ORDERS","config":{"durable_name":"GROUPED","ack_policy":"explicit","priority_groups":["jobs"],"priority_policy":"pinned_client","priority_timeout":120000000000}}' \
+    consumer-create-grouped-reply.json && grouped=1
+  # One message for group "jobs" (the reply is that stream message; not kept).
+  if ((grouped)) && jq -e '.error == null' "$STAGE/consumer-create-grouped-reply.json" >/dev/null; then
+    run single-grouped-next "$NATSKIT" request --url "nats://127.0.0.1:${CPORT[single]}" \
+      --name pull-grouped --subject '$JS.API.CONSUMER.MSG.NEXT.ORDERS.GROUPED' \
+      --data '{"batch":1,"expires":2000000000,"group":"jobs"}'
+  fi
+  capture single '/jsz?accounts=true&streams=true&consumers=true&config=true' jsz-paused.json
+
+  local processor='.account_details[].stream_detail[] | select(.name == "ORDERS")
+      | .consumer_detail[]? | select(.name == "PROCESSOR")'
+  if version_ge 2.11.0; then
+    ((paused)) || die "no reply to the consumer pause request"
+    expect consumer-pause-reply.json '.paused == true and .pause_remaining > 0' "a paused reply"
+    expect jsz-paused.json "[$processor | select(.paused == true and .pause_remaining > 0
+        and .config.pause_until == \"$until\")] | length == 1" "PROCESSOR paused for an hour"
+    expect jsz-paused.json '[.account_details[].stream_detail[].consumer_detail[]?
+        | select(.name == "GROUPED" and .config.priority_policy == "pinned_client"
+                 and (.priority_groups[0].pinned_client_id | length) > 0)] | length == 1' \
+      "GROUPED with its priority group and a pinned client"
+  else
+    ((paused == 0)) || die "a reply to the consumer pause request before 2.11"
+    expect jsz-paused.json "[$processor | select(has(\"paused\") | not)] | length == 1" \
+      "PROCESSOR without pause fields"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -308,15 +458,18 @@ EOF
 
 scenario_cluster() {
   log "scenario: 3-node cluster"
-  local ports i j
-  mapfile -t ports < <(free_ports 9)
+  local ports i j leaf_listen
+  mapfile -t ports < <(free_ports 10)
   for i in 1 2 3; do
     CPORT[node$i]=${ports[i - 1]}
     MPORT[node$i]=${ports[i + 2]}
     ROUTE_PORT[$i]=${ports[i + 5]}
   done
+  leaf_listen=${ports[9]}
   for i in 1 2 3; do
-    local routes=""
+    local routes="" leafnodes=""
+    # Node 1 also takes leafnode connections (cluster_leaf below attaches one).
+    ((i == 1)) && leafnodes="leafnodes { listen: \"127.0.0.1:$leaf_listen\" }"
     for j in 1 2 3; do
       ((i == j)) || routes+="    \"nats-route://127.0.0.1:${ROUTE_PORT[$j]}\"
 "
@@ -336,11 +489,24 @@ jetstream {
   store_dir: "$WORK/node$i-js"
   $JS_LIMITS
 }
+$leafnodes
 EOF
   done
-  for i in 1 2 3; do start_server "node$i"; done
   for i in 1 2 3; do
-    wait_for "node$i" /routez '.num_routes == 2' "node$i fully routed"
+    start_server "node$i"
+    NODE_PID[$i]=$LAST_PID
+  done
+  # 2.10+ pools routes: cluster.pool_size (3) connections per peer plus one pinned to $SYS.
+  local per_peer
+  per_peer=$(curl -s --max-time 2 "http://127.0.0.1:${MPORT[node1]}/varz" |
+    jq '(.cluster.pool_size // 0) as $p | if $p > 0 then $p + 1 else 1 end')
+  ROUTES_EXPECTED=$((2 * per_peer))
+  for i in 1 2 3; do
+    # A route's RTT is measured by its first PING, about 1 s after it connects; until then
+    # routez says "0s" (and Farrier renders no RTT).
+    wait_for "node$i" /routez "([.routes[].remote_id] | unique | length) == 2
+        and .num_routes == $ROUTES_EXPECTED and all(.routes[]; .rtt != \"0s\")" \
+      "node$i fully routed ($ROUTES_EXPECTED routes, RTTs measured)"
     wait_for "node$i" /jsz '.meta_cluster.leader != null and .meta_cluster.leader != ""' \
       "node$i to see a JetStream meta leader" 30
     wait_for "node$i" /healthz '.status == "ok"' "node$i healthy" 30
@@ -368,7 +534,13 @@ EOF
       "stream JOBS on every node"
     expect "$f" '[.account_details[].stream_detail[].consumer_detail[]? | select(.name == "WORKERS")] | length == 1' \
       "consumer WORKERS on every node"
-    expect "cluster-node$i-routez.json" '.num_routes == 2' "2 routes"
+    expect "cluster-node$i-routez.json" ".num_routes == $ROUTES_EXPECTED" "$ROUTES_EXPECTED routes"
+    expect "cluster-node$i-varz.json" '.remotes == 2' "2 peers (varz remotes)"
+    if version_ge 2.10.0; then
+      expect "cluster-node$i-routez.json" '([.routes[].remote_name] | unique | length) == 2
+          and ([.routes[] | select(.account == "$SYS")] | length) == 2' \
+        "2 peers by remote_name, one \$SYS-pinned route each"
+    fi
   done
   # Record who led what at capture time (the README cites it).
   META_LEADER=$(jq -r '.meta_cluster.leader' "$STAGE/cluster-node1-jsz-full.json")
@@ -384,7 +556,86 @@ EOF
       "$STAGE/cluster-node$i-jsz-full.json")$'\n'
   done
   log "meta leader $META_LEADER, JOBS leader $STREAM_LEADER, WORKERS leader $CONSUMER_LEADER"
+
+  cluster_raft
+  cluster_leaf "$leaf_listen"
+  cluster_no_meta_leader
   end_scenario
+}
+
+# /raftz (2.10.17+; 404 before) in its three forms, and /jsz with raft group names.
+cluster_raft() {
+  local i group
+  for i in 1 2 3; do capture_any "node$i" /raftz "cluster-node$i-raftz"; done
+  capture_any node1 '/raftz?acc=$G' cluster-node1-raftz-acc
+  local acc_file=$CAPTURED_FILE
+  capture_any node1 '/raftz?group=_meta_' cluster-node1-raftz-meta
+  group=S-unknown
+  if [[ $acc_file == *.json ]]; then
+    group=$(jq -r '.["$G"] | keys[] | select(startswith("S-"))' "$STAGE/$acc_file" | head -n1)
+  fi
+  capture_any node1 "/raftz?acc=\$G&group=$group" cluster-node1-raftz-group
+  capture node1 '/jsz?accounts=true&streams=true&consumers=true&raft=true' \
+    cluster-node1-jsz-raft.json
+  capture node1 '/healthz?details=true' cluster-node1-healthz-details.json
+  if version_ge 2.10.17; then
+    for i in 1 2 3; do
+      expect "cluster-node$i-raftz.json" '.["$SYS"]._meta_.leader != null' "the meta group"
+    done
+    expect "$acc_file" '[.["$G"] | keys[] | select(startswith("S-") or startswith("C-"))]
+        | length == 2' "JOBS' and WORKERS' groups"
+    expect cluster-node1-raftz-group.json "(.[\"\$G\"] | keys) == [\"$group\"]" "one group"
+  else
+    for f in cluster-node1-raftz.txt cluster-node1-raftz-acc.txt; do
+      [[ $(status "$f") == 404 ]] || die "$f: expected a 404 before 2.10.17"
+    done
+  fi
+}
+
+# A leaf server attached to node 1, which has no clients: 2.11.5+ lists the leaf connection in
+# /connz while /varz connections counts clients only.
+cluster_leaf() {
+  new_server cleaf farrier-c3-leaf
+  cat >>"$WORK/cleaf.conf" <<EOF
+leafnodes {
+  remotes: [ { url: "nats-leaf://127.0.0.1:$1" } ]
+}
+EOF
+  start_server cleaf
+  CLEAF_PID=$LAST_PID
+  wait_for node1 /leafz '.leafnodes == 1' "the leaf to connect to node 1"
+  capture node1 /connz cluster-node1-leaf-connz.json
+  capture node1 /varz cluster-node1-leaf-varz.json
+  capture node1 /leafz cluster-node1-leafz.json
+  expect cluster-node1-leaf-varz.json '.connections == 0 and .leafnodes == 1' \
+    "no clients, one leaf (varz)"
+  if version_ge 2.11.5; then
+    expect cluster-node1-leaf-connz.json '.num_connections == 1 and .total == 1
+        and .connections[0].kind == "Leafnode"' "the leaf listed in connz"
+  else
+    expect cluster-node1-leaf-connz.json '.num_connections == 0 and .total == 0' \
+      "connz without the leaf"
+  fi
+}
+
+# Nodes 2 and 3 stopped: node 1 alone has no JetStream meta leader. Its /jsz shows no leader
+# at once or, when node 1 led the meta group, after it noticed the lost quorum (some seconds).
+# /healthz fails (503) meanwhile, first about a stream or consumer that is not current (2.9).
+cluster_no_meta_leader() {
+  stop_pids "$CLEAF_PID"
+  stop_pids "${NODE_PID[2]}" "${NODE_PID[3]}"
+  local t=$SECONDS
+  wait_for node1 /jsz '(.meta_cluster.leader // "") == ""' "node 1 to lose its meta leader" 60
+  fact nometa_jsz_after_s "$((SECONDS - t))"
+  wait_status node1 /healthz '5[0-9][0-9]' "node 1's healthz to fail without a meta leader" 30
+  capture node1 /healthz cluster-node1-nometa-healthz.json any
+  capture node1 '/healthz?details=true' cluster-node1-nometa-healthz-details.json any
+  capture node1 /jsz cluster-node1-nometa-jsz.json any
+  capture node1 /varz cluster-node1-nometa-varz.json
+  capture_any node1 /raftz cluster-node1-nometa-raftz
+  expect cluster-node1-nometa-healthz.json '.error | test("meta leader")' "no meta leader"
+  [[ $(status cluster-node1-nometa-healthz.json) == 503 ]] || die "nometa healthz: not 503"
+  expect cluster-node1-nometa-jsz.json '(.meta_cluster.leader // "") == ""' "no meta leader in jsz"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -605,9 +856,14 @@ CONF
     expect "service-latency-$f.json" '.responder == null and .service == 0 and .system == 0
         and .total == 0 and (.description | length) > 0' "no responder, zero latencies"
   done
-  # Across the import the requester never sees a no-responders (503) status: it times out.
-  jq -e '.sent == 1 and .timeouts == 1 and .no_responders == 0' "$WORK/latency-load-503.out" \
-    >/dev/null || die "loadgen against no responders: $(cat "$WORK/latency-load-503.out")"
+  # What the requester saw: up to 2.10.25 it timed out; 2.10.26 and 2.11.0 answer a message that
+  # cannot be delivered through a service import with no-responders (nats-server ec536aef).
+  fact latency_503_requester "$(jq -c '{sent, replies, timeouts, no_responders}' \
+    "$WORK/latency-load-503.out")"
+  local seen='.sent == 1 and .timeouts == 1 and .no_responders == 0'
+  version_ge 2.10.26 && seen='.sent == 1 and .timeouts == 0 and .no_responders == 1'
+  jq -e "$seen" "$WORK/latency-load-503.out" >/dev/null ||
+    die "loadgen against no responders: $(cat "$WORK/latency-load-503.out"), expected $seen"
   end_scenario
 }
 
@@ -625,234 +881,17 @@ derive_broken() {
     die "wrong-type-varz.json has no string connections"
 }
 
-write_readme() {
-  local now
-  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  cat >"$STAGE/README.md" <<EOF
-# nats-server $VERSION monitoring fixtures
-
-Captured from **real** \`nats-server v$VERSION\` processes by \`scripts/capture-fixtures.sh\`
-(last run: $now). Nothing here is hand-written; the only edited files are the three
-deliberately broken ones derived from a real capture (see the end). Bodies are saved byte-for-byte as served by curl
-(the server pretty-prints with 2-space indentation). Re-run the script to refresh them; it
-starts servers on ephemeral 127.0.0.1 ports with temp store dirs and stops them by PID.
-
-Every server config sets \`server_name\` and, where JetStream is on,
-\`max_memory_store: 268435456\` (256 MiB) and \`max_file_store: 1073741824\` (1 GiB) so the
-JetStream limits do not depend on the capturing machine. Server IDs, ports, timestamps, uptimes
-and memory figures naturally differ on every run.
-
-## Single server (\`server_name: farrier-single\`, \`-js\` with a temp store dir)
-
-State at capture time, created in this order with \`natskit\` (tests/tools):
-
-1. \`natskit idle-conns --count 5 --subs 2 --name-prefix idle\` - 5 raw-TCP clients named
-   \`idle-0\`..\`idle-4\` (\`lang: natskit\`, \`version: 0\`), each subscribed to
-   \`idle.<i>.0\` and \`idle.<i>.1\`.
-2. \`natskit qsub --subject svc.echo --queue workers --count 3 --name svc-workers\` - one cnats
-   connection with 3 queue subscriptions (queue group \`workers\`).
-3. \`natskit js-setup --stream ORDERS --subjects 'orders.>' --storage file --publish 50
-   --consumer PROCESSOR --fetch 10 --ack 3 --ephemeral 1 --name orders-setup\` - file stream
-   ORDERS with 50 messages on \`orders.msg\`; durable pull consumer PROCESSOR (AckExplicit)
-   that fetched 10 and acked the first 3, so **num_pending 40, num_ack_pending 7, ack_floor 3**;
-   plus one ephemeral push consumer (no durable name) which received all 50 unacked
-   (num_ack_pending 50). This process stays connected (holding the ephemeral).
-4. \`natskit js-setup --stream EVENTS --subjects 'events.>,audit.*' --storage memory
-   --publish 20 --publish-subject audit.login --name events-setup\` - memory stream, no
-   consumers; the client disconnected (shows up in \`connz-closed.json\`).
-5. \`natskit pub --subject idle.0.0 --count 10\` (delivered to \`idle-0\`),
-   \`natskit pub --subject nobody.listens --count 5 --size 128\` (no subscribers) and
-   \`natskit pub --subject svc.echo --count 6\` (spread over the \`workers\` queue group, no reply
-   subject); all three disconnected afterwards (see \`connz-closed.json\`).
-6. A 1 s pause (so uptimes are not all "0s"), then the captures below.
-
-So there are 7 open client connections (5 idle + svc-workers + orders-setup) and the JetStream
-internal clients do not appear in connz.
-
-| File | Request |
-|---|---|
-EOF
+# status-codes.json: every HTTP capture's status (file -> code); capture-facts.json: what the
+# script observed that is not a body (see the README).
+write_status_and_facts() {
   local f
-  for f in $(printf '%s\n' "${!CAPTURED[@]}" | sort); do
-    [[ ${CAPTURED[$f]} == single* ]] || continue
-    printf '| `%s` | `GET %s` |\n' "$f" "${CAPTURED[$f]#single }" >>"$STAGE/README.md"
-  done
-  cat >>"$STAGE/README.md" <<EOF
-| \`garbage.txt\` | \`GET /\` - the HTML index page the monitor port serves (200, text/html) |
-| \`not-found.txt\` | \`GET /metrics\` - the 404 body (\`404 page not found\`, text/plain) |
-
-## 3-node cluster (\`farrier-n1\`..\`farrier-n3\`, cluster \`farrier-c3\`)
-
-Three servers with explicit routes to each other on loopback, JetStream on each (own store
-dir). The script waited for 2 routes per node, a JetStream meta leader on every node and
-\`/healthz\` ok, then ran (against farrier-n1's client port):
-
-\`natskit js-setup --stream JOBS --subjects 'jobs.>' --storage memory --replicas 3 --publish 50
---consumer WORKERS --fetch 10 --ack 0 --name jobs-setup\`
-
-i.e. an R3 memory stream JOBS with 50 messages and an R3 durable pull consumer WORKERS with 10
-delivered and none acked. jsz was captured from all three nodes immediately afterwards (first),
-then varz and routez.
-
-Leaders at capture time: **JetStream meta leader \`$META_LEADER\`**, **stream JOBS leader
-\`$STREAM_LEADER\`**, **consumer WORKERS leader \`$CONSUMER_LEADER\`**.
-
-Consumer WORKERS as each node reports it (followers may lag the leader or report differently):
-
-| File | cluster.leader | delivered.stream_seq | ack_floor.stream_seq | num_pending | num_ack_pending | num_waiting |
-|---|---|---|---|---|---|---|
-$CLUSTER_NODE_STATE
-| File | Request |
-|---|---|
-EOF
-  for f in $(printf '%s\n' "${!CAPTURED[@]}" | sort); do
-    [[ ${CAPTURED[$f]} == node* ]] || continue
-    printf '| `%s` | `GET %s` on farrier-n%s |\n' "$f" "${CAPTURED[$f]#node? }" \
-      "${CAPTURED[$f]:4:1}" >>"$STAGE/README.md"
-  done
-  cat >>"$STAGE/README.md" <<EOF
-
-## Leafnode pair and gateway pair
-
-- \`farrier-hub\` listens for leafnodes on loopback; \`farrier-leaf\` has one remote
-  \`nats-leaf://127.0.0.1:<hub leaf port>\`. On the leaf,
-  \`natskit idle-conns --count 2 --subs 3 --name-prefix leafclient --subject-prefix leafsub\`
-  holds 6 subscriptions (propagated to the hub over the leaf connection); then
-  \`natskit pub --subject leafsub.0.0 --count 10\` ran on the hub (crosses the leaf link).
-- \`farrier-gw-east\` (gateway \`east\`) and \`farrier-gw-west\` (gateway \`west\`) point at each
-  other's gateway port. On west, \`natskit idle-conns --count 1 --subs 2 --subject-prefix gwsub\`
-  subscribes to \`gwsub.0.0\`/\`gwsub.0.1\`; on east, \`natskit pub --subject gwsub.0.0 --count 10\`
-  (delivered across the gateway) and \`natskit pub --subject gw.nobody --count 5\` (nobody in
-  west is interested). On 2.9.10 both accounts (\`\$G\`, \`\$SYS\`) already report
-  \`"interest_mode": "Interest-Only"\` in \`gatewayz-accs.json\`, so there is no optimistic-mode
-  "no interest" list to see.
-
-| File | Request |
-|---|---|
-EOF
-  local srv
-  for f in $(printf '%s\n' "${!CAPTURED[@]}" | sort); do
-    srv=${CAPTURED[$f]%% *}
-    case $srv in
-      hub) srv=farrier-hub ;; leaf) srv=farrier-leaf ;; gwa) srv=farrier-gw-east ;;
-      gwb) srv=farrier-gw-west ;; *) continue ;;
-    esac
-    printf '| `%s` | `GET %s` on %s |\n' "$f" "${CAPTURED[$f]#* }" "$srv" >>"$STAGE/README.md"
-  done
-  cat >>"$STAGE/README.md" <<'EOF'
-
-## Service-latency events (`farrier-latency`)
-
-Not monitoring bodies but NATS messages: the `io.nats.server.metric.v1.service_latency` events
-the server publishes when a service export has latency tracking. Each file is one message
-payload as published (one line of compact JSON) plus a newline, printed by
-`natskit sub --subject latency.echo` running as a user of the exporting account.
-
-Server config (users with throw-away passwords generated per run):
-
-```
-accounts {
-  SVC {                       # user svc
-    exports: [ { service: "api.echo", response_threshold: "1s",
-                 latency: { sampling: 100, subject: "latency.echo" } } ]
-  }
-  CLIENT {                    # user client
-    imports: [ { service: { account: SVC, subject: "api.echo" } } ]
-  }
-}
-```
-
-Requests come from `farrier-loadgen` in CLIENT; responders are `farrier-sample-worker` in SVC
-(queue group `workers`, `--concurrency 1`). Each step saved the first event with its status:
-
-| File | Status, `description` | Provoked by |
-|---|---|---|
-| `service-latency-200.json` | 200, none | one request, worker `worker-20ms` (`--service-time 20ms`) answers |
-| `service-latency-504.json` | 504 `Service Timeout` | worker `worker-300ms` (`--service-time 300ms --overflow drop`); two requests 50 ms apart, the second is delivered but dropped; the server gives up once the export's `response_threshold` (1 s) has passed, at its next check, so 1-2 s after the request (the default threshold is 2 min) |
-| `service-latency-408.json` | 408 `Request Timeout` | one request to `worker-300ms` whose requester gives up after 50 ms (unsubscribes, disconnects) before the answer: sent when the reply interest goes away |
-| `service-latency-400.json` | 400 `Bad Request` | `natskit pub --subject api.echo` in CLIENT (no reply subject) |
-| `service-latency-503.json` | 503 `Service Unavailable` | one request with no worker subscribed; sent at once. The requester does **not** get a no-responders status across the import: farrier-loadgen counts a timeout |
-
-Shape (2.9.10):
-
-- Envelope `type` (the constant above), `id`, `timestamp` (RFC 3339 UTC); then `status`
-  (HTTP-like integer), `description` (only when not 200), `requestor`, `responder` (only on
-  200), `start` (RFC 3339: the request's start, backdated by the requestor's RTT).
-- `service`, `system`, `total` are integer **nanoseconds** (Go `time.Duration`), as are
-  `requestor.rtt` and `responder.rtt`. On 200: `service` = time from forwarding the request
-  to receiving the answer minus the responder's RTT (about the worker's 20 ms; the RTTs are
-  the server's PING-based estimates), `system` = server-internal time (microseconds),
-  `total` = `requestor.rtt + responder.rtt + service + system` exactly. All other statuses
-  carry `service`, `system` and `total` = 0 and no `responder`.
-- `requestor` holds only `acc` and `rtt` (per the server source, `share: true` on the import
-  shares more; not captured); `responder` is the full client info (`acc`, `user`, `name`,
-  `lang`, `ver`, `host`, `id`, `start`, `server`, `kind`, `client_type`, `rtt`).
-
-## Deliberately broken files (parser error tests)
-
-| File | Derived how |
-|---|---|
-| `garbage.txt` | real non-JSON body: the monitor port's HTML index (`GET /`) |
-| `not-found.txt` | real 404 body for an unknown path |
-| `truncated-varz.json` | first half (by bytes, `head -c $((size/2))`) of `varz.json` |
-| `empty.json` | empty file (0 bytes) |
-| `wrong-type-varz.json` | `jq '.connections = "many"' varz.json` (valid JSON, wrong type; jq re-indents) |
-
-Every other `.json` file here parses (`jq empty`).
-
-## Shapes worth knowing (nats-server 2.9.10)
-
-Structural facts visible in these captures (the per-run numbers above change, these do not):
-
-- **Units.** Integer nanoseconds: varz `ping_interval`, `write_deadline`; consumer `ack_wait`,
-  `inactive_threshold`; stream `max_age`, `duplicate_window`; cluster replica `active`.
-  Plain seconds (number): varz `auth_timeout`, `tls_timeout`. Go duration *strings*:
-  `uptime`, `idle`, `rtt` (`"1s"`, `"2.539236ms"`, `"340µs"` with U+00B5 MICRO SIGN;
-  gateway `rtt` can be `"0s"`). Timestamps are RFC 3339 UTC with 0-9 fractional digits
-  (trailing zeros dropped).
-- **UINT64_MAX.** `jsz` `account_details[].reserved_memory` / `reserved_storage` are
-  `18446744073709551615` (unlimited). That does not fit int64 and double-based tools mangle
-  it (jq prints `18446744073709552000`); nlohmann::json reads it as uint64. The same objects
-  carry `"accounts": 0`.
-- **Optional envelope.** Plain `/subsz` has no `server_id`/`now`; `/subsz?subs=1&...` does.
-- **Empty collections differ by endpoint.** No leafnodes: `"leafs": null`; no routes:
-  `"routes": []`; no gateways: `/gatewayz` has only `server_id`, `now` and empty
-  `outbound_gateways`/`inbound_gateways` objects (no `name`/`host`/`port`).
-- **Subscription fields.** `subscriptions` is always the count; `?subs=1` adds
-  `subscriptions_list` (subjects), `?subs=detail` adds `subscriptions_list_detail` (objects
-  with `subject`, `sid`, `msgs`, `cid`; `/subsz` entries also have `account` and, for queue
-  subs, `qgroup`). In routez details the `sid` is `"<account> <subject>"` and there is no
-  account field. Leaf `subscriptions` counts include internal `$SYS.*`/`$LDS.*` interest.
-- **Names.** routez entries carry only `remote_id` (no peer server name); leafz entries have
-  no remote server name either; connz uses `pending_bytes`, routez `pending_size`. connz
-  entries have `kind` (`"Client"`) and `type` (`"nats"`); gateway connections have
-  `kind: "Gateway"` and the remote server ID as `name`.
-- **JetStream, single server.** Stream `cluster` is just `{"leader": "<server_name>"}`;
-  consumers have **no** `cluster` key; `/varz` `jetstream` has no `meta`; `/jsz` has no
-  `meta_cluster`.
-- **JetStream, clustered.** Stream and consumer `cluster` = `{name, leader, replicas[]}` with
-  `leader` = the leader's `server_name`; `replicas` lists the *other* peers as seen from the
-  reporting node (on a follower it includes the leader), each `{name, current, active, peer}`
-  plus `lag` in followers' views. `meta_cluster` (and varz `jetstream.meta`) has `replicas`
-  only on the meta leader. Every node reports every R3 stream/consumer, but only the consumer
-  leader's numbers are current (in the captured runs followers showed delivered 0 /
-  num_pending 50 / num_ack_pending 0, see the table above). An exporter must pick the
-  leader's view (or de-duplicate) to avoid counting a consumer three times.
-- **Consumer config.** Durables have `durable_name` (pull ones also `max_waiting: 512`);
-  the ephemeral has **no** `durable_name`, a random 8-character `name`, `deliver_subject`,
-  `filter_subject` and the default `inactive_threshold` of 5 s, plus top-level
-  `"push_bound": true`. `num_replicas: 0` means "same as the stream". `ack_floor.last_active`
-  is absent until something was acked.
-- **Gateways.** `?accs=1` adds `accounts[]` with `interest_mode` and
-  `interest_only_threshold`; outbound entries also have `num_subs`, inbound ones do not.
-  `inbound_gateways` maps a gateway name to an array, `outbound_gateways` to a single object.
-- **Escaping.** Go's encoder writes `>`, `<`, `&` as `\u003e`, `\u003c`, `\u0026`, so the raw
-  bytes say `"orders.\u003e"` (stream subjects, `filter_subject`, route subscription
-  subjects). Any JSON parser decodes them; byte/grep comparisons against `orders.>` fail.
-- **Numbers.** varz `cpu` is a float percentage that often looks like an integer (`2`);
-  `subsz` `cache_hit_rate`/`avg_fanout` are floats.
-- **Non-JSON.** `/healthz` has no trailing newline; the 404 body is `404 page not found\n`.
-EOF
+  for f in "${!STATUS_OF[@]}"; do
+    [[ ${STATUS_OF[$f]} == - ]] || printf '%s\t%s\n' "$f" "${STATUS_OF[$f]}"
+  done | jq -R 'split("\t") | {(.[0]): (.[1] | tonumber)}' | jq -s -S 'add' \
+    >"$STAGE/status-codes.json"
+  fact nats_server_version "\"$VERSION\""
+  jq -R 'split("\t") | {(.[0]): (.[1] | fromjson)}' "$WORK/facts.tsv" | jq -s -S 'add' \
+    >"$STAGE/capture-facts.json"
 }
 
 install_fixtures() {
@@ -865,7 +904,20 @@ install_fixtures() {
   rm -f "$OUT"/*.json "$OUT"/*.txt "$OUT"/README.md
   cp "$STAGE"/* "$OUT"/
   log "wrote $(find "$STAGE" -type f | wc -l) files to ${OUT#"$ROOT"/}"
+  if [[ $OUT == "$ROOT/tests/fixtures/nats-$VERSION" ]]; then
+    local dirs
+    mapfile -t dirs < <(find "$ROOT/tests/fixtures" -maxdepth 1 -name 'nats-*' -type d | sort -V)
+    "$ROOT/scripts/fixture-versions.sh" all "${dirs[@]}" >"$ROOT/tests/fixtures/VERSIONS.md"
+    log "updated tests/fixtures/VERSIONS.md (${#dirs[@]} versions)"
+  fi
 }
+
+# shellcheck source=capture/lame-duck.sh
+source "$ROOT/scripts/capture/lame-duck.sh"
+# shellcheck source=capture/tls.sh
+source "$ROOT/scripts/capture/tls.sh"
+# shellcheck source=capture/readme.sh
+source "$ROOT/scripts/capture/readme.sh"
 
 build_natskit
 build_samples
@@ -874,7 +926,10 @@ scenario_single
 scenario_cluster
 scenario_leaf_gateway
 scenario_latency
+scenario_lame_duck
+scenario_tls
 derive_broken
+write_status_and_facts
 write_readme
 install_fixtures
 log "done"

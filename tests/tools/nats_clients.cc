@@ -1,4 +1,4 @@
-// natskit subcommands built on the cnats client library: js-setup, pub, qsub, sub.
+// natskit subcommands built on the cnats client library: js-setup, pub, qsub, sub, request.
 #include <nats/nats.h>
 
 #include <chrono>
@@ -401,6 +401,32 @@ int cmd_sub(const Args& args) {
     ++got;
   }
   natsSubscription_Unsubscribe(sub.get());
+  return 0;
+}
+
+int cmd_request(const Args& args) {
+  if (args.help()) {
+    std::cout << "usage: natskit request --url U --subject S [--data PAYLOAD] [--timeout MS]\n"
+                 "                      [--name N]\n\n"
+                 "Sends one core-NATS request with PAYLOAD (default empty) to S and waits up to\n"
+                 "MS milliseconds (default 5000) for the reply. Prints the reply's data followed by\n"
+                 "a newline, as is (JetStream API replies are single-line JSON), and exits 0.\n"
+                 "Exits 1 with a message on stderr on no responders or a timeout.\n";
+    return 0;
+  }
+  const std::string url = args.str("url", "nats://127.0.0.1:4222");
+  const std::string subject = args.str("subject");
+  const std::string data = args.str("data", "");
+  const long long timeout_ms = args.num("timeout", 5000, 1, 600000);
+  Client client(url, args.str("name", "natskit-request"));
+  natsMsg* raw = nullptr;
+  natsStatus s = natsConnection_Request(&raw, client.nc(), subject.c_str(), data.data(),
+                                        static_cast<int>(data.size()), timeout_ms);
+  if (s == NATS_NO_RESPONDERS) throw Failure("request " + subject + ": no responders");
+  if (s != NATS_OK) throw Failure(nats_error("request " + subject, s));
+  std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)> reply(raw, natsMsg_Destroy);
+  std::cout.write(natsMsg_GetData(reply.get()), natsMsg_GetDataLength(reply.get()));
+  std::cout << std::endl;
   return 0;
 }
 

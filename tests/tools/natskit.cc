@@ -44,11 +44,14 @@ commands:
       subscription, then each message's data as one line (as is; NATS server events are
       single-line JSON). Exits 0 after N messages (default: unlimited) or on SIGTERM/SIGINT,
       1 if --timeout passes first.
+  request     --url U --subject S [--data PAYLOAD] [--timeout MS]
+      Sends one request and prints the reply's data as one line (e.g. a JetStream API call
+      such as $JS.API.CONSUMER.PAUSE.<stream>.<consumer>); exits 1 on no responders/timeout.
   free-port   [--count N]
       Binds N sockets to 127.0.0.1:0 at once and prints the N distinct ports, one per line.
 
 Every command exits non-zero with a message on stderr on failure. --url defaults to
-nats://127.0.0.1:4222; the cnats-based commands (js-setup, pub, qsub, sub) accept
+nats://127.0.0.1:4222; the cnats-based commands (js-setup, pub, qsub, sub, request) accept
 nats://user:password@host:port (idle-conns does not).
 )";
 
@@ -239,6 +242,9 @@ int main(int argc, char** argv) {
     }
     if (cmd == "sub") {
       return cmd_sub(Args(cmd, rest, {"url", "subject", "count", "timeout", "name"}));
+    }
+    if (cmd == "request") {
+      return cmd_request(Args(cmd, rest, {"url", "subject", "data", "timeout", "name"}));
     }
     if (cmd == "free-port") {
       return cmd_free_port(Args(cmd, rest, {"count"}));

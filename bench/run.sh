@@ -104,7 +104,7 @@ start_run_lifecycle "$time_limit"
 tck=$(getconf CLK_TCK)
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }  # utime+stime
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
-metric() {  # metric FILE NAME -> value of the unlabelled sample
+metric() {  # metric FILE SAMPLE -> value of the sample written exactly so (name and labels)
   awk -v n="$2" '$1 == n {print $2; found = 1} END {if (!found) print "missing"}' "$1"
 }
 polls_now() {  # nats_exporter_polls_total from one scrape
@@ -284,7 +284,7 @@ run_row() {
   local rss hwm conns pages up_bad durations
   rss=$(status_kb "$far" VmRSS)
   hwm=$(status_kb "$far" VmHWM)
-  conns=$(metric "$body" nats_connz_connections)
+  conns=$(metric "$body" 'nats_connz_connections{kind="client"}')
   pages=$(metric "$body" nats_exporter_connz_pages)
   up_bad=$(awk '$1 ~ /^nats_exporter_source_up\{/ && $2 != 1 {printf "%s ", $1}' "$body")
   durations=$(awk '$1 ~ /^nats_exporter_poll_duration_seconds\{/ {

@@ -292,7 +292,7 @@ sample() {
   rss=$(status_kb "$farrier_pid" VmRSS) hwm=$(status_kb "$farrier_pid" VmHWM) thr=$(status_kb "$farrier_pid" Threads)
   fds=$(find "/proc/$farrier_pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
   cpu=$(cpu_ticks "$farrier_pid")
-  echo "$(now),$rss,$hwm,$fds,$thr,$cpu,$(value "$last" nats_up),$(value "$last" nats_exporter_nats_connected),$(value "$last" 'nats_service_probe_up{service="echo"}'),$(value "$last" nats_connz_connections),$(value "$last" nats_exporter_connz_pages),$(value "$last" nats_exporter_polls_total),$churn_now" >>"$csv"
+  echo "$(now),$rss,$hwm,$fds,$thr,$cpu,$(value "$last" nats_up),$(value "$last" nats_exporter_nats_connected),$(value "$last" 'nats_service_probe_up{service="echo"}'),$(value "$last" 'nats_connz_connections{kind="client"}'),$(value "$last" nats_exporter_connz_pages),$(value "$last" nats_exporter_polls_total),$churn_now" >>"$csv"
   samples=$((samples + 1))
 }
 

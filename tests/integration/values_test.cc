@@ -173,8 +173,8 @@ TEST(Values, MatchTheServersOwnEndpoints) {
 
   // /connz, every page.
   EXPECT_EQ(connz0.at("total"), connz1.at("total"));
-  EXPECT_EQ(s.Value("nats_connz_connections"), connz0.at("total").get<double>());
-  EXPECT_EQ(s.Value("nats_connz_connections"), kClients);
+  EXPECT_EQ(s.Value("nats_connz_connections", {{"kind", "client"}}), connz0.at("total").get<double>());
+  EXPECT_EQ(s.Value("nats_connz_connections", {{"kind", "client"}}), kClients);
   double conn_subs = 0;
   for (const auto& c : connz0.at("connections")) conn_subs += c.value("subscriptions", 0.0);
   EXPECT_EQ(s.Value("nats_connz_subscriptions"), conn_subs);
@@ -360,7 +360,7 @@ class IdleConnections : public ::testing::Test {
     Scrape last;
     auto s = f.WaitFor([](const Scrape& s) { return s.SourceUp("connz"); }, 10s, &last);
     ASSERT_TRUE(s) << last.Describe() << f.Stderr();
-    EXPECT_EQ(s->Value("nats_connz_connections"), kConns);
+    EXPECT_EQ(s->Value("nats_connz_connections", {{"kind", "client"}}), kConns);
     EXPECT_EQ(s->Value("nats_server_connections"), kConns);
     EXPECT_EQ(s->Value("nats_connz_subscriptions"), kConns * kSubsEach);
     EXPECT_EQ(s->Value("nats_exporter_connz_pages"), std::ceil(kConns / page_size));

@@ -395,7 +395,7 @@ TEST_F(WebListener, MaxRequestsAnswers503WhileAScrapeIsInFlight) {
   Farrier f({"--nats.monitor-url", upstream.url(), "--poll.interval", "500ms", "--poll.timeout", "400ms",
              "--no-collector.routez", "--no-collector.subsz", "--no-collector.jsz", "--no-collector.healthz",
              "--connz.detail", "--connz.detail-limit", "1000", "--web.max-requests", "1"});
-  auto full = f.WaitFor([](const Scrape& s) { return s.Value("nats_connz_connections") == 400; }, 10s);
+  auto full = f.WaitFor([](const Scrape& s) { return s.Value("nats_connz_connections", {{"kind", "client"}}) == 400; }, 10s);
   ASSERT_TRUE(full) << f.Metrics().Describe();
   ASSERT_GT(full->response.body.size(), 8u << 20) << "too small to hold a scrape open";
 

@@ -1,0 +1,46 @@
+// A Fetcher (poll/fetcher.h) that answers from one release's captures instead of a network:
+// each request path maps to a capture file, answered with the status the server gave it
+// (status-codes.json). An unmapped path answers 404 with the Go mux's body, as a server without
+// that endpoint does. Lets the sources' real poll functions run on real bodies of every release.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "fixtures.h"
+#include "poll/fetcher.h"
+
+namespace farrier::test {
+
+class CaptureFetcher : public Fetcher {
+ public:
+  CaptureFetcher(std::string release, std::map<std::string, std::string> files)
+      : release_(std::move(release)), files_(std::move(files)) {}
+
+  void StartPoll(const FetchLimits&) override {}
+
+  FetchResult Get(const std::string& path) override {
+    requests_[path]++;
+    auto it = files_.find(path);
+    if (it == files_.end() && path.rfind("/connz?", 0) == 0) it = files_.find("/connz");
+    if (it == files_.end()) {
+      body_ = "404 page not found\n";
+      return {404, body_, "", ""};
+    }
+    body_ = ReadFixtureOf(release_, it->second);
+    return {StatusOf(release_, it->second), body_, "", ""};
+  }
+
+  int Requests(const std::string& path) const {
+    auto it = requests_.find(path);
+    return it == requests_.end() ? 0 : it->second;
+  }
+
+ private:
+  std::string release_;
+  std::map<std::string, std::string> files_;
+  std::map<std::string, int> requests_;
+  std::string body_;
+};
+
+}  // namespace farrier::test

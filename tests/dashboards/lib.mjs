@@ -47,18 +47,23 @@ export const MAY_BE_EMPTY = {
 };
 
 // Panels (or single queries, "Title#refId") whose metrics only newer nats-server releases
-// export: the first release that has them, from docs/metrics.md. On an older server the query
+// export, with the first release that has them (docs/metrics.md). On an older server the query
 // returns nothing, by design (no series, never a made-up 0); validate.mjs checks that every query
 // on a metric docs/metrics.md marks as newer than the oldest supported release is listed here,
-// with at least that release, and the end-to-end test expects data exactly from that release on.
-// Keyed by dashboard uid, then panel title (or title#refId).
+// with at least that release, and the end-to-end test expects data exactly on the releases
+// listed here (serverHas). A field backported to an older branch has the first release of each
+// branch, oldest first: ['2.11.12', '2.12.4'] is 2.11.12 and later 2.11s, 2.12.4 and later 2.12s,
+// and every later branch (2.14, 2.15, ...). Keyed by dashboard uid, then panel title (or
+// title#refId).
 export const OLDEST_SUPPORTED_SERVER = '2.9.10';
 export const MIN_SERVER_VERSION = {
   'farrier-nats-overview': {
     'Health errors by type': '2.10.0',
     'Slow consumers/s by kind': '2.10.0',
     'Stale and stalled connections/s': '2.12.0',
-    'TLS certificates: days left': '2.12.9',
+    // /varz tls_cert_not_after: in 2.11.12 and 2.12.4, not in 2.11.11 or 2.12.3 (nats-server's
+    // server/monitor.go at those tags).
+    'TLS certificates: days left': ['2.11.12', '2.12.4'],
   },
   'farrier-jetstream': {
     'Meta group: pending requests, quorum needed#A': '2.10.21',
@@ -66,6 +71,21 @@ export const MIN_SERVER_VERSION = {
     'Paused consumers: time left': '2.11.0',
   },
 };
+
+// A MIN_SERVER_VERSION value as a list: the first release of each branch that has the metrics.
+export function releaseList(entry) {
+  return entry === undefined ? [] : Array.isArray(entry) ? entry : [entry];
+}
+
+// Whether release `version` has what a MIN_SERVER_VERSION value says (see there).
+export function serverHas(version, entry) {
+  const list = releaseList(entry);
+  if (list.length === 0) return true;
+  const branch = (v) => String(v).replace(/^v/, '').split('.').slice(0, 2).join('.');
+  const same = list.find((e) => branch(e) === branch(version));
+  if (same) return compareVersions(version, same) >= 0;
+  return compareVersions(`${branch(version)}.0`, `${branch(list[list.length - 1])}.0`) > 0;
+}
 
 // -1, 0 or 1 as release a is older than, the same as or newer than release b ("2.12.9"; a
 // missing part counts as 0, a suffix such as -RC.1 is ignored).
@@ -262,7 +282,8 @@ export function substitute(expr, dashboard, values = {}) {
 
 // Every query of every panel: [{file, dashboard (uid), panel (id), title, refId, expr, instant,
 // may_be_empty, empty_reason, min_server_version}], with variables substituted from `values`
-// (empty_reason and min_server_version only where they apply).
+// (empty_reason and min_server_version only where they apply; min_server_version is always a
+// list, see MIN_SERVER_VERSION).
 export function panelQueries(root, values = {}) {
   const out = [];
   for (const file of listDashboardFiles(root)) {
@@ -280,7 +301,7 @@ export function panelQueries(root, values = {}) {
           may_be_empty: reason !== undefined,
         };
         if (reason !== undefined) q.empty_reason = reason;
-        if (since !== undefined) q.min_server_version = since;
+        if (since !== undefined) q.min_server_version = releaseList(since);
         out.push(q);
       }
     }

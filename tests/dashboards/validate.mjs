@@ -47,8 +47,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   MAY_BE_EMPTY, MIN_SERVER_VERSION, OLDEST_SUPPORTED_SERVER, BUILTIN_VARS, analyzePromQL, compareVersions,
-  listDashboardFiles, loadMetricDocs, loadRecordedMetrics, minServerVersion, panelQueries, rootFromArgs,
-  templateVariables, usedVariables, walkPanels,
+  listDashboardFiles, loadMetricDocs, loadRecordedMetrics, minServerVersion, panelQueries, releaseList, rootFromArgs,
+  serverHas, templateVariables, usedVariables, walkPanels,
 } from './lib.mjs';
 
 const DS_UID = '${DS_PROMETHEUS}';
@@ -140,11 +140,11 @@ function checkExpr(expr, where, ctx, vars, errors, target = null) {
   if (parseErrors.length === 0) checkLabels(expr, target?.legend, metrics, where, ctx, errors);
   if (target) {
     const need = requiredServerVersion(metrics, ctx);
-    const listed = minServerVersion(target.uid, target.title, target.refId);
-    if (need && !listed) {
+    const listed = releaseList(minServerVersion(target.uid, target.title, target.refId));
+    if (need && listed.length === 0) {
       errors.push(`${where}: ${need.metric} exists since nats-server ${need.since} (docs/metrics.md): list "${target.title}" in MIN_SERVER_VERSION (tests/dashboards/lib.mjs)`);
-    } else if (need && compareVersions(listed, need.since) < 0) {
-      errors.push(`${where}: listed in MIN_SERVER_VERSION as ${listed}+, but ${need.metric} exists since ${need.since}`);
+    } else if (need && compareVersions(listed[0], need.since) < 0) {
+      errors.push(`${where}: listed in MIN_SERVER_VERSION from ${listed[0]}, but ${need.metric} exists since ${need.since}`);
     }
   }
   const used = usedVariables(expr);
@@ -327,10 +327,17 @@ function validateRepository(root, ctx) {
       refs.add(panel?.title);
       for (const t of panel?.targets ?? []) refs.add(`${panel.title}#${t.refId}`);
     }
-    for (const [key, version] of Object.entries(entries)) {
+    for (const [key, entry] of Object.entries(entries)) {
       if (!refs.has(key)) general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} has no panel or query "${key}"`);
-      if (!/^\d+\.\d+\.\d+$/.test(version)) general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} "${key}": ${version} is not a release like 2.12.9`);
-      else if (compareVersions(version, OLDEST_SUPPORTED_SERVER) <= 0) general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} "${key}": ${version} is not newer than ${OLDEST_SUPPORTED_SERVER}`);
+      const list = releaseList(entry);
+      if (list.length === 0) general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} "${key}": no release`);
+      for (const [i, version] of list.entries()) {
+        if (!/^\d+\.\d+\.\d+$/.test(version)) general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} "${key}": ${version} is not a release like 2.12.9`);
+        else if (compareVersions(version, OLDEST_SUPPORTED_SERVER) <= 0) general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} "${key}": ${version} is not newer than ${OLDEST_SUPPORTED_SERVER}`);
+        else if (i > 0 && compareVersions(`${version.split('.').slice(0, 2).join('.')}.0`, `${list[i - 1].split('.').slice(0, 2).join('.')}.0`) <= 0) {
+          general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} "${key}": one release per branch, oldest branch first (${list.join(', ')})`);
+        }
+      }
     }
   }
   let queries = [];
@@ -408,6 +415,15 @@ function selfTest(root, ctx) {
     expectEqual(`analyzePromQL(${expr}) errors`, r.errors, []);
   }
   expectEqual('unknown function', analyzePromQL('rat(a[5m])').errors, ['unknown function rat()']);
+  // Releases that have what a MIN_SERVER_VERSION value says.
+  const backported = ['2.11.12', '2.12.4'];
+  for (const [version, want] of [['2.9.10', false], ['2.10.29', false], ['2.11.11', false], ['2.11.12', true], ['2.11.17', true],
+    ['2.12.3', false], ['2.12.4', true], ['2.14.0', true], ['2.15.3', true]]) {
+    expectEqual(`serverHas(${version}, [${backported}])`, serverHas(version, backported), want);
+  }
+  for (const [version, want] of [['2.10.20', false], ['2.10.21', true], ['2.11.0', true], ['2.9.10', false]]) {
+    expectEqual(`serverHas(${version}, 2.10.21)`, serverHas(version, '2.10.21'), want);
+  }
   expectEqual('unbalanced', analyzePromQL('sum(rate(a[5m])').errors, ['unbalanced parentheses']);
 
   // Broken copies of the real dashboards.

@@ -18,13 +18,23 @@ export function rootFromArgs(argv) {
 export const MAY_BE_EMPTY = {
   'farrier-nats-overview': {
     'Slow consumers/s': 'zero until a client becomes a slow consumer (a subscriber that stops reading while a publisher floods it)',
+    'Slow consumers/s by kind': 'zero until a connection becomes a slow consumer',
+    'Stale and stalled connections/s': 'zero until a connection goes stale (its peer stops answering PINGs) or a client is stalled by a slow receiver',
+    'Health errors by type': 'zero while the server is healthy (stop a JetStream cluster\'s majority, or a node while it restarts)',
+    'TLS certificates: days left': 'absent without a TLS listener (tls {} in the server configuration)',
     'Route messages/s by remote': 'absent without cluster routes (a single server has none)',
     'Route RTT': 'absent without cluster routes, and until the server has measured a route RTT',
     'Route pending bytes': 'absent without cluster routes (a single server has none)',
+    'Route connections by remote': 'absent without cluster routes (a single server has none)',
     'Poll errors/s by reason': 'empty (only series > 0) until a poll fails: stop nats-server (reason connect) or SIGSTOP it (timeout)',
   },
   'farrier-jetstream': {
     'JetStream meta group': 'absent outside a JetStream cluster (a single server has no meta group)',
+    'Meta group: leader known': 'absent outside a JetStream cluster (a single server has no meta group)',
+    'Meta group members: not current, offline': 'absent outside a JetStream cluster; only the meta leader\'s sidecar reports the members',
+    'Meta group member lag': 'absent outside a JetStream cluster; only the meta leader\'s sidecar reports the members',
+    'Meta group: pending requests, quorum needed': 'absent outside a JetStream cluster (a single server has no meta group)',
+    'Paused consumers: time left': 'absent unless a consumer is paused (nats consumer pause, or $JS.API.CONSUMER.PAUSE.<stream>.<consumer>)',
     'API errors/s': 'zero until a JetStream API request fails (e.g. info of a stream that does not exist)',
     'Redelivered by consumer': 'zero until a message is redelivered (a subscriber that does not ack within ack_wait, or naks)',
   },
@@ -35,6 +45,65 @@ export const MAY_BE_EMPTY = {
     'Latency events/s by status': 'absent unless a service has latency_subject and the account exports it with latency sampling',
   },
 };
+
+// Panels (or single queries, "Title#refId") whose metrics only newer nats-server releases
+// export, with the first release that has them (docs/metrics.md). On an older server the query
+// returns nothing, by design (no series, never a made-up 0); validate.mjs checks that every query
+// on a metric docs/metrics.md marks as newer than the oldest supported release is listed here,
+// with at least that release, and the end-to-end test expects data exactly on the releases
+// listed here (serverHas). A field backported to an older branch has the first release of each
+// branch, oldest first: ['2.11.12', '2.12.4'] is 2.11.12 and later 2.11s, 2.12.4 and later 2.12s,
+// and every later branch (2.14, 2.15, ...). Keyed by dashboard uid, then panel title (or
+// title#refId).
+export const OLDEST_SUPPORTED_SERVER = '2.9.10';
+export const MIN_SERVER_VERSION = {
+  'farrier-nats-overview': {
+    'Health errors by type': '2.10.0',
+    'Slow consumers/s by kind': '2.10.0',
+    'Stale and stalled connections/s': '2.12.0',
+    // /varz tls_cert_not_after: in 2.11.12 and 2.12.4, not in 2.11.11 or 2.12.3 (nats-server's
+    // server/monitor.go at those tags).
+    'TLS certificates: days left': ['2.11.12', '2.12.4'],
+  },
+  'farrier-jetstream': {
+    'Meta group: pending requests, quorum needed#A': '2.10.21',
+    'Meta group: pending requests, quorum needed#B': '2.15.0',
+    'Paused consumers: time left': '2.11.0',
+  },
+};
+
+// A MIN_SERVER_VERSION value as a list: the first release of each branch that has the metrics.
+export function releaseList(entry) {
+  return entry === undefined ? [] : Array.isArray(entry) ? entry : [entry];
+}
+
+// Whether release `version` has what a MIN_SERVER_VERSION value says (see there).
+export function serverHas(version, entry) {
+  const list = releaseList(entry);
+  if (list.length === 0) return true;
+  const branch = (v) => String(v).replace(/^v/, '').split('.').slice(0, 2).join('.');
+  const same = list.find((e) => branch(e) === branch(version));
+  if (same) return compareVersions(version, same) >= 0;
+  return compareVersions(`${branch(version)}.0`, `${branch(list[list.length - 1])}.0`) > 0;
+}
+
+// -1, 0 or 1 as release a is older than, the same as or newer than release b ("2.12.9"; a
+// missing part counts as 0, a suffix such as -RC.1 is ignored).
+export function compareVersions(a, b) {
+  const parts = (v) => String(v).replace(/^v/, '').split(/[-+]/)[0].split('.').map((x) => Number.parseInt(x, 10) || 0);
+  const pa = parts(a), pb = parts(b);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+// The MIN_SERVER_VERSION entry of one query: its own (title#refId), else its panel's.
+export function minServerVersion(uid, title, refId) {
+  const table = MIN_SERVER_VERSION[uid] ?? {};
+  return table[`${title}#${refId}`] ?? table[title];
+}
 
 // Grafana's built-in interval variables and the value queries.mjs gives them by default.
 export const BUILTIN_VARS = { __rate_interval: '30s', __interval: '30s', __range: '5m' };
@@ -47,15 +116,44 @@ export function listDashboardFiles(root) {
 // metric name -> type, from the tables of docs/metrics.md; histograms and summaries also
 // contribute their _bucket/_sum/_count series.
 export function loadDocumentedMetrics(root) {
-  const text = fs.readFileSync(path.join(root, 'docs', 'metrics.md'), 'utf8');
   const names = new Map();
-  const re = /^\|\s*`([a-zA-Z_:][a-zA-Z0-9_:]*)`\s*\|\s*(gauge|counter|histogram|summary|untyped)\s*\|/gm;
-  for (const m of text.matchAll(re)) {
-    names.set(m[1], m[2]);
-    if (m[2] === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.set(m[1] + s, 'histogram series');
-    if (m[2] === 'summary') for (const s of ['_sum', '_count']) names.set(m[1] + s, 'summary series');
-  }
+  for (const [name, doc] of loadMetricDocs(root)) names.set(name, doc.type);
   return names;
+}
+
+// metric name -> {type, labels (Set), alternatives (label groups of which a release has one),
+// since (first release with the metric, or undefined)}, from the rows of docs/metrics.md:
+//   | `name` | type | `label`, `label` | Meaning (source field; 2.12+) |
+// Labels: every backticked name of the labels cell; "likewise" repeats the row above; "`a` (2.10+)
+// or `b` (2.9)" makes a and b alternatives (each release has one of them). Release: "; X.Y[.Z]+"
+// in the meaning (after the source field); "; likewise)" repeats the row above. Histograms and
+// summaries contribute their _bucket/_sum/_count series (le on _bucket).
+export function loadMetricDocs(root) {
+  const text = fs.readFileSync(path.join(root, 'docs', 'metrics.md'), 'utf8');
+  const docs = new Map();
+  const re = /^\|\s*`([a-zA-Z_:][a-zA-Z0-9_:]*)`\s*\|\s*(gauge|counter|histogram|summary|untyped)\s*\|([^|]*)\|(.*)\|\s*$/gm;
+  let prev = null;
+  for (const m of text.matchAll(re)) {
+    const [, name, type, labelCell, meaning] = m;
+    let labels, alternatives;
+    if (/^\s*likewise\s*$/.test(labelCell) && prev) {
+      labels = new Set(prev.labels);
+      alternatives = prev.alternatives;
+    } else {
+      labels = new Set([...labelCell.matchAll(/`([A-Za-z_]\w*)`/g)].map((x) => x[1]));
+      alternatives = /`\s*(?:\([^)]*\))?\s+or\s+`/.test(labelCell) ? [[...labels]] : [];
+    }
+    let since = /;\s*(\d+\.\d+(?:\.\d+)?)\+/.exec(meaning)?.[1];
+    if (since === undefined && /;\s*likewise\)/.test(meaning) && prev) since = prev.since;
+    const doc = { type, labels, alternatives, since };
+    docs.set(name, doc);
+    prev = doc;
+    const series = type === 'histogram' ? ['_bucket', '_sum', '_count'] : type === 'summary' ? ['_sum', '_count'] : [];
+    for (const s of series) {
+      docs.set(name + s, { ...doc, type: `${type} series`, labels: new Set([...labels, ...(s === '_bucket' ? ['le'] : [])]) });
+    }
+  }
+  return docs;
 }
 
 // Names recorded by `record:` rules in alerts/*.yml (a line-based read: no YAML library).
@@ -183,7 +281,9 @@ export function substitute(expr, dashboard, values = {}) {
 }
 
 // Every query of every panel: [{file, dashboard (uid), panel (id), title, refId, expr, instant,
-// may_be_empty, empty_reason}], with variables substituted from `values`.
+// may_be_empty, empty_reason, min_server_version}], with variables substituted from `values`
+// (empty_reason and min_server_version only where they apply; min_server_version is always a
+// list, see MIN_SERVER_VERSION).
 export function panelQueries(root, values = {}) {
   const out = [];
   for (const file of listDashboardFiles(root)) {
@@ -194,12 +294,14 @@ export function panelQueries(root, values = {}) {
       for (const t of panel.targets ?? []) {
         if (typeof t.expr !== 'string') continue;
         const reason = empty[panel.title];
+        const since = minServerVersion(d.uid, panel.title, t.refId);
         const q = {
           dashboard: d.uid, file: path.basename(file), panel: panel.id, title: panel.title, refId: t.refId,
           expr: substitute(t.expr, d, values), instant: t.instant === true && t.range !== true,
           may_be_empty: reason !== undefined,
         };
         if (reason !== undefined) q.empty_reason = reason;
+        if (since !== undefined) q.min_server_version = releaseList(since);
         out.push(q);
       }
     }

@@ -12,6 +12,16 @@
 //     _bucket/_sum/_count series) or recorded by a rule in alerts/*.yml; label names in {...} and
 //     in by/without/on/ignoring/group_left/group_right lists (le included) are not metric names;
 //     functions must exist in Prometheus 2.42 (Debian 12);
+//   - labels as docs/metrics.md gives them: a matcher on a documented metric names one of its
+//     labels (or a target label, job or instance); a label in a by/without/on/ignoring/group_*
+//     list or in the legend ({{label}}) is carried by some metric of the query; where releases
+//     name a label differently (route series: remote_name on 2.10+, remote_id on 2.9) a by list
+//     or legend that names one names all, and no matcher selects one of them (it would miss the
+//     other releases); documented metrics whose labels differ (the connz series carry kind, the
+//     limits do not) are not combined one-to-one without on/ignoring or an aggregation;
+//   - every query on a metric that docs/metrics.md marks as newer than the oldest supported
+//     nats-server (2.12+, ...) is listed in lib.mjs' MIN_SERVER_VERSION with that release or a
+//     later one, whose entries name existing panels (and refIds);
 //   - every template variable a query uses is defined (the built-in $__rate_interval,
 //     $__interval and $__range aside) and sits in a =~ / !~ matcher; variable queries
 //     (label_values) obey the same rules; every dashboard has the cluster, server and instance
@@ -26,16 +36,19 @@
 // --self-test first breaks copies of the dashboards in memory (a duplicate id, a duplicate id
 // inside a collapsed row, an unknown metric, an unknown recorded metric, a missing or wrong
 // datasource, an undefined variable, a variable outside a regex matcher, no __inputs, invalid
-// JSON, an unknown function, no description, no unit) and fails unless each is rejected for the
-// expected reason; then it validates the real files.
+// JSON, an unknown function, no description, no unit, an undocumented label in a matcher, a by
+// list or a legend, one release's route label alone, a kind-labelled series divided by an
+// unlabelled one, a newer release's metric not listed as version-specific) and fails unless each
+// is rejected for the expected reason; then it validates the real files.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
-  MAY_BE_EMPTY, BUILTIN_VARS, analyzePromQL, listDashboardFiles, loadDocumentedMetrics, loadRecordedMetrics,
-  panelQueries, rootFromArgs, templateVariables, usedVariables, walkPanels,
+  MAY_BE_EMPTY, MIN_SERVER_VERSION, OLDEST_SUPPORTED_SERVER, BUILTIN_VARS, analyzePromQL, compareVersions,
+  listDashboardFiles, loadMetricDocs, loadRecordedMetrics, minServerVersion, panelQueries, releaseList, rootFromArgs,
+  serverHas, templateVariables, usedVariables, walkPanels,
 } from './lib.mjs';
 
 const DS_UID = '${DS_PROMETHEUS}';
@@ -46,10 +59,74 @@ const UNITS = new Set([
   'Bps', 'binBps', 'reqps', 'ops', 'cps', 'mps', 'eps', 'pps', 'dateTimeAsIso', 'dateTimeFromNow',
 ]);
 const REQUIRED_VARIABLES = ['cluster', 'server', 'instance'];
+// Labels Prometheus adds to every series it scrapes from a farrier target.
+const TARGET_LABELS = new Set(['job', 'instance']);
 
 // ------------------------------------------------------------------------------ checks
 
-function checkExpr(expr, where, ctx, vars, errors) {
+// Labels against docs/metrics.md (see the header): matchers, label lists, legend, release
+// alternatives, one-to-one matching of differently labelled series.
+function checkLabels(expr, legend, metrics, where, ctx, errors) {
+  const documented = [...new Set(metrics)].filter((m) => ctx.docs.has(m));
+  const recorded = metrics.some((m) => !ctx.docs.has(m));
+  const carried = new Set(TARGET_LABELS);
+  for (const m of documented) for (const l of ctx.docs.get(m).labels) carried.add(l);
+  // Recorded series keep labels of their own, and label_replace/label_join make new ones: no
+  // claim about which labels exist then.
+  const open = recorded || /\blabel_(?:replace|join)\s*\(/.test(expr);
+  const text = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
+  const alternatives = documented.flatMap((m) => ctx.docs.get(m).alternatives);
+
+  for (const sel of text.matchAll(/([A-Za-z_:][A-Za-z0-9_:]*)?\s*\{([^{}]*)\}/g)) {
+    const doc = sel[1] && ctx.docs.get(sel[1]);
+    if (!doc) continue;
+    for (const m of sel[2].matchAll(/([A-Za-z_]\w*)\s*(?:=~|!~|!=|=)/g)) {
+      const label = m[1];
+      if (label !== '__name__' && !TARGET_LABELS.has(label) && !doc.labels.has(label)) {
+        errors.push(`${where}: label ${label} is not a label of ${sel[1]} (docs/metrics.md: ${[...doc.labels].join(', ') || 'none'})`);
+      }
+      for (const group of doc.alternatives) {
+        if (group.includes(label)) errors.push(`${where}: matcher on ${label} selects only the releases that name the label so (${group.join(' or ')})`);
+      }
+    }
+  }
+  const lists = [...text.matchAll(/\b(by|without|on|ignoring|group_left|group_right)\s*\(([^()]*)\)/g)]
+    .map((m) => ({ kind: m[1], labels: m[2].split(',').map((x) => x.trim()).filter(Boolean) }));
+  const legendLabels = [...String(legend ?? '').matchAll(/\{\{\s*([A-Za-z_]\w*)\s*\}\}/g)].map((m) => m[1]);
+  const named = [...lists.map((l) => ({ what: `${l.kind} (...)`, labels: l.labels }))];
+  if (legendLabels.length) named.push({ what: 'the legend', labels: legendLabels });
+  for (const { what, labels } of named) {
+    if (!open) {
+      for (const l of labels) {
+        if (l !== 'le' && !carried.has(l)) errors.push(`${where}: ${what} names ${l}, which no metric of the query carries (docs/metrics.md)`);
+      }
+    }
+    for (const group of alternatives) {
+      const have = group.filter((l) => labels.includes(l));
+      if (have.length && have.length < group.length) {
+        errors.push(`${where}: ${what} names ${have.join(', ')} but not ${group.filter((l) => !have.includes(l)).join(', ')}: releases name this label differently (${group.join(' or ')}), keep all`);
+      }
+    }
+  }
+  // One-to-one matching of series whose documented labels differ matches nothing.
+  if (!recorded && documented.length > 1 && lists.length === 0 && !/\b(?:and|or|unless)\b/.test(text) &&
+      !documented.every((m) => [...ctx.docs.get(m).labels].sort().join() === [...ctx.docs.get(documented[0]).labels].sort().join())) {
+    errors.push(`${where}: ${documented.join(', ')} carry different labels; combined one-to-one they match nothing (use on/ignoring, or aggregate)`);
+  }
+}
+
+// The first release that has every documented metric of the query, when that is newer than the
+// oldest supported one.
+function requiredServerVersion(metrics, ctx) {
+  let need;
+  for (const m of metrics) {
+    const since = ctx.docs.get(m)?.since;
+    if (since && compareVersions(since, OLDEST_SUPPORTED_SERVER) > 0 && (!need || compareVersions(since, need.since) > 0)) need = { since, metric: m };
+  }
+  return need;
+}
+
+function checkExpr(expr, where, ctx, vars, errors, target = null) {
   if (typeof expr !== 'string' || expr.trim() === '') { errors.push(`${where}: empty query`); return; }
   const { metrics, errors: parseErrors } = analyzePromQL(expr);
   for (const e of parseErrors) errors.push(`${where}: ${e} in ${JSON.stringify(expr)}`);
@@ -58,6 +135,16 @@ function checkExpr(expr, where, ctx, vars, errors) {
   for (const m of metrics) {
     if (!ctx.documented.has(m) && !ctx.recorded.has(m)) {
       errors.push(`${where}: unknown metric ${m} (not in docs/metrics.md, not recorded in alerts/*.yml)`);
+    }
+  }
+  if (parseErrors.length === 0) checkLabels(expr, target?.legend, metrics, where, ctx, errors);
+  if (target) {
+    const need = requiredServerVersion(metrics, ctx);
+    const listed = releaseList(minServerVersion(target.uid, target.title, target.refId));
+    if (need && listed.length === 0) {
+      errors.push(`${where}: ${need.metric} exists since nats-server ${need.since} (docs/metrics.md): list "${target.title}" in MIN_SERVER_VERSION (tests/dashboards/lib.mjs)`);
+    } else if (need && compareVersions(listed[0], need.since) < 0) {
+      errors.push(`${where}: listed in MIN_SERVER_VERSION from ${listed[0]}, but ${need.metric} exists since ${need.since}`);
     }
   }
   const used = usedVariables(expr);
@@ -197,7 +284,7 @@ export function validateDashboard(input, ctx) {
       if (!t || typeof t.refId !== 'string' || refIds.has(t.refId)) errors.push(`${tw}: refId missing or repeated`);
       else refIds.add(t.refId);
       if (t?.datasource !== undefined && (t.datasource?.uid !== DS_UID)) errors.push(`${tw}: target datasource is not ${DS_UID}`);
-      checkExpr(t?.expr, tw, ctx, vars, errors);
+      checkExpr(t?.expr, tw, ctx, vars, errors, { uid: d.uid, title: p.title, refId: t?.refId, legend: t?.legendFormat });
     }
   }
   const types = new Set(walkPanels(d).map((x) => x.panel?.type).filter((t) => t && t !== 'row'));
@@ -230,6 +317,28 @@ function validateRepository(root, ctx) {
     if (!d) { general.push(`lib.mjs MAY_BE_EMPTY: no dashboard with uid ${uid}`); continue; }
     const have = new Set(walkPanels(d).filter((x) => x.panel?.type !== 'row').map((x) => x.panel?.title));
     for (const t of Object.keys(titles)) if (!have.has(t)) general.push(`lib.mjs MAY_BE_EMPTY: ${uid} has no panel "${t}"`);
+  }
+  for (const [uid, entries] of Object.entries(MIN_SERVER_VERSION)) {
+    const d = byUid.get(uid);
+    if (!d) { general.push(`lib.mjs MIN_SERVER_VERSION: no dashboard with uid ${uid}`); continue; }
+    const refs = new Set();
+    for (const { panel } of walkPanels(d)) {
+      if (panel?.type === 'row') continue;
+      refs.add(panel?.title);
+      for (const t of panel?.targets ?? []) refs.add(`${panel.title}#${t.refId}`);
+    }
+    for (const [key, entry] of Object.entries(entries)) {
+      if (!refs.has(key)) general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} has no panel or query "${key}"`);
+      const list = releaseList(entry);
+      if (list.length === 0) general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} "${key}": no release`);
+      for (const [i, version] of list.entries()) {
+        if (!/^\d+\.\d+\.\d+$/.test(version)) general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} "${key}": ${version} is not a release like 2.12.9`);
+        else if (compareVersions(version, OLDEST_SUPPORTED_SERVER) <= 0) general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} "${key}": ${version} is not newer than ${OLDEST_SUPPORTED_SERVER}`);
+        else if (i > 0 && compareVersions(`${version.split('.').slice(0, 2).join('.')}.0`, `${list[i - 1].split('.').slice(0, 2).join('.')}.0`) <= 0) {
+          general.push(`lib.mjs MIN_SERVER_VERSION: ${uid} "${key}": one release per branch, oldest branch first (${list.join(', ')})`);
+        }
+      }
+    }
   }
   let queries = [];
   if (general.length === 0 && results.every((r) => r.errors.length === 0)) {
@@ -306,6 +415,15 @@ function selfTest(root, ctx) {
     expectEqual(`analyzePromQL(${expr}) errors`, r.errors, []);
   }
   expectEqual('unknown function', analyzePromQL('rat(a[5m])').errors, ['unknown function rat()']);
+  // Releases that have what a MIN_SERVER_VERSION value says.
+  const backported = ['2.11.12', '2.12.4'];
+  for (const [version, want] of [['2.9.10', false], ['2.10.29', false], ['2.11.11', false], ['2.11.12', true], ['2.11.17', true],
+    ['2.12.3', false], ['2.12.4', true], ['2.14.0', true], ['2.15.3', true]]) {
+    expectEqual(`serverHas(${version}, [${backported}])`, serverHas(version, backported), want);
+  }
+  for (const [version, want] of [['2.10.20', false], ['2.10.21', true], ['2.11.0', true], ['2.9.10', false]]) {
+    expectEqual(`serverHas(${version}, 2.10.21)`, serverHas(version, '2.10.21'), want);
+  }
   expectEqual('unbalanced', analyzePromQL('sum(rate(a[5m])').errors, ['unbalanced parentheses']);
 
   // Broken copies of the real dashboards.
@@ -353,6 +471,30 @@ function selfTest(root, ctx) {
       ps[1].gridPos = { ...ps[0].gridPos };
     }],
     ['no queries', 'no queries', (d) => { firstQueryPanel(d).targets = []; }],
+    ['label a metric does not have', 'label kind is not a label of nats_up', (d) => {
+      firstQueryPanel(d).targets[0].expr = 'nats_up{instance=~"$instance", kind="client"}';
+    }],
+    ['by list naming a label no metric carries', 'names remote_nam, which no metric', (d) => {
+      firstQueryPanel(d).targets[0].expr = 'sum by (instance, remote_nam) (nats_route_rtt_seconds{instance=~"$instance"})';
+    }],
+    ['legend naming a label no metric carries', 'the legend names remote_id, which no metric', (d) => {
+      Object.assign(firstQueryPanel(d).targets[0], { expr: 'nats_up{instance=~"$instance"}', legendFormat: '{{instance}} {{remote_id}}' });
+    }],
+    ['one release\'s route label alone', 'names remote_id but not remote_name', (d) => {
+      Object.assign(firstQueryPanel(d).targets[0], {
+        expr: 'sum by (instance, remote_id) (rate(nats_route_messages_sent_total{instance=~"$instance"}[$__rate_interval]))',
+        legendFormat: '{{instance}} {{remote_name}}{{remote_id}}',
+      });
+    }],
+    ['matcher on one release\'s route label', 'matcher on remote_name selects only', (d) => {
+      firstQueryPanel(d).targets[0].expr = 'nats_route_rtt_seconds{instance=~"$instance", remote_name!=""}';
+    }],
+    ['kind-labelled series divided by an unlabelled one', 'carry different labels', (d) => {
+      firstQueryPanel(d).targets[0].expr = 'nats_connz_pending_bytes_max{instance=~"$instance"} / nats_server_max_pending_bytes{instance=~"$instance"}';
+    }],
+    ['a newer release\'s metric not listed as version-specific', 'list "', (d) => {
+      firstQueryPanel(d).targets[0].expr = 'rate(nats_server_stalled_clients_total{instance=~"$instance"}[$__rate_interval])';
+    }],
   ];
   for (const [name, want, mutate, build] of mutations) {
     const copies = build ? [build()].filter(Boolean) : originals.map((o) => { const d = structuredClone(o); mutate(d); return d; });
@@ -379,7 +521,8 @@ function selfTest(root, ctx) {
 function main() {
   const args = process.argv.slice(2);
   const root = rootFromArgs(args);
-  const ctx = { documented: loadDocumentedMetrics(root), recorded: loadRecordedMetrics(root) };
+  const docs = loadMetricDocs(root);
+  const ctx = { documented: new Map([...docs].map(([n, d]) => [n, d.type])), docs, recorded: loadRecordedMetrics(root) };
   if (ctx.documented.size < 50) {
     console.error(`only ${ctx.documented.size} metrics read from docs/metrics.md: has its table format changed?`);
     process.exit(1);

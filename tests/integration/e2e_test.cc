@@ -8,11 +8,25 @@
 // panels empty by design, which must return data once their fault is injected; every recording
 // rule has data; stopping the workers and stopping nats-server drive the matching alerts to
 // pending or firing.
+//
+// Runs against whichever nats-server the harness starts ($FARRIER_NATS_SERVER, else the one on
+// $PATH: Debian's 2.9.10), and must pass on 2.9.10 and on the newest release alike. Queries on
+// metrics only newer releases export are listed with their first release (MIN_SERVER_VERSION in
+// tests/dashboards/lib.mjs, printed by queries.mjs); the release comes from the cluster's /varz.
+// On an older server such a query must stay empty (no series, never a wrong one); from that
+// release on it must have data like any other. To give those panels data the scenario also has
+// a paused consumer (2.11+), a leaf node (listed in /connz since 2.11.5) and a TLS listener
+// (its expiry printed since 2.11.12 and 2.12.4).
 #include <gtest/gtest.h>
+#include <nats/nats.h>
 
+#include <array>
+#include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -20,6 +34,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "support/certs.h"
 #include "support/latency_accounts.h"
 #include "support/prometheus_server.h"
 #include "support/temp_dir.h"
@@ -33,9 +48,65 @@ using farrier::test::TempDir;
 using farrier::test::WaitUntil;
 
 struct PanelQuery {
-  std::string dashboard, title, expr, empty_reason;
+  std::string dashboard, title, refId, expr, empty_reason;
   bool may_be_empty = false;
+  // The first release of each branch with its metrics (MIN_SERVER_VERSION in
+  // tests/dashboards/lib.mjs); empty when every supported release has them.
+  std::vector<std::string> min_server_version;
 };
+
+// A nats-server release as three numbers ("2.12.9", "2.11.0-RC.1": the suffix is ignored).
+std::array<int, 3> Release(const std::string& text) {
+  std::array<int, 3> v{0, 0, 0};
+  const char* p = text.c_str() + (text.rfind('v', 0) == 0 ? 1 : 0);
+  if (std::sscanf(p, "%d.%d.%d", &v[0], &v[1], &v[2]) < 1) return {0, 0, 0};
+  return v;
+}
+
+// Whether release `version` has what a MIN_SERVER_VERSION value says (tests/dashboards/lib.mjs):
+// the first release of each branch that has it, oldest branch first (more than one where a field
+// was backported); every later branch has it.
+bool ServerHas(const std::string& version, const std::vector<std::string>& since) {
+  if (since.empty()) return true;
+  const auto v = Release(version);
+  for (const std::string& s : since) {
+    const auto r = Release(s);
+    if (r[0] == v[0] && r[1] == v[1]) return v >= r;
+  }
+  const auto last = Release(since.back());
+  return std::pair(v[0], v[1]) > std::pair(last[0], last[1]);
+}
+
+std::string Join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : separator) + item;
+  return out;
+}
+
+// A request/reply over a plain cnats connection, for the JetStream API requests natskit has no
+// command for (pausing a consumer). Throws with the status text.
+std::string NatsRequest(const std::string& url, const std::string& subject, const std::string& body) {
+  natsConnection* nc = nullptr;
+  natsStatus s = natsConnection_ConnectTo(&nc, url.c_str());
+  natsMsg* reply = nullptr;
+  if (s == NATS_OK) s = natsConnection_Request(&reply, nc, subject.c_str(), body.data(), static_cast<int>(body.size()), 5000);
+  std::string out = s == NATS_OK ? std::string(natsMsg_GetData(reply), natsMsg_GetDataLength(reply)) : "";
+  natsMsg_Destroy(reply);
+  natsConnection_Destroy(nc);
+  nats_CloseAndWait(5000);  // the test process has no other cnats use: free the library's threads
+  if (s != NATS_OK) throw std::runtime_error(subject + ": " + natsStatus_GetText(s));
+  return out;
+}
+
+// RFC 3339 in UTC, `from_now` ahead.
+std::string Rfc3339FromNow(std::chrono::seconds from_now) {
+  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + from_now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 // Every panel query of every dashboard, from tests/dashboards/queries.mjs (node).
 std::vector<PanelQuery> PanelQueries(const Json& variables) {
@@ -47,7 +118,8 @@ std::vector<PanelQuery> PanelQueries(const Json& variables) {
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
     Json j = Json::parse(line);
-    out.push_back({j["dashboard"], j["title"], j["expr"], j.value("empty_reason", ""), j.value("may_be_empty", false)});
+    out.push_back({j["dashboard"], j["title"], j["refId"], j["expr"], j.value("empty_reason", ""),
+                   j.value("may_be_empty", false), j.value("min_server_version", std::vector<std::string>{})});
   }
   return out;
 }
@@ -79,6 +151,27 @@ std::set<std::string> RecordingRules() {
 // Recording rules that cannot have data on this test's topology, with the reason.
 const std::set<std::string> kTopologyOnly = {};
 
+// Series beyond "the panel has data" that only newer releases export, each with the first
+// release that has it: a panel can have data from its other series without them (Connections by
+// kind shows clients on every release). From that release on the query must return something,
+// before it nothing.
+// (`since` as in MIN_SERVER_VERSION: the first release of each branch.)
+struct VersionedSeries {
+  std::vector<std::string> since;
+  std::string query, what;
+};
+const std::vector<std::string> kTlsExpiry = {"2.11.12", "2.12.4"};  // /varz tls_cert_not_after
+const VersionedSeries kVersionedSeries[] = {
+    {{"2.11.5"}, "nats_connz_connections{kind=\"leafnode\"} > 0", "the edge server's leaf node in Connections by kind (connz)"},
+    {{"2.11.0"}, "nats_consumer_paused{stream=\"ORDERS\",consumer=\"nightly\"} == 1", "the paused consumer"},
+    {kTlsExpiry, "nats_server_tls_cert_not_after_timestamp_seconds{listener=\"client\"}", "the edge server's client certificate"},
+};
+// Alerts the scenario fires from the start on releases that export their data (the test
+// certificates are valid for two days: under the 3-day critical threshold).
+const VersionedSeries kVersionedAlerts[] = {
+    {kTlsExpiry, "NatsTLSCertificateExpiring", "the edge server's two-day certificate"},
+};
+
 class EndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -86,8 +179,14 @@ class EndToEnd : public ::testing::Test {
     // is node 1's sidecar. The API pool and its load, a stream replicated on all three (for the
     // replica panel) with a consumer backlog, and an ephemeral push consumer that never acks
     // (redelivered after its 30 s ack wait).
-    cluster_ = farrier::test::StartCluster(3, /*jetstream=*/true);
+    // Every node listens for leaf nodes (a random port: the options are shared); the edge
+    // server below connects to node 1's.
+    cluster_ = farrier::test::StartCluster(3, /*jetstream=*/true,
+                                           {.extra_config = "leafnodes {\n  listen: \"127.0.0.1:-1\"\n}\n"});
     server_ = cluster_.front().get();
+    version_ = MonitorJson(*server_, "/varz").value("version", "");
+    ASSERT_FALSE(version_.empty()) << "no version in /varz";
+    std::cout << "[ e2e ] nats-server " << version_ << "\n";
     js_ = StartNatskit({"js-setup", "--url", server_->client_url(), "--stream", "ORDERS", "--subjects", "orders.>",
                         "--storage", "file", "--replicas", "3", "--publish", "50", "--consumer", "worker", "--fetch", "10", "--ack",
                         "2", "--ephemeral", "1"},
@@ -117,6 +216,32 @@ class EndToEnd : public ::testing::Test {
       peers_.push_back(std::make_unique<Farrier>(std::vector<std::string>{"--config", file.string()}));
     }
 
+    // A paused consumer (nats-server 2.11+): its backlog stays, on purpose; the paused-consumer
+    // panel lists it. Older servers have no pause API (and no such series).
+    if (ServerHas(version_, {"2.11.0"})) {
+      RunNatskit({"js-setup", "--url", server_->client_url(), "--stream", "ORDERS", "--subjects", "orders.>",
+                  "--storage", "file", "--replicas", "3", "--consumer", "nightly"});
+      Json pause = Json::parse(NatsRequest(server_->client_url(), "$JS.API.CONSUMER.PAUSE.ORDERS.nightly",
+                                           Json{{"pause_until", Rfc3339FromNow(1h)}}.dump()),
+                               nullptr, false);
+      ASSERT_TRUE(pause.is_object() && pause.value("paused", false)) << "pausing ORDERS/nightly: " << pause.dump();
+    }
+
+    // The edge server: a leaf node of node 1 (listed in node 1's /connz since 2.11.5) with a TLS
+    // client listener (its expiry in /varz since 2.11.12 and 2.12.4), and its own sidecar.
+    farrier::test::MakeTestPki(dir_.path());
+    const int leaf_port = MonitorJson(*server_, "/varz")["leaf"].value("port", 0);
+    ASSERT_GT(leaf_port, 0) << "node 1 has no leaf node port";
+    edge_ = std::make_unique<NatsServer>(farrier::test::NatsServerOptions{
+        .name = "edge",
+        .extra_config = "tls {\n  cert_file: \"" + (dir_.path() / "server.pem").string() + "\"\n  key_file: \"" +
+                        (dir_.path() / "server.key").string() + "\"\n}\nleafnodes {\n  remotes: [{url: \"nats-leaf://127.0.0.1:" +
+                        std::to_string(leaf_port) + "\"}]\n}\n"});
+    ASSERT_TRUE(WaitUntil([&] { return MonitorJson(*server_, "/varz").value("leafnodes", 0) == 1; }, 15s, 100ms))
+        << "the edge server's leaf node did not connect\n" << edge_->LogTail();
+    edge_farrier_ = std::make_unique<Farrier>(std::vector<std::string>{
+        "--nats.monitor-url", edge_->monitor_url(), "--poll.interval", "1s", "--poll.timeout", "800ms"});
+
     // Server 2: two accounts and a latency-tracked export, for the service-latency panels.
     accounts_ = farrier::test::MakeLatencyAccounts({.response_threshold = "1s"});
     latency_server_ = std::make_unique<NatsServer>(farrier::test::NatsServerOptions{.extra_config = accounts_.extra_config});
@@ -143,6 +268,7 @@ class EndToEnd : public ::testing::Test {
     std::vector<std::string> targets = {"127.0.0.1:" + std::to_string(farrier_->port()),
                                         "127.0.0.1:" + std::to_string(farrier2_->port())};
     for (auto& p : peers_) targets.push_back("127.0.0.1:" + std::to_string(p->port()));
+    targets.push_back("127.0.0.1:" + std::to_string(edge_farrier_->port()));
     prometheus_ = std::make_unique<PrometheusServer>(
         farrier::test::PrometheusOptions{.targets = targets, .rule_files = ShortenedRules(dir_.path())});
   }
@@ -165,11 +291,12 @@ class EndToEnd : public ::testing::Test {
   TempDir dir_{"farrier-e2e"};
   std::vector<std::unique_ptr<NatsServer>> cluster_;
   NatsServer* server_ = nullptr;
-  std::unique_ptr<NatsServer> latency_server_;
+  std::string version_;  // the cluster's nats-server release, from /varz
+  std::unique_ptr<NatsServer> latency_server_, edge_;
   std::unique_ptr<ChildProcess> js_, latency_worker_, load_, load2_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;
   farrier::test::LatencyAccounts accounts_;
-  std::unique_ptr<Farrier> farrier_, farrier2_;
+  std::unique_ptr<Farrier> farrier_, farrier2_, edge_farrier_;
   std::vector<std::unique_ptr<Farrier>> peers_;
   std::unique_ptr<PrometheusServer> prometheus_;
 };
@@ -192,14 +319,33 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
     for (auto it = never_data.begin(); it != never_data.end();) it = now.count(*it) ? std::next(it) : never_data.erase(it);
     return empty;
   };
+  // A query is "too new" when its metrics come from a release after this server's.
+  auto too_new = [&](const PanelQuery& q) { return !ServerHas(version_, q.min_server_version); };
   std::vector<const PanelQuery*> empty = phase();
   EXPECT_TRUE(errors.empty()) << errors;
   size_t empty_by_design = 0;
   for (const PanelQuery* q : empty) {
-    if (q->may_be_empty) {
+    if (q->may_be_empty || too_new(*q)) {
       ++empty_by_design;
     } else {
       ADD_FAILURE() << "no data: " << q->dashboard << " / " << q->title << "\n  " << q->expr;
+    }
+  }
+
+  // 1b. Series and alerts only newer releases give: there from their release on, absent before.
+  for (const VersionedSeries& v : kVersionedSeries) {
+    const bool want = ServerHas(version_, v.since);
+    std::optional<std::vector<farrier::test::QuerySample>> r;
+    WaitUntil([&] { r = prometheus_->Query(v.query); return r && r->empty() != want; }, want ? 15s : 1s, 500ms);
+    ASSERT_TRUE(r) << v.query;
+    EXPECT_EQ(!r->empty(), want) << v.what << " (" << v.query << ") on nats-server " << version_ << ": expected "
+                                 << (want ? "data" : "nothing") << " (from " << Join(v.since, ", ") << " on)";
+  }
+  {
+    std::map<std::string, std::string> now = prometheus_->Alerts();
+    for (const VersionedSeries& v : kVersionedAlerts) {
+      EXPECT_EQ(now.count(v.query) > 0, ServerHas(version_, v.since))
+          << v.query << " (" << v.what << ") on nats-server " << version_ << ", from " << Join(v.since, ", ") << " on";
     }
   }
 
@@ -248,15 +394,24 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
   // Redeliveries: the ephemeral push consumer's 30 s ack wait (natskit sets no shorter one)
   // may end after this test; the panel is checked when it does.
   const std::set<std::string> may_stay_empty = {"Redelivered by consumer"};
-  std::string unfilled;
+  std::string unfilled, not_on_this_release;
+  for (const PanelQuery& q : queries) {
+    if (!too_new(q)) continue;
+    const std::string since = Join(q.min_server_version, ", ");
+    not_on_this_release += "  " + q.dashboard + " / " + q.title + " " + q.refId + " (from " + since + ")\n";
+    EXPECT_TRUE(never_data.count(&q)) << "has data on nats-server " << version_ << " although listed from " << since
+                                      << " on (MIN_SERVER_VERSION, tests/dashboards/lib.mjs): " << q.dashboard << " / "
+                                      << q.title << "\n  " << q.expr;
+  }
   for (const PanelQuery* q : never_data) {
-    if (!q->may_be_empty) continue;  // reported above
+    if (!q->may_be_empty || too_new(*q)) continue;  // reported above
     unfilled += "  " + q->dashboard + " / " + q->title + " (" + q->empty_reason + ")\n";
     EXPECT_TRUE(may_stay_empty.count(q->title)) << "never had data, even under its fault: " << q->dashboard
                                                 << " / " << q->title << " (" << q->empty_reason << ")\n  " << q->expr;
   }
-  std::cout << "[ e2e ] " << queries.size() << " panel queries; " << empty_by_design
-            << " empty by design before the faults; never filled:\n"
+  std::cout << "[ e2e ] nats-server " << version_ << ": " << queries.size() << " panel queries; " << empty_by_design
+            << " empty by design before the faults; not on this release (empty, as they must be):\n"
+            << not_on_this_release << "[ e2e ] never filled:\n"
             << unfilled;
 }
 

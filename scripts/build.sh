@@ -12,6 +12,7 @@
 # what the fuzz build needs anyway. CC/CXX only count when a build directory is first configured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[[ ${SANITIZE:-} != none ]] || SANITIZE=  # as in scripts/test.sh: none means a plain build
 if [[ -n ${SANITIZE:-} ]]; then
   export CC=${CC:-clang-14} CXX=${CXX:-clang++-14}
   "$(pwd)/scripts/deps.sh" --clang

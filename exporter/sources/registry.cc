@@ -104,11 +104,13 @@ SourceOutcome PollQueueGroups(Fetcher& fetcher, const Config& config) {
 // Go mux's own body) a server older than 2.10.17 that has no /raftz: no data, not a failure.
 SourceOutcome PollRaftz(Fetcher& fetcher, const Config&) {
   Raftz all;
-  enum class Page { kRead, kNone, kNoEndpoint };
+  // kNoGroups: "No Raft nodes registered" (none in any account); kNone: none for this filter.
+  enum class Page { kRead, kNone, kNoGroups, kNoEndpoint };
   SourceOutcome failure;
   auto read = [&](const std::string& path) -> std::optional<Page> {
     FetchResult got = fetcher.Get(path);
     if (got.ok() && got.status == 404) {
+      if (got.body.find("No Raft nodes registered") != std::string::npos) return Page::kNoGroups;
       return got.body.find("No Raft nodes") != std::string::npos ? Page::kNone : Page::kNoEndpoint;
     }
     if (auto bad = FetchFailure(got, path)) {
@@ -132,6 +134,8 @@ SourceOutcome PollRaftz(Fetcher& fetcher, const Config&) {
   if (*system == Page::kNoEndpoint) {
     return empty("raftz: this server does not serve /raftz (nats-server 2.10.17+); no raft series");
   }
+  const std::string no_groups = "raftz: this server has no Raft groups (no clustered JetStream); no raft series";
+  if (*system == Page::kNoGroups) return empty(no_groups);
   const std::string accounts_path = "/jsz?accounts=true";
   FetchResult got = fetcher.Get(accounts_path);
   if (auto bad = FetchFailure(got, accounts_path)) return std::move(*bad);
@@ -140,9 +144,7 @@ SourceOutcome PollRaftz(Fetcher& fetcher, const Config&) {
   for (const JszAccount& account : jsz->account_details) {
     if (!read("/raftz?acc=" + QueryEscape(account.name))) return failure;
   }
-  if (all.groups.empty()) {
-    return empty("raftz: this server has no Raft groups (no clustered JetStream); no raft series");
-  }
+  if (all.groups.empty()) return empty(no_groups);
   std::sort(all.groups.begin(), all.groups.end(), [](const RaftGroup& a, const RaftGroup& b) {
     return std::tie(a.account, a.name) < std::tie(b.account, b.name);
   });

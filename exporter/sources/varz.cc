@@ -171,7 +171,7 @@ void RenderNewerFields(const Varz& v, Families& out) {
   if (!v.tls_cert_not_after_seconds.empty()) {
     auto expiry = out.Gauge("nats_server_tls_cert_not_after_timestamp_seconds",
                             "Unix time the listener's TLS certificate expires (/varz tls_cert_not_after "
-                            "and {cluster,gateway,leaf,mqtt,websocket}.tls_cert_not_after; 2.12.9+).");
+                            "and {cluster,gateway,leaf,mqtt,websocket}.tls_cert_not_after; 2.11.12+, 2.12.4+).");
     for (const auto& [listener, seconds] : v.tls_cert_not_after_seconds) {
       expiry.Add(seconds, {{"listener", listener}});
     }

@@ -57,7 +57,7 @@ struct Varz {
   double config_load_time_seconds = 0;  // config_load_time (Unix time); 0 when absent
   std::string config_digest;            // config_digest, "sha256:..." (2.11); empty when absent
   std::optional<uint64_t> go_memory_limit_bytes;  // gomemlimit, printed only when set
-  // When each listener's TLS certificate expires (tls_cert_not_after, 2.12.9): "client" for the
+  // When each listener's TLS certificate expires (tls_cert_not_after, 2.11.12, 2.12.4): "client" for the
   // top level, then "cluster", "gateway", "leafnode", "mqtt", "websocket" from their blocks; only
   // listeners with a certificate are listed.
   std::vector<std::pair<std::string, double>> tls_cert_not_after_seconds;

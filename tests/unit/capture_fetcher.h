@@ -27,8 +27,13 @@ class CaptureFetcher : public Fetcher {
       body_ = "404 page not found\n";
       return {404, body_, "", ""};
     }
-    body_ = ReadFixtureOf(release_, it->second);
-    return {StatusOf(release_, it->second), body_, "", ""};
+    // A release without the endpoint has its 404 page saved as .txt instead of .json.
+    std::string file = it->second;
+    if (!HasFixtureOf(release_, file) && file.size() > 5 && file.compare(file.size() - 5, 5, ".json") == 0) {
+      file = file.substr(0, file.size() - 5) + ".txt";
+    }
+    body_ = ReadFixtureOf(release_, file);
+    return {StatusOf(release_, file), body_, "", ""};
   }
 
   int Requests(const std::string& path) const {

@@ -28,6 +28,7 @@ inline Scenario SingleServer() {
           {"/routez", "routez.json"},
           {"/subsz", "subsz.json"},
           {kJszFullPath, "jsz-paused.json"},
+          {"/jsz?accounts=true", "jsz-full.json"},
           {"/healthz?details=true", "healthz-details.json"},
           {"/leafz", "leafz-hub.json"},
           {"/gatewayz", "gatewayz.json"},

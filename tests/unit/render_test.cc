@@ -14,6 +14,7 @@
 #include "core/render.h"
 #include "core/series_limit.h"
 #include "fixtures.h"
+#include "polled_snapshot.h"
 #include "capacity/render_scaling.h"
 #include "services/render_services.h"
 #include "services_snapshot.h"
@@ -124,6 +125,28 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   for (const auto* set : {&single, &cluster, &replicas, &limits}) {
     for (const auto& [name, type] : *set) rendered[name] = TypeName(type);
   }
+  // And every source of every captured release, polled from its captures: families that only
+  // newer releases have (paused consumers, meta group members, raftz, TLS expiry, ...).
+  Config every = test::ConfigWith({"--collector.leafz", "--collector.gatewayz", "--collector.accstatz",
+                                   "--collector.raftz", "--connz.detail", "--queuegroups.all",
+                                   "--queuegroups.subscription-limit", "2"});
+  for (const std::string& release : test::CapturedReleases()) {
+    for (const test::Scenario& scenario :
+         {test::SingleServer(), test::ClusterNode(1), test::ClusterNode(2), test::ClusterNode(3),
+          test::LeafOnClusterNode(), test::ClusterNodeWithoutMetaLeader(), test::LameDuckServer(),
+          test::TlsServer()}) {
+      for (const auto& [name, type] : FamilyTypes(test::PolledSnapshot(release, scenario, every), every)) {
+        rendered[name] = TypeName(type);
+      }
+    }
+  }
+  // No capture ran long enough for a meta snapshot (last_time is Go's zero time in all of them):
+  // the newest release's cluster node with one taken.
+  Snapshot snapshotted = test::PolledSnapshot(test::CapturedReleases().back(), test::ClusterNode(1), every);
+  ASSERT_TRUE(snapshotted.jsz && snapshotted.jsz->meta_snapshot);
+  snapshotted.jsz->meta_snapshot->last_time_seconds = 1.8e9;
+  snapshotted.jsz->meta_snapshot->last_duration_seconds = 0.02;
+  for (const auto& [name, type] : FamilyTypes(snapshotted, every)) rendered[name] = TypeName(type);
   // The NATS client side (probes, micro stats, latency events) renders from its own snapshot.
   Families services;
   RenderServices(test::FullServicesSnapshot(), services);

@@ -13,6 +13,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <string>
@@ -52,6 +53,18 @@ std::vector<std::string> FarrierArgs(const NatsServer& server, std::vector<std::
   std::vector<std::string> args{"--nats.monitor-url", server.monitor_url(), "--poll.interval", "200ms", "--poll.timeout", "200ms"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
+}
+
+// Whether /jsz lists consumer `name` as paused.
+bool FindConsumerPaused(const Json& jsz, const std::string& name) {
+  for (const auto& account : jsz.value("account_details", Json::array())) {
+    for (const auto& stream : account.value("stream_detail", Json::array())) {
+      for (const auto& c : stream.value("consumer_detail", Json::array())) {
+        if (c.value("name", "") == name) return c.value("paused", false);
+      }
+    }
+  }
+  return false;
 }
 
 size_t Count(const std::string& text, const std::string& needle) {
@@ -312,6 +325,55 @@ TEST(Releases, RaftzWithoutRaftGroupsIsNoDataNotAFailure) {
   EXPECT_FALSE(s->Has("nats_raft_group_term"));
   const std::string said = release.AtLeast(2, 10, 17) ? "no Raft groups" : "does not serve /raftz";
   EXPECT_EQ(Count(f.Stderr(), said), 1u) << f.Stderr();
+}
+
+// ----------------------------------------------------------------------------------- /jsz
+
+// A paused consumer (2.11+) is marked, so alerts can tell a growing backlog that is meant from a
+// stuck one; before 2.11 the pause request gets no answer and there is no such series.
+TEST(Releases, PausedConsumerIsMarked) {
+  NatsServerOptions options;
+  options.jetstream = true;
+  NatsServer server(options);
+  Release release = ReleaseOf(server);
+  RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS", "--subjects", "orders.>", "--publish",
+              "20", "--consumer", "PROCESSOR"});
+  RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS", "--subjects", "orders.>",
+              "--consumer", "OTHER"});
+  // An hour ahead, in RFC 3339 UTC.
+  std::time_t until = std::time(nullptr) + 3600;
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&until));
+  const bool can_pause = release.AtLeast(2, 11, 0);
+  std::vector<std::string> pause{"request",   "--url",  server.client_url(), "--subject",
+                                 "$JS.API.CONSUMER.PAUSE.ORDERS.PROCESSOR", "--data",
+                                 std::string(R"({"pause_until":")") + stamp + R"("})", "--timeout", "2000"};
+  if (can_pause) {
+    RunNatskit(pause);
+    ASSERT_TRUE(FindConsumerPaused(MonitorJson(server, kJszFull), "PROCESSOR"));
+  } else {
+    EXPECT_THROW(RunNatskit(pause), std::exception) << "the API has no pause before 2.11";
+  }
+
+  Farrier f(FarrierArgs(server));
+  Scrape last;
+  auto s = f.WaitFor([](const Scrape& s) { return s.SourceUp("jsz") && s.SourceUp("varz"); }, 10s, &last);
+  ASSERT_TRUE(s) << last.Describe();
+  PromLabels processor{{"account", "$G"}, {"stream", "ORDERS"}, {"consumer", "PROCESSOR"}};
+  PromLabels other{{"account", "$G"}, {"stream", "ORDERS"}, {"consumer", "OTHER"}};
+  if (!can_pause) {
+    EXPECT_FALSE(s->Has("nats_consumer_paused")) << "no series rather than a made-up 0";
+    return;
+  }
+  EXPECT_EQ(s->Value("nats_consumer_paused", processor), 1.0) << s->Describe();
+  EXPECT_EQ(s->Value("nats_consumer_paused", other), 0.0);
+  auto remaining = s->Value("nats_consumer_pause_remaining_seconds", processor);
+  ASSERT_TRUE(remaining);
+  EXPECT_GT(*remaining, 3500);
+  EXPECT_LE(*remaining, 3600);
+  EXPECT_FALSE(s->Value("nats_consumer_pause_remaining_seconds", other));
+  // Its backlog is still reported: paused is a fact next to it, not a reason to hide it.
+  EXPECT_EQ(s->Value("nats_consumer_num_pending", processor), 20.0);
 }
 
 // ------------------------------------------------------------------------ /varz additions

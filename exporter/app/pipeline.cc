@@ -15,6 +15,30 @@
 #include "services/render_services.h"
 
 namespace farrier {
+namespace {
+
+// Once per change, not per poll: a service whose $SRV.STATS service time is set aside because
+// its probes show it cannot be right (MicroServiceTimeImplausible), and when it is trusted again.
+void LogServiceTimeSource(const ScalingSnapshot& before, const ScalingSnapshot& now) {
+  for (const ServiceSignal& sig : now.services) {
+    bool was_ignored = false;
+    for (const ServiceSignal& old : before.services) {
+      if (old.name == sig.name) was_ignored = old.micro_service_seconds_ignored > 0;
+    }
+    const bool ignored = sig.micro_service_seconds_ignored > 0;
+    if (ignored && !was_ignored) {
+      spdlog::warn("service {}: $SRV.STATS says a request takes {:.6f} s, but no probe was answered in under "
+                   "10 times that; sizing with probe latency instead (a micro handler that answers on another "
+                   "goroutine or thread is timed only until it returns)",
+                   sig.name, sig.micro_service_seconds_ignored);
+    } else if (!ignored && was_ignored && sig.service_time_source == "micro") {
+      spdlog::info("service {}: $SRV.STATS service time agrees with the probes again", sig.name);
+    }
+  }
+}
+
+}  // namespace
+
 
 Pipeline::Pipeline(const Config& config) : config_(config) {}
 
@@ -38,7 +62,9 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
     if (p->prober_) probe_stats = [prober = p->prober_.get()] { return prober->Snapshot(); };
     p->scaling_ = std::make_unique<ScalingTracker>(c, probe_stats);
     p->poller_->SetListener([tracker = p->scaling_.get()](const std::shared_ptr<const Snapshot>& s) {
+      std::shared_ptr<const ScalingSnapshot> before = tracker->Current();
       tracker->Observe(*s, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
+      LogServiceTimeSource(*before, *tracker->Current());
     });
     p->collectors_.push_back(std::make_shared<ScalingCollector>([tracker = p->scaling_.get()] { return tracker->Current(); }));
   }

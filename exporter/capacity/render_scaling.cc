@@ -36,6 +36,7 @@ nlohmann::json ServiceJson(const ServiceSignal& s) {
       {"proven_too_small", s.proven_too_small},
   };
   if (s.pending_known) j["pending_bytes"] = s.pending_bytes;
+  if (s.micro_service_seconds_ignored > 0) j["micro_service_time_ignored_seconds"] = s.micro_service_seconds_ignored;
   return j;
 }
 

@@ -30,6 +30,18 @@ double HistogramQuantile(const std::vector<double>& bounds, const std::vector<ui
   return bounds.back();
 }
 
+double FastestAtLeast(const std::vector<double>& bounds, const std::vector<uint64_t>& counts) {
+  for (size_t i = 0; i < counts.size(); ++i) {
+    // Bucket i holds (bounds[i-1], bounds[i]]; the last one, past every bound, (bounds.back(), +Inf).
+    if (counts[i] > 0) return i == 0 || bounds.empty() ? 0 : bounds[std::min(i, bounds.size()) - 1];
+  }
+  return 0;
+}
+
+bool MicroServiceTimeImplausible(double micro_seconds, double fastest_probe_at_least) {
+  return fastest_probe_at_least >= 0.002 && micro_seconds * 10 < fastest_probe_at_least;
+}
+
 ScalingTracker::State::State(const Config& c) : smoother(c.scaling_up_window, c.scaling_down_window) {}
 
 ScalingTracker::ConsumerState::ConsumerState(const Config& c) : smoother(c.scaling_up_window, c.scaling_down_window) {}
@@ -144,6 +156,10 @@ void ScalingTracker::Observe(const Snapshot& snapshot, Clock::time_point now, st
         for (size_t k = 0; k < delta.size(); ++k) delta[k] = b.latency.counts[k] - a.latency.counts[k];
         // With fewer than ~100 answers in the window the 99th percentile is just the maximum.
         if (answered >= 100) p99 = HistogramQuantile(b.latency.bounds, delta, 0.99);
+        if (service > 0 && MicroServiceTimeImplausible(service, FastestAtLeast(b.latency.bounds, delta))) {
+          sig.micro_service_seconds_ignored = service;
+          service = 0;  // the probes' figure below: an overestimate, which errs towards more workers
+        }
         if (service == 0) {
           service = (b.latency.sum - a.latency.sum) / static_cast<double>(answered);
           sig.service_time_source = "probe";

@@ -37,6 +37,9 @@ struct ServiceSignal {
   double arrival_rate = 0;       // λ, requests/s delivered to local members
   double service_seconds = 0;    // S estimate; 0 = unknown
   std::string service_time_source;  // "micro", "probe" or "" (unknown)
+  // What $SRV.STATS said S was when it was set aside because the fastest probe took far longer
+  // (MicroServiceTimeImplausible); 0 otherwise.
+  double micro_service_seconds_ignored = 0;
   double p99_seconds = 0;        // from probe latency in the window; 0 = unknown
   double observed_timeout_ratio = 0;
   capacity::PoolAssessment assessment;  // desired_workers there is the raw (unsmoothed) answer
@@ -125,6 +128,17 @@ class ScalingTracker {
 // Linear interpolation inside the bucket holding quantile q, as Prometheus' histogram_quantile
 // does; `counts` are per bucket (not cumulative), bounds.size() + 1 entries. 0 when empty; the
 // largest finite bound when q falls in +Inf.
+// The fastest observation counted in `counts` (a histogram's per-bucket increments over a window)
+// took at least this long: the upper bound of the bucket below the lowest one that gained a count.
+double FastestAtLeast(const std::vector<double>& bounds, const std::vector<uint64_t>& counts);
+
+// Whether a service time from $SRV.STATS cannot be right next to the probes: every probe is
+// answered by a worker, so none is faster than one service time. A micro figure under a tenth of
+// the fastest probe, when that probe took 2 ms or more (well past a network round trip), times
+// something other than the work: nats.go's micro times the handler, and a handler that hands the
+// request to a goroutine and returns reports microseconds.
+bool MicroServiceTimeImplausible(double micro_seconds, double fastest_probe_at_least);
+
 double HistogramQuantile(const std::vector<double>& bounds, const std::vector<uint64_t>& counts, double q);
 
 }  // namespace farrier

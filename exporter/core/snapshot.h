@@ -31,7 +31,7 @@ struct SourceStatus {
   double duration_seconds = 0;
   std::string reason;  // why the last poll failed; empty when up
   std::string detail;  // log text for that failure
-  std::string note;    // what the last successful poll wanted said once (SourceOutcome::note)
+  std::string note{};  // what the last successful poll wanted said once (SourceOutcome::note)
 };
 
 struct Snapshot {

@@ -44,11 +44,14 @@ commands:
       subscription, then each message's data as one line (as is; NATS server events are
       single-line JSON). Exits 0 after N messages (default: unlimited) or on SIGTERM/SIGINT,
       1 if --timeout passes first.
+  gather      --url U --subject S [--count N] [--wait MS] [--payload P]
+      Sends one request and prints every reply's data on a line of its own until N replies
+      or MS milliseconds (default 1000): e.g. each instance's answer to $SRV.STATS.<name>.
   free-port   [--count N]
       Binds N sockets to 127.0.0.1:0 at once and prints the N distinct ports, one per line.
 
 Every command exits non-zero with a message on stderr on failure. --url defaults to
-nats://127.0.0.1:4222; the cnats-based commands (js-setup, pub, qsub, sub) accept
+nats://127.0.0.1:4222; the cnats-based commands (js-setup, pub, qsub, sub, gather) accept
 nats://user:password@host:port (idle-conns does not).
 )";
 
@@ -239,6 +242,9 @@ int main(int argc, char** argv) {
     }
     if (cmd == "sub") {
       return cmd_sub(Args(cmd, rest, {"url", "subject", "count", "timeout", "name"}));
+    }
+    if (cmd == "gather") {
+      return cmd_gather(Args(cmd, rest, {"url", "subject", "count", "wait", "payload", "name"}));
     }
     if (cmd == "free-port") {
       return cmd_free_port(Args(cmd, rest, {"count"}));

@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "natskit.h"
@@ -192,13 +193,22 @@ int cmd_js_setup(const Args& args) {
   }
   throw_if_interrupted();
 
-  // 2. Publish.
+  // 2. Publish. A replicated stream exists before its replicas have elected a leader; until
+  // then a publish finds no responder (seen with R3 on a loaded machine), so that is retried
+  // for up to 10 s after the stream was created.
+  const auto leader_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (long long i = 0; i < publish; ++i) {
     std::string payload = "{\"seq\":" + std::to_string(i) + ",\"source\":\"natskit\"}";
     jsPubAck* pa = nullptr;
     jerr = static_cast<jsErrCode>(0);
     s = js_Publish(&pa, js, pub_subject.c_str(), payload.data(), static_cast<int>(payload.size()),
                    nullptr, &jerr);
+    if (s == NATS_NO_RESPONDERS && i == 0 && std::chrono::steady_clock::now() < leader_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      throw_if_interrupted();
+      --i;
+      continue;
+    }
     if (s != NATS_OK) {
       throw Failure(nats_error("js_Publish #" + std::to_string(i) + " to " + pub_subject, s, jerr));
     }

@@ -2,7 +2,8 @@
 # Configures and builds everything (farrier, tools, tests) into ${BUILD_DIR:-build}.
 #
 # Environment: BUILD_DIR, BUILD_TYPE (default RelWithDebInfo); FARRIER_BUILD_TESTS=OFF leaves the
-# test suite (and gtest) out of the configuration; BUILD_TARGETS="farrier ..." builds only those
+# test suite (and gtest) out of the configuration; TOOLS_DIR tells the tests where
+# scripts/nats-servers.sh keeps its tools (default build/tools); BUILD_TARGETS="farrier ..." builds only those
 # targets instead of all (the Dockerfile uses both); DEPS is passed on to scripts/deps.sh.
 # SANITIZE=address,undefined (or thread) builds everything with those sanitizers; use its own
 # BUILD_DIR, and run the tests with the environment of scripts/sanitize-env.sh. Sanitizer builds
@@ -20,8 +21,13 @@ else
   "$(pwd)/scripts/deps.sh"
 fi
 build_dir=${BUILD_DIR:-build}
+test_options=()
+if [[ ${FARRIER_BUILD_TESTS:-ON} != OFF ]]; then
+  # Where the tests find the tools of scripts/nats-servers.sh (its TOOLS_DIR, same default).
+  test_options+=(-DFARRIER_TOOLS_DIR="$(realpath -m "${TOOLS_DIR:-build/tools}")")
+fi
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
-  -DFARRIER_BUILD_TESTS="${FARRIER_BUILD_TESTS:-ON}" \
+  -DFARRIER_BUILD_TESTS="${FARRIER_BUILD_TESTS:-ON}" "${test_options[@]}" \
   -DFARRIER_SANITIZE="${SANITIZE:-}" >/dev/null
 targets=()
 for t in ${BUILD_TARGETS:-}; do targets+=(--target "$t"); done

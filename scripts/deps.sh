@@ -29,6 +29,8 @@ test_packages=(
   libgtest-dev
   # real components for tests, demo and bench
   nats-server prometheus curl procps ca-certificates openssl
+  # scripts/nats-servers.sh: unpacks the Go toolchain (a module zip) on machines without Go 1.26.8
+  unzip
   # manifest validation (tests/manifests: npm's kubernetes-models, offline)
   nodejs
   # the container-image test (tests/docker): podman builds the Dockerfile on a base image made

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, then
-#   1. builds everything with AddressSanitizer + UndefinedBehaviorSanitizer (clang) and runs every
-#      test with ctest against that build: unit tests on JSON captured from nats-server 2.9.10;
-#      integration tests that start real nats-server, prometheus/promtool and farrier processes
-#      on ephemeral loopback ports (a sanitizer report from any farrier fails its test); the
+#   1. builds everything with AddressSanitizer + UndefinedBehaviorSanitizer (clang), provides the
+#      nats-servers of tests/nats-versions.txt and the Go micro worker (scripts/nats-servers.sh),
+#      and runs every test with ctest against that build: unit tests on JSON captured from
+#      nats-server 2.9.10; integration tests that start real nats-server, prometheus/promtool and
+#      farrier processes on ephemeral loopback ports (a sanitizer report from any farrier fails
+#      its test), against Debian's nats-server 2.9.10 and again, prefixed nats-<version>/, the
+#      whole suite against 2.15.3 and a version-sensitive subset against 2.10 to 2.14; the
 #      manifest, dashboard and rule checks; the docker_image test, which builds the Dockerfile
 #      (a plain release build of farrier) with podman and runs it against a real nats-server;
 #   2. builds farrier alone with ThreadSanitizer and runs the integration tests that drive its
@@ -17,6 +20,7 @@
 #   THREAD_TESTS=REGEX                    ctest -L integration -R of stage 2 (default below; none:
 #                                         skip stage 2)
 #   TEST_JOBS=N                           tests run at once (default 2)
+#   TOOLS_DIR=DIR                         where scripts/nats-servers.sh keeps its tools (build/tools)
 #   FUZZ_SECONDS=N                        seconds per fuzz target (default 10; 0: no fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +40,10 @@ source scripts/sanitize-env.sh
 
 stage "stage 1: build (${SANITIZE:-no sanitizers}) in $build_dir"
 ./scripts/build.sh
+# The nats-servers of every version the tests run against and the Go reference micro worker,
+# into TOOLS_DIR (build/tools; a few minutes the first time, instant when cached).
+stage "stage 1: test tools (scripts/nats-servers.sh)"
+./scripts/nats-servers.sh
 stage "stage 1: ctest"
 # Two tests at a time: most of a test's time is spent waiting for polls, probes and servers, and
 # the docker_image test (mostly compiling) runs beside the rest. Every test takes its own
@@ -49,7 +57,8 @@ jobs=${TEST_JOBS:-2}
 # the snapshot, the prober, cnats' callbacks and the capacity tracker, hung upstreams and
 # shutdown, the listener's connection threads, a reload swapping the pipeline. Left out: the
 # suites whose farrier threads are the same as above but whose minutes go to Prometheus and
-# several sidecars (EndToEnd, CapacityCluster), and Samples, which starts no farrier.
+# several sidecars (EndToEnd, CapacityCluster), and Samples, which starts no farrier. The regex
+# is anchored, so the nats-<version>/ copies of the version matrix stay in stage 1 only.
 default_thread_tests='^(Failure|Upstream|Scrapes|Shutdown|Reload|Probes|ProbeLatencyEvents|ProbeAuth|ProbeConfig|LatencyEvents|WebListener|Listener|Config|NatsAuth|NatsAuthModes|NatsAuthTls|MonitorTls|MonitorTlsConfig|Values|IdleConnections|RichServer|Promtool|Capacity|CapacityConsumers)\.'
 thread_tests=${THREAD_TESTS:-$default_thread_tests}
 if [[ $thread_tests != none && $SANITIZE != thread ]]; then

@@ -81,9 +81,9 @@ struct Scrape {
 // its stderr holds a sanitizer report.
 //
 // Farrier rejects unknown FARRIER_* environment variables, and the test support reads some of
-// its own (FARRIER_BINARY, FARRIER_KEEP_TEST_DIRS, FARRIER_NATS_SERVER, FARRIER_PROMTOOL), so
-// every FARRIER_* variable of the test process is removed from farrier's environment; `env` is
-// added on top.
+// its own (FARRIER_BINARY, FARRIER_KEEP_TEST_DIRS, FARRIER_NATS_SERVER, FARRIER_NATS_VERSION,
+// FARRIER_PROMTOOL), so every FARRIER_* variable of the test process is removed from farrier's
+// environment; `env` is added on top.
 class Farrier {
  public:
   explicit Farrier(std::vector<std::string> args, Env env = {});

@@ -8,11 +8,13 @@
 
 #include <cmath>
 #include <ctime>
+#include <map>
 #include <regex>
 #include <set>
 #include <string>
 
 #include "harness.h"
+#include "support/ports.h"
 #include "support/wait.h"
 
 namespace farrier::itest {
@@ -326,6 +328,18 @@ TEST(Values, ClusterExportsEachConsumerOnceFromItsLeader) {
       if (n->name() != nodes[i]->name()) others.insert(n->name());
     }
     EXPECT_EQ(replicas, leads_stream ? others : std::set<std::string>{});
+    // Routes as the server counts them: one series per peer (remote_id), whose connections add
+    // up to /routez num_routes (one per peer on 2.9, a pool plus a $SYS route from 2.10 on).
+    const Json routez = MonitorJson(*nodes[i], "/routez");
+    std::map<std::string, double> per_peer;
+    for (const auto& r : Arr(routez, "routes")) per_peer[r.value("remote_id", "")] += 1;
+    std::map<std::string, double> exported;
+    for (const auto& sample : s.metrics->SamplesOf("nats_route_connections")) {
+      exported[sample.labels.at("remote_id")] = sample.value;
+    }
+    EXPECT_EQ(per_peer.size(), 2u) << routez.dump(2);
+    EXPECT_EQ(exported, per_peer) << "nats_route_connections against /routez read after the scrape";
+    EXPECT_EQ(s.Value("nats_routez_routes"), routez.at("num_routes").get<double>());
     for (const std::string& r : replicas) {
       PromLabels l{{"stream", "JOBS"}, {"replica", r}};
       EXPECT_EQ(s.Value("nats_stream_replica_lag", l), 0) << r;
@@ -338,6 +352,30 @@ TEST(Values, ClusterExportsEachConsumerOnceFromItsLeader) {
   EXPECT_EQ(pending_sum, 40);
   EXPECT_EQ(ack_pending_sum, 7);
   EXPECT_EQ(messages_sum, 50);
+}
+
+// A leaf node attached to the server is not a client connection: nats_connz_connections
+// counts client connections (docs/metrics.md), as /varz connections does. (/connz lists leaf
+// node connections too, kind "Leafnode", since nats-server 2.11.5 and 2.12.0.)
+TEST(Values, LeafNodeIsNotAClientConnection) {
+  const int leaf_port = farrier::test::FreeLoopbackPort();
+  const std::string leaf_addr = "127.0.0.1:" + std::to_string(leaf_port);
+  NatsServer hub({.extra_config = "leafnodes { listen: \"" + leaf_addr + "\" }"});
+  NatsServer leaf({.extra_config = "leafnodes { remotes: [ { url: \"nats-leaf://" + leaf_addr + "\" } ] }"});
+  ASSERT_TRUE(farrier::test::WaitUntil([&] { return MonitorJson(hub, "/varz").value("leafnodes", 0) == 1; }, 10s))
+      << MonitorJson(hub, "/varz").dump(2) << leaf.LogTail();
+  auto idle = StartNatskit({"idle-conns", "--url", hub.client_url(), "--count", "1"}, "ready 1");
+  Farrier f({"--nats.monitor-url", hub.monitor_url(), "--poll.interval", "300ms", "--poll.timeout", "250ms"});
+  Scrape last;
+  auto s = f.WaitFor([](const Scrape& x) { return x.SourceUp("connz") && x.Value("nats_server_connections") == 1.0; },
+                     10s, &last);
+  ASSERT_TRUE(s) << last.Describe() << f.Stderr();
+  const Json varz = MonitorJson(hub, "/varz");
+  ASSERT_EQ(varz.at("connections"), 1);
+  ASSERT_EQ(varz.at("leafnodes"), 1);
+  EXPECT_EQ(s->Value("nats_server_leafnodes"), 1);
+  EXPECT_EQ(s->Value("nats_connz_connections"), 1)
+      << "the leaf node connection counted as a client; the server's /connz:\n" << MonitorJson(hub, "/connz").dump(2);
 }
 
 // 2. Every connection is counted, past the server's default /connz page of 1,024.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -22,9 +23,18 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
+// $FARRIER_NATS_SERVER, which must then name an executable file (the version matrix of
+// tests/integration/CMakeLists.txt sets it to binaries that scripts/nats-servers.sh provides),
+// else nats-server on PATH.
 std::string Binary() {
   const char* env = std::getenv("FARRIER_NATS_SERVER");
-  return env && *env ? env : "nats-server";
+  if (env == nullptr || *env == '\0') return "nats-server";
+  if (::access(env, X_OK) != 0) {
+    throw std::runtime_error(std::string("FARRIER_NATS_SERVER=") + env +
+                             " is not an executable file: run scripts/nats-servers.sh, which provides the "
+                             "nats-server of every version in tests/nats-versions.txt");
+  }
+  return env;
 }
 
 // nats-server config strings use JSON-like quoting.
@@ -177,6 +187,26 @@ std::string NatsServer::LogTail(std::size_t lines) const {
     if (pos == std::string::npos) return log;
   }
   return log.substr(pos + 1);
+}
+
+NatsVersion ServerVersion(const NatsServer& server) {
+  nlohmann::json varz = GetJson(server.monitor_url() + "/varz");
+  const std::string v = varz.is_object() ? varz.value("version", "") : "";
+  NatsVersion out;
+  if (std::sscanf(v.c_str(), "%d.%d.%d", &out.major, &out.minor, &out.patch) != 3) {
+    throw std::runtime_error("nats-server '" + server.name() + "': no version in /varz (\"" + v + "\")");
+  }
+  return out;
+}
+
+int ExpectedRouteConnections(const NatsServer& node, int peers) {
+  nlohmann::json varz = GetJson(node.monitor_url() + "/varz");
+  if (!varz.is_object() || !varz.contains("cluster")) {
+    throw std::runtime_error("nats-server '" + node.name() + "': no cluster block in /varz");
+  }
+  const nlohmann::json& cluster = varz["cluster"];
+  if (!cluster.contains("pool_size")) return peers;  // 2.9: no route pooling
+  return peers * (cluster["pool_size"].get<int>() + 1);
 }
 
 std::vector<std::unique_ptr<NatsServer>> StartCluster(int n, bool jetstream, NatsServerOptions base,

@@ -7,7 +7,9 @@
 // Thread-safety: not thread-safe; drive one NatsServer from one thread. Accessors returning
 // ports/URLs are immutable after construction and may be read from any thread.
 //
-// Binary: $FARRIER_NATS_SERVER if set, else "nats-server" on $PATH.
+// Binary: $FARRIER_NATS_SERVER if set (the constructor throws when that is not an executable
+// file: scripts/nats-servers.sh provides the versions of tests/nats-versions.txt), else
+// "nats-server" on $PATH (Debian 12: 2.9.10).
 // Facts about nats-server 2.9.10 worth knowing in tests:
 //  * SIGTERM exits with status 1, SIGINT with 0 (both are clean shutdowns); Stop() uses SIGINT.
 //  * /healthz is 503 on a clustered JetStream node until it has contact with a meta leader,
@@ -91,6 +93,19 @@ class NatsServer {
   std::unique_ptr<ChildProcess> process_;
   int generation_ = 0;
 };
+
+// A nats-server release number, e.g. {2, 10, 29}; compares like the releases do.
+struct NatsVersion {
+  int major = 0, minor = 0, patch = 0;
+  auto operator<=>(const NatsVersion&) const = default;
+};
+// The running server's version as its /varz says ("2.10.29"). Throws std::runtime_error when
+// /varz does not answer or has no version. For expectations that differ between releases.
+NatsVersion ServerVersion(const NatsServer& server);
+// The route connections a cluster node holds once connected to `peers` other servers: one per
+// peer on 2.9; from 2.10 on, per peer, a pool (/varz cluster.pool_size, 3 by default) plus one
+// route pinned to the system account ($SYS). Reads the node's /varz; throws like ServerVersion.
+int ExpectedRouteConnections(const NatsServer& node, int peers);
 
 // Starts n servers routed together (full mesh of explicit routes) on fresh loopback ports and
 // waits until every node is healthy and its /routez lists n-1 distinct peers, and, with

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <nlohmann/json.hpp>
@@ -207,27 +208,60 @@ TEST(NatsServer, StartupFailureReportsLogTail) {
   }
 }
 
+// The other servers a node has routes to, by remote_id: one route each on 2.9, a pool of them
+// from 2.10 on.
+std::set<std::string> RoutePeers(const NatsServer& node) {
+  std::set<std::string> ids;
+  auto routez = Json(node.monitor_url() + "/routez");
+  for (const auto& r : routez.value("routes", nlohmann::json::array())) ids.insert(r.value("remote_id", ""));
+  return ids;
+}
+
+// Each node is routed to the other two (/routez peers and /varz remotes) and, once the pools
+// are complete, holds the route connections its version makes for two peers (2.9: 2; 2.10 and
+// later: 2 x (pool of 3 + 1 for $SYS) = 8).
+void ExpectMeshOfThree(const std::vector<std::unique_ptr<NatsServer>>& nodes) {
+  for (auto& n : nodes) {
+    SCOPED_TRACE(n->name());
+    EXPECT_EQ(RoutePeers(*n).size(), 2u);
+    EXPECT_EQ(Json(n->monitor_url() + "/varz")["remotes"], 2);
+    const int expected = ExpectedRouteConnections(*n, 2);
+    EXPECT_TRUE(WaitUntil([&] { return Json(n->monitor_url() + "/routez")["num_routes"] == expected; }, 10s))
+        << "num_routes " << Json(n->monitor_url() + "/routez")["num_routes"] << ", want " << expected;
+    EXPECT_EQ(Json(n->monitor_url() + "/varz")["routes"], expected);
+  }
+}
+
 TEST(NatsServer, ThreeNodeJetStreamClusterFormsAndRejoins) {
   auto nodes = StartCluster(3, /*jetstream=*/true);
   ASSERT_EQ(nodes.size(), 3u);
-  for (auto& n : nodes) {
-    auto routez = Json(n->monitor_url() + "/routez");
-    EXPECT_EQ(routez["num_routes"], 2) << n->name();
-    EXPECT_EQ(Json(n->monitor_url() + "/varz")["cluster"]["name"], "farrier-test");
-  }
+  ExpectMeshOfThree(nodes);
+  for (auto& n : nodes) EXPECT_EQ(Json(n->monitor_url() + "/varz")["cluster"]["name"], "farrier-test");
   std::string leader = Json(nodes[0]->monitor_url() + "/jsz")["meta_cluster"].value("leader", "");
   EXPECT_FALSE(leader.empty());
 
-  // Restart one node on the same ports; it must rejoin with its 2 routes.
+  // Restart one node on the same ports; it must rejoin both peers.
   nodes[1]->Restart();
-  EXPECT_TRUE(WaitUntil([&] { return Json(nodes[1]->monitor_url() + "/routez")["num_routes"] == 2; }, 15s));
+  EXPECT_TRUE(WaitUntil([&] { return RoutePeers(*nodes[1]).size() == 2; }, 15s));
+  ExpectMeshOfThree(nodes);
 }
 
 TEST(NatsServer, PlainClusterWithoutJetStream) {
   auto nodes = StartCluster(3, false, NatsServerOptions{.name = "plain", .cluster_name = "c2"});
   EXPECT_EQ(nodes[2]->name(), "plain-3");
   EXPECT_EQ(Json(nodes[2]->monitor_url() + "/varz")["cluster"]["name"], "c2");
-  EXPECT_EQ(Json(nodes[2]->monitor_url() + "/routez")["num_routes"], 2);
+  ExpectMeshOfThree(nodes);
+}
+
+// The server the tests start is the version asked for: FARRIER_NATS_VERSION when the version
+// matrix sets it (with FARRIER_NATS_SERVER), else Debian 12's 2.9.10 on PATH.
+TEST(NatsServer, VersionIsTheOneUnderTest) {
+  NatsServer s;
+  const NatsVersion v = ServerVersion(s);
+  const char* wanted = std::getenv("FARRIER_NATS_VERSION");
+  const std::string want = wanted != nullptr && *wanted != '\0' ? wanted : "2.9.10";
+  EXPECT_EQ(std::to_string(v.major) + "." + std::to_string(v.minor) + "." + std::to_string(v.patch), want)
+      << "FARRIER_NATS_SERVER=" << (std::getenv("FARRIER_NATS_SERVER") ? std::getenv("FARRIER_NATS_SERVER") : "");
 }
 
 // ---------------------------------------------------------------- prom_text

@@ -1,4 +1,4 @@
-// natskit subcommands built on the cnats client library: js-setup, pub, qsub, sub, request.
+// natskit subcommands built on the cnats client library: js-setup, pub, qsub, sub, request, gather.
 #include <nats/nats.h>
 
 #include <chrono>
@@ -6,6 +6,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "natskit.h"
@@ -105,6 +106,25 @@ void reply_ok(natsConnection* nc, natsSubscription*, natsMsg* msg, void*) {
   natsMsg_Destroy(msg);
 }
 
+using SyncSubscription = std::unique_ptr<natsSubscription, decltype(&natsSubscription_Destroy)>;
+
+// A synchronous subscription whose messages the client library never drops as a slow consumer
+// (server events and gathered replies can come in bursts).
+SyncSubscription subscribe_sync(natsConnection* nc, const std::string& subject, const std::string& what) {
+  natsSubscription* raw = nullptr;
+  check(natsConnection_SubscribeSync(&raw, nc, subject.c_str()), what);
+  SyncSubscription sub(raw, natsSubscription_Destroy);
+  natsSubscription_SetPendingLimits(sub.get(), -1, -1);
+  return sub;
+}
+
+// Prints a message's data as one line (flushed) and frees it.
+void print_line(natsMsg* msg) {
+  std::cout.write(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
+  std::cout << std::endl;
+  natsMsg_Destroy(msg);
+}
+
 }  // namespace
 
 int cmd_js_setup(const Args& args) {
@@ -173,13 +193,22 @@ int cmd_js_setup(const Args& args) {
   }
   throw_if_interrupted();
 
-  // 2. Publish.
+  // 2. Publish. A replicated stream exists before its replicas have elected a leader; until
+  // then a publish finds no responder (seen with R3 on a loaded machine), so that is retried
+  // for up to 10 s after the stream was created.
+  const auto leader_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (long long i = 0; i < publish; ++i) {
     std::string payload = "{\"seq\":" + std::to_string(i) + ",\"source\":\"natskit\"}";
     jsPubAck* pa = nullptr;
     jerr = static_cast<jsErrCode>(0);
     s = js_Publish(&pa, js, pub_subject.c_str(), payload.data(), static_cast<int>(payload.size()),
                    nullptr, &jerr);
+    if (s == NATS_NO_RESPONDERS && i == 0 && std::chrono::steady_clock::now() < leader_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      throw_if_interrupted();
+      --i;
+      continue;
+    }
     if (s != NATS_OK) {
       throw Failure(nats_error("js_Publish #" + std::to_string(i) + " to " + pub_subject, s, jerr));
     }
@@ -373,12 +402,7 @@ int cmd_sub(const Args& args) {
   const long long timeout_s = args.num("timeout", 0, 0, 86400);
   block_termination_signals();
   Client client(url, args.str("name", "natskit-sub"));
-  natsSubscription* raw = nullptr;
-  check(natsConnection_SubscribeSync(&raw, client.nc(), subject.c_str()), "subscribe " + subject);
-  std::unique_ptr<natsSubscription, decltype(&natsSubscription_Destroy)> sub(
-      raw, natsSubscription_Destroy);
-  // Events can come in bursts; never let the client library drop them as a slow consumer.
-  natsSubscription_SetPendingLimits(sub.get(), -1, -1);
+  SyncSubscription sub = subscribe_sync(client.nc(), subject, "subscribe " + subject);
   check(natsConnection_FlushTimeout(client.nc(), 5000), "flush");
   std::cout << "ready" << std::endl;
 
@@ -395,9 +419,7 @@ int cmd_sub(const Args& args) {
     natsStatus s = natsSubscription_NextMsg(&msg, sub.get(), 100);
     if (s == NATS_TIMEOUT) continue;
     if (s != NATS_OK) throw Failure(nats_error("next message on " + subject, s));
-    std::cout.write(natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
-    std::cout << std::endl;
-    natsMsg_Destroy(msg);
+    print_line(msg);
     ++got;
   }
   natsSubscription_Unsubscribe(sub.get());
@@ -427,6 +449,46 @@ int cmd_request(const Args& args) {
   std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)> reply(raw, natsMsg_Destroy);
   std::cout.write(natsMsg_GetData(reply.get()), natsMsg_GetDataLength(reply.get()));
   std::cout << std::endl;
+  return 0;
+}
+
+int cmd_gather(const Args& args) {
+  if (args.help()) {
+    std::cout << "usage: natskit gather --url U --subject S [--count N] [--wait MS] [--payload P] [--name N]\n\n"
+                 "Sends one request to S (payload P, default empty) with a reply subject of its own\n"
+                 "and prints each reply's data followed by a newline, as `nats req --replies` does:\n"
+                 "e.g. every instance's answer to $SRV.STATS.<service>. Stops after N replies\n"
+                 "(default 0: no limit) or once --wait MS (default 1000) has passed since the\n"
+                 "request. Exits 0, also with no reply at all (the caller counts the lines).\n";
+    return 0;
+  }
+  const std::string url = args.str("url", "nats://127.0.0.1:4222");
+  const std::string subject = args.str("subject");
+  const std::string payload = args.str("payload", "");
+  const long long count = args.num("count", 0, 0, 1000000);
+  const long long wait_ms = args.num("wait", 1000, 1, 600000);
+  Client client(url, args.str("name", "natskit-gather"));
+  natsInbox* inbox = nullptr;
+  check(natsInbox_Create(&inbox), "natsInbox_Create");
+  std::unique_ptr<natsInbox, decltype(&natsInbox_Destroy)> inbox_guard(inbox, natsInbox_Destroy);
+  SyncSubscription sub = subscribe_sync(client.nc(), inbox, "subscribe to the reply inbox");
+  // The subscription reaches the server before the request does (one connection, in order).
+  check(natsConnection_PublishRequest(client.nc(), subject.c_str(), inbox, payload.data(),
+                                      static_cast<int>(payload.size())),
+        "request " + subject);
+  check(natsConnection_Flush(client.nc()), "flush");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+  long long got = 0;
+  while (count == 0 || got < count) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    natsMsg* msg = nullptr;
+    natsStatus s = natsSubscription_NextMsg(&msg, sub.get(), left.count());
+    if (s == NATS_TIMEOUT) break;
+    if (s != NATS_OK) throw Failure(nats_error("next reply to " + subject, s));
+    print_line(msg);
+    ++got;
+  }
   return 0;
 }
 

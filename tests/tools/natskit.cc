@@ -47,11 +47,14 @@ commands:
   request     --url U --subject S [--data PAYLOAD] [--timeout MS]
       Sends one request and prints the reply's data as one line (e.g. a JetStream API call
       such as $JS.API.CONSUMER.PAUSE.<stream>.<consumer>); exits 1 on no responders/timeout.
+  gather      --url U --subject S [--count N] [--wait MS] [--payload P]
+      Sends one request and prints every reply's data on a line of its own until N replies
+      or MS milliseconds (default 1000): e.g. each instance's answer to $SRV.STATS.<name>.
   free-port   [--count N]
       Binds N sockets to 127.0.0.1:0 at once and prints the N distinct ports, one per line.
 
 Every command exits non-zero with a message on stderr on failure. --url defaults to
-nats://127.0.0.1:4222; the cnats-based commands (js-setup, pub, qsub, sub, request) accept
+nats://127.0.0.1:4222; the cnats-based commands (js-setup, pub, qsub, sub, request, gather) accept
 nats://user:password@host:port (idle-conns does not).
 )";
 
@@ -245,6 +248,8 @@ int main(int argc, char** argv) {
     }
     if (cmd == "request") {
       return cmd_request(Args(cmd, rest, {"url", "subject", "data", "timeout", "name"}));
+    if (cmd == "gather") {
+      return cmd_gather(Args(cmd, rest, {"url", "subject", "count", "wait", "payload", "name"}));
     }
     if (cmd == "free-port") {
       return cmd_free_port(Args(cmd, rest, {"count"}));

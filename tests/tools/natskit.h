@@ -55,6 +55,7 @@ int cmd_pub(const Args& args);
 int cmd_qsub(const Args& args);
 int cmd_sub(const Args& args);
 int cmd_request(const Args& args);
+int cmd_gather(const Args& args);
 int cmd_free_port(const Args& args);
 
 // Blocks SIGINT/SIGTERM in the calling thread (and every thread created afterwards, which is

@@ -226,39 +226,6 @@ TEST(Failure, StoppedWithSigstopTimesOutThenResumes) {
   EXPECT_EQ(up.Value("nats_server_connections"), 0);
 }
 
-// Lame duck mode (SIGUSR2): the server stops taking clients, closes its own over
-// lame_duck_duration and says so on /healthz with a JSON error verdict ("failed to be ready for
-// connections"): HTTP 503 on 2.9.10, 500 from 2.10 on. That is the server's answer, not a failed
-// poll: nats_server_healthy 0 with the healthz source up, as for any unhealthy verdict.
-TEST(Failure, LameDuckServerIsUnhealthyNotDown) {
-  NatsServer server({.extra_config = "lame_duck_duration: \"30s\"\nlame_duck_grace_period: \"1s\""});
-  // Clients keep it in lame duck mode: without any it shuts down at once.
-  auto idle = StartNatskit({"idle-conns", "--url", server.client_url(), "--count", "20"}, "ready 20");
-  Farrier f(FastPolling(server.monitor_url()));
-  auto healthy = f.WaitFor([](const Scrape& s) { return s.SourceUp("healthz") && s.Value("nats_server_healthy") == 1.0; }, 10s);
-  ASSERT_TRUE(healthy) << f.Metrics().Describe();
-
-  ASSERT_TRUE(server.process()->Signal(SIGUSR2));
-  HttpResponse verdict;
-  ASSERT_TRUE(farrier::test::WaitUntil(
-      [&] {
-        verdict = farrier::test::HttpGet(server.monitor_url() + "/healthz", 1s);
-        return verdict.status != 200;
-      },
-      5s));
-  const farrier::test::NatsVersion version = farrier::test::ServerVersion(server);
-  const int expected_status = version >= farrier::test::NatsVersion{2, 10, 0} ? 500 : 503;
-  EXPECT_EQ(verdict.status, expected_status) << verdict.body;
-  EXPECT_EQ(Json::parse(verdict.body, nullptr, false).value("status", ""), "error") << verdict.body;
-
-  Scrape last;
-  auto s = f.WaitFor([](const Scrape& x) { return x.Value("nats_server_healthy") == 0.0; }, 5s, &last);
-  ASSERT_TRUE(s) << "farrier did not report the lame-duck server unhealthy (its /healthz: " << verdict.status << " "
-                 << verdict.body << ")\n" << last.Describe() << f.Stderr();
-  EXPECT_TRUE(s->SourceUp("healthz"));
-  EXPECT_EQ(s->Errors("healthz"), healthy->Errors("healthz")) << s->Describe();
-}
-
 // ---------------------------------------------------------------- misbehaving upstream
 
 // Farrier polling only /varz from a FaultUpstream that serves a real 2.9.10 capture when good.

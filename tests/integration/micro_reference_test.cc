@@ -11,7 +11,8 @@
 // calls the handler one request at a time. A worker that serves C > 1 at once hands requests to
 // goroutines, so its processing_time is the hand-over, not the service time (see
 // tests/micro/main.go). The inline pool (C = 1) checks the capacity signal where STATS carries
-// the service time; the concurrent pool checks it where it does not.
+// the service time; the concurrent pool, where it does not: farrier's probes show that no
+// request is that fast, and farrier sizes with their latency instead (docs/capacity.md).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -63,15 +64,18 @@ class MicroReference : public ::testing::Test {
     }
   }
 
-  // farrier with one service "echo" reading the micro stats of Echo; probes off, so the only
-  // requests are the load generator's.
-  std::unique_ptr<Farrier> StartFarrier(int concurrency, const std::string& overflow) {
+  // farrier with one service "echo" reading the micro stats of Echo. Without probes the only
+  // requests are the load generator's; with them (every 100 ms) farrier can check the micro
+  // service time against what a request really takes.
+  std::unique_ptr<Farrier> StartFarrier(int concurrency, const std::string& overflow, bool probes = false) {
+    Json probe{{"enabled", probes}, {"timeout", "500ms"}};
+    if (probes) probe["interval"] = "100ms";
     Json config{{"nats", {{"url", server_.client_url()}, {"monitor_url", server_.monitor_url()}}},
                 {"poll", {{"interval", "500ms"}, {"timeout", "400ms"}}},
                 {"scaling", {{"window", "4s"}}},
                 {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"queue_group", "workers"},
                                {"worker_concurrency", concurrency}, {"overflow", overflow},
-                               {"micro_service", kService}, {"probe", {{"enabled", false}, {"timeout", "500ms"}}}}}}};
+                               {"micro_service", kService}, {"probe", probe}}}}};
     std::filesystem::path file = dir_.path() / "farrier.json";
     std::ofstream(file) << config.dump(2);
     auto f = std::make_unique<Farrier>(std::vector<std::string>{"--config", file.string()});
@@ -208,14 +212,15 @@ TEST_F(MicroReference, CapacityOfAnInlinePoolMatchesTheLoad) {
   EXPECT_NEAR(e["utilization"].get<double>(), 0.4, 0.04);
 }
 
-// Two workers x C = 4 (drop), 20 ms, 100 requests/s evenly: the pool has 8 slots, the load
-// needs 100 · 0.020 = 2 of them, ρ = 0.25. The members and λ are the server's to tell; S must
-// be the service time for the utilization to be right, and STATS of a concurrent nats.go worker
-// do not carry it (see the top of this file).
+// Two workers x C = 4 (drop), 20 ms, 100 requests/s evenly plus farrier's probes (10/s): the
+// pool has 8 slots, the load needs 110 · 0.020 = 2.2 of them, ρ = 0.275. STATS of a concurrent
+// nats.go worker do not carry the service time (see the top of this file: microseconds, the
+// hand-over to a goroutine); the probes show no request is that fast, so farrier sets the STATS
+// figure aside, says so, and sizes with the probes' latency (the service time plus a round trip).
 TEST_F(MicroReference, CapacityOfAConcurrentPoolMatchesTheLoad) {
   if (!MicroWorkerPresent()) return;
   StartWorkers(2, 4, "20ms", "drop");
-  auto f = StartFarrier(4, "drop");
+  auto f = StartFarrier(4, "drop", /*probes=*/true);
   auto load = StartLoad(100, "9s");
   std::this_thread::sleep_for(7s);
   Json e = ScalingEntry(*f);
@@ -224,10 +229,14 @@ TEST_F(MicroReference, CapacityOfAConcurrentPoolMatchesTheLoad) {
   SCOPED_TRACE(e.dump());
   EXPECT_EQ(e["current_workers"], 2);
   EXPECT_EQ(e["concurrency"], 4);
-  EXPECT_NEAR(e["arrival_rate"].get<double>(), 100, 10);
-  EXPECT_NEAR(e["service_time_seconds"].get<double>(), 0.0205, 0.0025);
-  EXPECT_NEAR(e["utilization"].get<double>(), 0.25, 0.03);
-  EXPECT_NEAR(e["demand_workers"].get<double>(), 0.5, 0.06) << "λ·S/C = 100 · 0.020 / 4";
+  EXPECT_NEAR(e["arrival_rate"].get<double>(), 110, 11);
+  EXPECT_EQ(e["service_time_source"], "probe");
+  ASSERT_TRUE(e.contains("micro_service_time_ignored_seconds"));
+  EXPECT_LT(e["micro_service_time_ignored_seconds"].get<double>(), 0.002) << "what nats.go reported";
+  EXPECT_NEAR(e["service_time_seconds"].get<double>(), 0.021, 0.003);
+  EXPECT_NEAR(e["utilization"].get<double>(), 0.29, 0.05);
+  EXPECT_NEAR(e["demand_workers"].get<double>(), 0.58, 0.1) << "λ·S/C = 110 · 0.021 / 4";
+  EXPECT_NE(f->Stderr().find("sizing with probe latency instead"), std::string::npos) << f->Stderr();
 }
 
 }  // namespace

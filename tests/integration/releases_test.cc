@@ -17,7 +17,6 @@
 #include <fstream>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "harness.h"
 #include "support/certs.h"
@@ -30,24 +29,7 @@ namespace {
 
 using farrier::test::NatsServerOptions;
 
-// The release of a running server, from its own /varz (independent of farrier's parser).
-struct Release {
-  int major = 0, minor = 0, patch = 0;
-  bool AtLeast(int a, int b, int c) const {
-    if (major != a) return major > a;
-    if (minor != b) return minor > b;
-    return patch >= c;
-  }
-};
-
-Release ReleaseOf(const NatsServer& server) {
-  std::string version = MonitorJson(server, "/varz").at("version").get<std::string>();
-  Release r;
-  if (std::sscanf(version.c_str(), "%d.%d.%d", &r.major, &r.minor, &r.patch) != 3) {
-    throw std::runtime_error("unexpected nats-server version " + version);
-  }
-  return r;
-}
+using farrier::test::NatsVersion;
 
 std::vector<std::string> FarrierArgs(const NatsServer& server, std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"--nats.monitor-url", server.monitor_url(), "--poll.interval", "200ms", "--poll.timeout", "200ms"};
@@ -81,7 +63,7 @@ TEST(Releases, LameDuckServerIsUnhealthyNotDown) {
   NatsServerOptions options;
   options.extra_config = "lame_duck_duration: \"30s\"\nlame_duck_grace_period: \"20s\"\n";
   NatsServer server(options);
-  Release release = ReleaseOf(server);
+  const NatsVersion release = farrier::test::ServerVersion(server);
   // With no client at all, lame-duck mode ends at once with a shutdown.
   auto idle = StartNatskit({"idle-conns", "--url", server.client_url(), "--count", "2", "--subs", "1"}, "ready");
   Farrier f(FarrierArgs(server));
@@ -96,14 +78,14 @@ TEST(Releases, LameDuckServerIsUnhealthyNotDown) {
       },
       10s));
   // The server's own answer: 500 since 2.10 (not ready for connections), 503 on 2.9.
-  EXPECT_EQ(verdict.status, release.AtLeast(2, 10, 0) ? 500 : 503) << verdict.body;
+  EXPECT_EQ(verdict.status, (release >= NatsVersion{2, 10, 0}) ? 500 : 503) << verdict.body;
 
   Scrape last;
   auto s = f.WaitFor([](const Scrape& s) { return s.Value("nats_server_healthy") == 0.0; }, 10s, &last);
   ASSERT_TRUE(s) << last.Describe();
   EXPECT_TRUE(s->SourceUp("healthz")) << "an unhealthy answer is not a failed poll";
   EXPECT_EQ(s->Errors("healthz"), 0);
-  if (release.AtLeast(2, 10, 0)) {
+  if (release >= NatsVersion{2, 10, 0}) {
     EXPECT_EQ(s->Value("nats_server_health_errors", {{"type", "connection"}}), 1.0) << s->Describe();
     EXPECT_EQ(s->Value("nats_server_health_errors", {{"type", "jetstream"}}), 0.0);
   } else {
@@ -130,8 +112,8 @@ TEST(Releases, ConnzCountsClientsAndLeafNodesApart) {
   NatsServer leaf(leaf_options);
   auto clients = StartNatskit({"idle-conns", "--url", hub.client_url(), "--count", "3", "--subs", "2"}, "ready");
   ASSERT_TRUE(farrier::test::WaitUntil([&] { return MonitorJson(hub, "/varz").value("leafnodes", 0) == 1; }, 15s));
-  Release release = ReleaseOf(hub);
-  const bool lists_leafnodes = release.AtLeast(2, 11, 5);
+  const NatsVersion release = farrier::test::ServerVersion(hub);
+  const bool lists_leafnodes = release >= NatsVersion{2, 11, 5};
 
   // The server's own answers: /varz counts clients only; /connz lists the leaf node since 2.11.5.
   Json varz = MonitorJson(hub, "/varz");
@@ -160,7 +142,7 @@ TEST(Releases, ConnzCountsClientsAndLeafNodesApart) {
 TEST(Releases, RoutesAreCountedByPeer) {
   auto cluster = farrier::test::StartCluster(3, /*jetstream=*/false);
   NatsServer& node = *cluster[0];
-  Release release = ReleaseOf(node);
+  const NatsVersion release = farrier::test::ServerVersion(node);
   // A pool fills a few connections after the first: wait until the count holds for a second.
   int steady = 0, previous = -1;
   ASSERT_TRUE(farrier::test::WaitUntil(
@@ -175,7 +157,7 @@ TEST(Releases, RoutesAreCountedByPeer) {
   Json routez = MonitorJson(node, "/routez");
   // The server's own view: 2 peers; one connection each on 2.9, a pool per peer since 2.10.
   ASSERT_EQ(varz.at("remotes").get<int>(), 2);
-  if (release.AtLeast(2, 10, 0)) {
+  if (release >= NatsVersion{2, 10, 0}) {
     EXPECT_GT(routez.at("num_routes").get<int>(), 2) << "route pooling";
   } else {
     EXPECT_EQ(routez.at("num_routes").get<int>(), 2);
@@ -191,7 +173,7 @@ TEST(Releases, RoutesAreCountedByPeer) {
   ASSERT_TRUE(s) << last.Describe();
   // Per peer: by name where the server gives it (stable across the peer's restarts), else by id.
   std::set<std::string> expected, labelled;
-  const std::string key = release.AtLeast(2, 10, 0) ? "remote_name" : "remote_id";
+  const std::string key = (release >= NatsVersion{2, 10, 0}) ? "remote_name" : "remote_id";
   for (size_t i = 1; i < cluster.size(); ++i) {
     Json peer = MonitorJson(*cluster[i], "/varz");
     expected.insert(peer.at(key == "remote_name" ? "server_name" : "server_id").get<std::string>());
@@ -213,14 +195,14 @@ TEST(Releases, RoutesAreCountedByPeer) {
 
 TEST(Releases, SubszTotalTellsWhatTheLimitCut) {
   NatsServer server;
-  Release release = ReleaseOf(server);
+  const NatsVersion release = farrier::test::ServerVersion(server);
   auto idle = StartNatskit({"idle-conns", "--url", server.client_url(), "--count", "4", "--subs", "2"}, "ready");
   auto workers = StartNatskit(
       {"qsub", "--url", server.client_url(), "--subject", "svc.echo", "--queue", "workers", "--count", "3"}, "ready");
   const int limit = 5;
   Json page = MonitorJson(server, "/subsz?subs=1&limit=" + std::to_string(limit));
   ASSERT_EQ(page.at("subscriptions_list").size(), static_cast<size_t>(limit));
-  const bool counts_all = release.AtLeast(2, 11, 6);
+  const bool counts_all = release >= NatsVersion{2, 11, 6};
   // The server's own `total`: every match since 2.11.6, the page length before.
   if (counts_all) {
     EXPECT_GT(page.at("total").get<int>(), limit);
@@ -247,19 +229,9 @@ TEST(Releases, SubszTotalTellsWhatTheLimitCut) {
 TEST(Releases, RaftzGroupsOfAJetStreamCluster) {
   auto cluster = farrier::test::StartCluster(3, /*jetstream=*/true);
   NatsServer& node = *cluster[0];
-  Release release = ReleaseOf(node);
-  // Right after the meta leader is known a new R3 stream may still elect its own leader, so a
-  // publish can meet no responders: js-setup is idempotent, try again.
-  for (int attempt = 1;; ++attempt) {
-    try {
-      RunNatskit({"js-setup", "--url", node.client_url(), "--stream", "JOBS", "--subjects", "jobs.>", "--storage",
-                  "memory", "--replicas", "3", "--publish", "10", "--consumer", "WORKERS"});
-      break;
-    } catch (const std::exception& e) {
-      if (attempt == 5) throw;
-      std::this_thread::sleep_for(1s);
-    }
-  }
+  const NatsVersion release = farrier::test::ServerVersion(node);
+  RunNatskit({"js-setup", "--url", node.client_url(), "--stream", "JOBS", "--subjects", "jobs.>", "--storage",
+              "memory", "--replicas", "3", "--publish", "10", "--consumer", "WORKERS"});
   // /raftz lists the system account's groups (the meta group); ?acc= an asset account's (the
   // stream's and the consumer's, in the default account $G). Farrier reads both.
   auto raftz = [&] {
@@ -275,14 +247,14 @@ TEST(Releases, RaftzGroupsOfAJetStreamCluster) {
     for (const auto& [account, by_group] : all.items()) n += by_group.size();
     return n;
   };
-  if (release.AtLeast(2, 10, 17)) {
+  if (release >= NatsVersion{2, 10, 17}) {
     ASSERT_TRUE(farrier::test::WaitUntil([&] { return group_count() >= 3; }, 15s)) << raftz().dump();
   }
   Farrier f(FarrierArgs(node, {"--collector.raftz"}));
   Scrape last;
   auto s = f.WaitFor([](const Scrape& s) { return s.SourceUp("raftz") && s.Polls() >= 2; }, 15s, &last);
   ASSERT_TRUE(s) << last.Describe();
-  if (!release.AtLeast(2, 10, 17)) {
+  if (release < NatsVersion{2, 10, 17}) {
     EXPECT_EQ(farrier::test::HttpGet(node.monitor_url() + "/raftz").status, 404);
     EXPECT_FALSE(s->Has("nats_raft_group_term")) << s->Describe();
     EXPECT_NE(f.Stderr().find("does not serve /raftz"), std::string::npos) << f.Stderr();
@@ -315,7 +287,7 @@ TEST(Releases, RaftzGroupsOfAJetStreamCluster) {
 
 TEST(Releases, RaftzWithoutRaftGroupsIsNoDataNotAFailure) {
   NatsServer server;  // no clustered JetStream: no Raft group
-  Release release = ReleaseOf(server);
+  const NatsVersion release = farrier::test::ServerVersion(server);
   Farrier f(FarrierArgs(server, {"--collector.raftz"}));
   Scrape last;
   auto s = f.WaitFor([](const Scrape& s) { return s.Polls() >= 3; }, 10s, &last);
@@ -323,7 +295,7 @@ TEST(Releases, RaftzWithoutRaftGroupsIsNoDataNotAFailure) {
   EXPECT_TRUE(s->SourceUp("raftz"));
   EXPECT_EQ(s->Errors("raftz"), 0);
   EXPECT_FALSE(s->Has("nats_raft_group_term"));
-  const std::string said = release.AtLeast(2, 10, 17) ? "no Raft groups" : "does not serve /raftz";
+  const std::string said = (release >= NatsVersion{2, 10, 17}) ? "no Raft groups" : "does not serve /raftz";
   EXPECT_EQ(Count(f.Stderr(), said), 1u) << f.Stderr();
 }
 
@@ -335,7 +307,7 @@ TEST(Releases, PausedConsumerIsMarked) {
   NatsServerOptions options;
   options.jetstream = true;
   NatsServer server(options);
-  Release release = ReleaseOf(server);
+  const NatsVersion release = farrier::test::ServerVersion(server);
   RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS", "--subjects", "orders.>", "--publish",
               "20", "--consumer", "PROCESSOR"});
   RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS", "--subjects", "orders.>",
@@ -344,7 +316,7 @@ TEST(Releases, PausedConsumerIsMarked) {
   std::time_t until = std::time(nullptr) + 3600;
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&until));
-  const bool can_pause = release.AtLeast(2, 11, 0);
+  const bool can_pause = release >= NatsVersion{2, 11, 0};
   std::vector<std::string> pause{"request",   "--url",  server.client_url(), "--subject",
                                  "$JS.API.CONSUMER.PAUSE.ORDERS.PROCESSOR", "--data",
                                  std::string(R"({"pause_until":")") + stamp + R"("})", "--timeout", "2000"};

@@ -454,8 +454,8 @@ int cmd_request(const Args& args) {
 
 int cmd_gather(const Args& args) {
   if (args.help()) {
-    std::cout << "usage: natskit gather --url U --subject S [--count N] [--wait MS] [--payload P] [--name N]\n\n"
-                 "Sends one request to S (payload P, default empty) with a reply subject of its own\n"
+    std::cout << "usage: natskit gather --url U --subject S [--count N] [--wait MS] [--data PAYLOAD] [--name N]\n\n"
+                 "Sends one request to S (PAYLOAD, default empty) with a reply subject of its own\n"
                  "and prints each reply's data followed by a newline, as `nats req --replies` does:\n"
                  "e.g. every instance's answer to $SRV.STATS.<service>. Stops after N replies\n"
                  "(default 0: no limit) or once --wait MS (default 1000) has passed since the\n"
@@ -464,7 +464,7 @@ int cmd_gather(const Args& args) {
   }
   const std::string url = args.str("url", "nats://127.0.0.1:4222");
   const std::string subject = args.str("subject");
-  const std::string payload = args.str("payload", "");
+  const std::string payload = args.str("data", "");
   const long long count = args.num("count", 0, 0, 1000000);
   const long long wait_ms = args.num("wait", 1000, 1, 600000);
   Client client(url, args.str("name", "natskit-gather"));

@@ -47,7 +47,7 @@ commands:
   request     --url U --subject S [--data PAYLOAD] [--timeout MS]
       Sends one request and prints the reply's data as one line (e.g. a JetStream API call
       such as $JS.API.CONSUMER.PAUSE.<stream>.<consumer>); exits 1 on no responders/timeout.
-  gather      --url U --subject S [--count N] [--wait MS] [--payload P]
+  gather      --url U --subject S [--count N] [--wait MS] [--data PAYLOAD]
       Sends one request and prints every reply's data on a line of its own until N replies
       or MS milliseconds (default 1000): e.g. each instance's answer to $SRV.STATS.<name>.
   free-port   [--count N]
@@ -248,8 +248,9 @@ int main(int argc, char** argv) {
     }
     if (cmd == "request") {
       return cmd_request(Args(cmd, rest, {"url", "subject", "data", "timeout", "name"}));
+    }
     if (cmd == "gather") {
-      return cmd_gather(Args(cmd, rest, {"url", "subject", "count", "wait", "payload", "name"}));
+      return cmd_gather(Args(cmd, rest, {"url", "subject", "count", "wait", "data", "name"}));
     }
     if (cmd == "free-port") {
       return cmd_free_port(Args(cmd, rest, {"count"}));

@@ -194,9 +194,61 @@ TEST_F(RichServer, DocsMatchMetrics) {
                                               "nats_consumer_desired_workers",
                                               "nats_exporter_queue_groups_dropped",
                                               // only when the cap bites (reload_test.cc)
-                                              "nats_exporter_series_dropped_total"};
+                                              "nats_exporter_series_dropped_total",
+                                              // a paused consumer, a JetStream cluster, TLS
+                                              // listeners, GOMEMLIMIT, --collector.raftz,
+                                              // --queuegroups.all: releases_test.cc
+                                              "nats_consumer_pause_remaining_seconds",
+                                              "nats_jetstream_meta_leader_known",
+                                              "nats_jetstream_meta_pending",
+                                              "nats_jetstream_meta_quorum_needed",
+                                              "nats_jetstream_meta_snapshot_pending_entries",
+                                              "nats_jetstream_meta_snapshot_pending_bytes",
+                                              "nats_jetstream_meta_snapshot_last_time_seconds",
+                                              "nats_jetstream_meta_snapshot_last_duration_seconds",
+                                              "nats_jetstream_meta_replica_current",
+                                              "nats_jetstream_meta_replica_offline",
+                                              "nats_jetstream_meta_replica_last_active_seconds",
+                                              "nats_jetstream_meta_replica_lag",
+                                              "nats_server_tls_cert_not_after_timestamp_seconds",
+                                              "nats_server_go_memory_limit_bytes",
+                                              "nats_exporter_raftz_groups_dropped",
+                                              "nats_exporter_queue_groups_subscriptions_unread"};
+  // Families of fields a release added: produced only from that release on (README, "Supported
+  // nats-server versions"). Two entries for fields backported to an older line.
+  using farrier::test::NatsVersion;
+  const std::vector<std::pair<std::string, std::vector<NatsVersion>>> added = {
+      {"nats_server_slow_consumers_by_kind_total", {{2, 10, 0}}},
+      {"nats_server_health_errors", {{2, 10, 0}}},
+      {"nats_server_config_info", {{2, 11, 0}}},
+      {"nats_consumer_paused", {{2, 11, 0}}},
+      {"nats_jetstream_api_level", {{2, 11, 0}}},
+      {"nats_server_stale_connections_total", {{2, 12, 0}}},
+      {"nats_server_stale_connections_by_kind_total", {{2, 12, 0}}},
+      {"nats_server_stalled_clients_total", {{2, 12, 0}}},
+      {"nats_server_client_messages_received_total", {{2, 12, 9}, {2, 14, 1}}},
+      {"nats_server_client_messages_sent_total", {{2, 12, 9}, {2, 14, 1}}},
+      {"nats_server_client_bytes_received_total", {{2, 12, 9}, {2, 14, 1}}},
+      {"nats_server_client_bytes_sent_total", {{2, 12, 9}, {2, 14, 1}}},
+      {"nats_server_disk_io_waiters", {{2, 12, 14}, {2, 14, 4}}},
+      {"nats_server_disk_io_waits_total", {{2, 12, 14}, {2, 14, 4}}},
+      {"nats_server_disk_io_wait_seconds_total", {{2, 12, 14}, {2, 14, 4}}},
+      {"nats_server_disk_io_max_wait_seconds", {{2, 12, 14}, {2, 14, 4}}},
+  };
+  const NatsVersion release = farrier::test::ServerVersion(*server_);
+  auto released = [&](const std::string& name) {
+    for (const auto& [family, since] : added) {
+      if (family != name) continue;
+      // The first release of the server's own line, or a later line's first release.
+      for (const NatsVersion& v : since) {
+        if (release.major == v.major && release.minor == v.minor) return release >= v;
+      }
+      return release >= since.front() && release.minor > since.back().minor;
+    }
+    return true;
+  };
   auto producible = [&](const std::string& name) {
-    if (unproducible.count(name)) return false;
+    if (unproducible.count(name) || !released(name)) return false;
     for (const char* prefix :
          {"nats_up", "nats_exporter_", "nats_server_", "nats_connz_", "nats_connection_", "nats_subsz_",
           "nats_routez_", "nats_jetstream_", "nats_stream_", "nats_consumer_", "nats_leafz_",

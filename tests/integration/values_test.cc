@@ -328,14 +328,19 @@ TEST(Values, ClusterExportsEachConsumerOnceFromItsLeader) {
       if (n->name() != nodes[i]->name()) others.insert(n->name());
     }
     EXPECT_EQ(replicas, leads_stream ? others : std::set<std::string>{});
-    // Routes as the server counts them: one series per peer (remote_id), whose connections add
-    // up to /routez num_routes (one per peer on 2.9, a pool plus a $SYS route from 2.10 on).
+    // Routes as the server counts them: one series per peer (remote_name where /routez prints
+    // it, else remote_id), whose connections add up to /routez num_routes (one per peer on 2.9,
+    // a pool plus a $SYS route from 2.10 on).
     const Json routez = MonitorJson(*nodes[i], "/routez");
+    const char* key = !Arr(routez, "routes").empty() && Arr(routez, "routes")[0].contains("remote_name")
+                          ? "remote_name"
+                          : "remote_id";
     std::map<std::string, double> per_peer;
-    for (const auto& r : Arr(routez, "routes")) per_peer[r.value("remote_id", "")] += 1;
+    for (const auto& r : Arr(routez, "routes")) per_peer[r.value(key, "")] += 1;
     std::map<std::string, double> exported;
     for (const auto& sample : s.metrics->SamplesOf("nats_route_connections")) {
-      exported[sample.labels.at("remote_id")] = sample.value;
+      ASSERT_TRUE(sample.labels.count(key)) << s.Describe(20000);
+      exported[sample.labels.at(key)] = sample.value;
     }
     EXPECT_EQ(per_peer.size(), 2u) << routez.dump(2);
     EXPECT_EQ(exported, per_peer) << "nats_route_connections against /routez read after the scrape";

@@ -119,7 +119,8 @@ void RenderConsumerScaling(const ScalingSnapshot& s, Families& out) {
         .Add(c.incoming_rate, labels);
     out.Gauge("nats_consumer_desired_workers",
               "Workers needed to keep up and drain the backlog within drain_time, or ceil(lag/lag_threshold) "
-              "in KEDA mode; smoothed; exported only by the leader's sidecar (capacity model).")
+              "in KEDA mode; smoothed; held while the consumer is paused; exported only by the leader's "
+              "sidecar (capacity model).")
         .Add(c.desired_workers, labels);
   }
 }
@@ -148,7 +149,8 @@ ScalingResponse ScalingJson(const ScalingSnapshot& s, const std::string& service
                 {"ack_rate", c.ack_rate},
                 {"incoming_rate", c.incoming_rate},
                 {"desired_workers", c.desired_workers},
-                {"window_seconds", c.window_seconds}});
+                {"window_seconds", c.window_seconds},
+                {"paused", c.paused}});
     } else {
       // Additive fields stay summable across sidecars: a follower contributes 0.
       j.update({{"lag", 0}, {"desired_workers", 0}});

@@ -263,7 +263,16 @@ void ScalingTracker::ObserveConsumers(const Snapshot& snapshot, Clock::time_poin
       // Followers report stale positions (see the notes): only the leader's feed the signal.
       sig.led_here = LedHere(*snapshot.jsz, c->leader, snapshot.server_name);
     }
-    if (sig.found && sig.led_here) {
+    if (sig.found && sig.led_here && c->paused) {
+      // Paused on purpose (2.11+): the backlog grows while no worker can receive, so more
+      // workers would not help. The last answer holds; rates start afresh when it resumes.
+      sig.paused = true;
+      sig.num_pending = c->num_pending;
+      sig.num_ack_pending = c->num_ack_pending;
+      sig.lag = c->num_pending + c->num_ack_pending;
+      st.window.clear();
+      sig.desired_workers = st.smoother.started() ? st.smoother.current() : cfg.min_workers;
+    } else if (sig.found && sig.led_here) {
       sig.num_pending = c->num_pending;
       sig.num_ack_pending = c->num_ack_pending;
       sig.lag = c->num_pending + c->num_ack_pending;

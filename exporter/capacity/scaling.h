@@ -52,6 +52,7 @@ struct ConsumerSignal {
   std::string stream, consumer;
   bool found = false;  // listed in this poll's /jsz
   bool led_here = false;  // this server leads it: only then are the figures current
+  bool paused = false;    // paused (2.11+): desired_workers holds its last answer
   uint64_t lag = 0;       // num_pending + num_ack_pending
   uint64_t num_pending = 0, num_ack_pending = 0;
   double window_seconds = 0;

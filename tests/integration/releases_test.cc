@@ -348,6 +348,74 @@ TEST(Releases, PausedConsumerIsMarked) {
   EXPECT_EQ(s->Value("nats_consumer_num_pending", processor), 20.0);
 }
 
+// The capacity signal of a configured consumer that is paused: its backlog grows while nothing
+// can be delivered, so more workers would not help; the desired count holds (KEDA mode here:
+// ceil(lag / 10)), the JSON says paused, and the lag is still reported.
+TEST(Releases, PausedConsumerHoldsItsDesiredWorkers) {
+  NatsServerOptions options;
+  options.jetstream = true;
+  NatsServer server(options);
+  const NatsVersion release = farrier::test::ServerVersion(server);
+  RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS", "--subjects", "orders.>", "--publish",
+              "50", "--consumer", "PROCESSOR"});
+  farrier::test::TempDir dir("farrier-releases-pause");
+  Json config{{"nats", {{"monitor_url", server.monitor_url()}}},
+              {"consumers", {{{"stream", "ORDERS"}, {"consumer", "PROCESSOR"}, {"lag_threshold", 10}}}}};
+  std::ofstream(dir.path() / "farrier.json") << config.dump();
+  Farrier f({"--config", (dir.path() / "farrier.json").string(), "--poll.interval", "200ms", "--poll.timeout",
+             "200ms", "--scaling.down-window", "0s"});
+  // consumers.ORDERS.PROCESSOR of the scaling JSON; an empty object until it is there.
+  auto entry = [&] {
+    Json body = Json::parse(f.Get("/api/v1/scaling").body, nullptr, false);
+    const Json::json_pointer at("/consumers/ORDERS/PROCESSOR");
+    return body.is_object() && body.contains(at) && body[at].is_object() ? body[at] : Json::object();
+  };
+  ASSERT_TRUE(farrier::test::WaitUntil([&] { return entry().value("desired_workers", 0) == 5; }, 10s))
+      << entry().dump();
+
+  std::time_t until = std::time(nullptr) + 3600;
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&until));
+  std::vector<std::string> pause{"request", "--url", server.client_url(), "--subject",
+                                 "$JS.API.CONSUMER.PAUSE.ORDERS.PROCESSOR", "--data",
+                                 std::string(R"({"pause_until":")") + stamp + R"("})", "--timeout", "2000"};
+  const bool can_pause = release >= NatsVersion{2, 11, 0};
+  if (can_pause) {
+    RunNatskit(pause);
+  } else {
+    EXPECT_THROW(RunNatskit(pause), std::exception);
+  }
+  RunNatskit({"pub", "--url", server.client_url(), "--subject", "orders.more", "--count", "100"});
+  Json e;
+  ASSERT_TRUE(farrier::test::WaitUntil(
+      [&] {
+        e = entry();
+        return e.value("lag", 0) == 150;
+      },
+      10s))
+      << e.dump();
+  if (!can_pause) {
+    // Not paused (the release cannot): the backlog asks for more workers as usual.
+    ASSERT_TRUE(farrier::test::WaitUntil([&] { return entry().value("desired_workers", 0) == 15; }, 10s))
+        << entry().dump();
+    EXPECT_FALSE(entry().value("paused", true));
+    return;
+  }
+  EXPECT_TRUE(e.value("paused", false)) << e.dump();
+  // Held for several polls, though ceil(150 / 10) would be 15.
+  ASSERT_TRUE(f.WaitForPolls(f.Metrics().Polls() + 5, 10s));
+  e = entry();
+  EXPECT_EQ(e.value("desired_workers", 0), 5) << e.dump();
+  EXPECT_EQ(f.Metrics().Value("nats_consumer_desired_workers", {{"stream", "ORDERS"}, {"consumer", "PROCESSOR"}}), 5);
+
+  // Resumed (a pause_until in the past): the backlog counts again.
+  RunNatskit({"request", "--url", server.client_url(), "--subject", "$JS.API.CONSUMER.PAUSE.ORDERS.PROCESSOR",
+              "--data", "{}", "--timeout", "2000"});
+  ASSERT_TRUE(farrier::test::WaitUntil([&] { return entry().value("desired_workers", 0) == 15; }, 10s))
+      << entry().dump();
+  EXPECT_FALSE(entry().value("paused", true));
+}
+
 // ------------------------------------------------------------------------ /varz additions
 
 // Each field a release added is exported equal to the server's own value where the server

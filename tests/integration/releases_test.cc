@@ -301,6 +301,20 @@ TEST(Releases, RaftzWithoutRaftGroupsIsNoDataNotAFailure) {
 
 // ----------------------------------------------------------------------------------- /jsz
 
+// natskit arguments for the JetStream API request that pauses ORDERS/<consumer> for an hour
+// (pause_until in RFC 3339 UTC), or resumes it with `resume`. Answered from 2.11 on.
+std::vector<std::string> PauseRequest(const NatsServer& server, const std::string& consumer, bool resume = false) {
+  std::string data = "{}";
+  if (!resume) {
+    std::time_t until = std::time(nullptr) + 3600;
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&until));
+    data = std::string(R"({"pause_until":")") + stamp + R"("})";
+  }
+  return {"request", "--url", server.client_url(), "--subject", "$JS.API.CONSUMER.PAUSE.ORDERS." + consumer,
+          "--data", data, "--timeout", "2000"};
+}
+
 // A paused consumer (2.11+) is marked, so alerts can tell a growing backlog that is meant from a
 // stuck one; before 2.11 the pause request gets no answer and there is no such series.
 TEST(Releases, PausedConsumerIsMarked) {
@@ -312,14 +326,8 @@ TEST(Releases, PausedConsumerIsMarked) {
               "20", "--consumer", "PROCESSOR"});
   RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS", "--subjects", "orders.>",
               "--consumer", "OTHER"});
-  // An hour ahead, in RFC 3339 UTC.
-  std::time_t until = std::time(nullptr) + 3600;
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&until));
   const bool can_pause = release >= NatsVersion{2, 11, 0};
-  std::vector<std::string> pause{"request",   "--url",  server.client_url(), "--subject",
-                                 "$JS.API.CONSUMER.PAUSE.ORDERS.PROCESSOR", "--data",
-                                 std::string(R"({"pause_until":")") + stamp + R"("})", "--timeout", "2000"};
+  const std::vector<std::string> pause = PauseRequest(server, "PROCESSOR");
   if (can_pause) {
     RunNatskit(pause);
     ASSERT_TRUE(FindConsumerPaused(MonitorJson(server, kJszFull), "PROCESSOR"));
@@ -373,12 +381,7 @@ TEST(Releases, PausedConsumerHoldsItsDesiredWorkers) {
   ASSERT_TRUE(farrier::test::WaitUntil([&] { return entry().value("desired_workers", 0) == 5; }, 10s))
       << entry().dump();
 
-  std::time_t until = std::time(nullptr) + 3600;
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&until));
-  std::vector<std::string> pause{"request", "--url", server.client_url(), "--subject",
-                                 "$JS.API.CONSUMER.PAUSE.ORDERS.PROCESSOR", "--data",
-                                 std::string(R"({"pause_until":")") + stamp + R"("})", "--timeout", "2000"};
+  const std::vector<std::string> pause = PauseRequest(server, "PROCESSOR");
   const bool can_pause = release >= NatsVersion{2, 11, 0};
   if (can_pause) {
     RunNatskit(pause);
@@ -409,8 +412,7 @@ TEST(Releases, PausedConsumerHoldsItsDesiredWorkers) {
   EXPECT_EQ(f.Metrics().Value("nats_consumer_desired_workers", {{"stream", "ORDERS"}, {"consumer", "PROCESSOR"}}), 5);
 
   // Resumed (a pause_until in the past): the backlog counts again.
-  RunNatskit({"request", "--url", server.client_url(), "--subject", "$JS.API.CONSUMER.PAUSE.ORDERS.PROCESSOR",
-              "--data", "{}", "--timeout", "2000"});
+  RunNatskit(PauseRequest(server, "PROCESSOR", /*resume=*/true));
   ASSERT_TRUE(farrier::test::WaitUntil([&] { return entry().value("desired_workers", 0) == 15; }, 10s))
       << entry().dump();
   EXPECT_FALSE(entry().value("paused", true));

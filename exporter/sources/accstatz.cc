@@ -43,6 +43,7 @@ Result<Accstatz> ParseAccstatz(std::string_view body) {
       ReadData(o, "sent", path, &s.sent_msgs, &s.sent_bytes);
       ReadData(o, "received", path, &s.received_msgs, &s.received_bytes);
       s.slow_consumers = U64(o, "slow_consumers", path);
+      s.subscriptions = OptU64(o, "num_subscriptions", path);
       a.accounts.push_back(std::move(s));
     }
     return a;
@@ -82,8 +83,12 @@ void RenderAccstatz(const Accstatz& a, Families& out) {
   auto slow = out.Counter("nats_account_slow_consumers_total",
                           "Slow consumer events of the account's connections (/accstatz "
                           "account_statz[].slow_consumers).");
+  auto subs = out.Gauge("nats_account_subscriptions",
+                        "Subscriptions of the account on this server (/accstatz "
+                        "account_statz[].num_subscriptions; 2.10+).");
   for (const AccountStat* s : sorted) {
     Labels l{{"account", s->account}};
+    if (s->subscriptions) subs.Add(*s->subscriptions, l);
     conns.Add(s->connections, l);
     leafs.Add(s->leafnodes, l);
     sent_msgs.Add(s->sent_msgs, l);

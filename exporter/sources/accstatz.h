@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,7 @@ struct AccountStat {
   uint64_t received_msgs = 0;  // received.msgs
   uint64_t received_bytes = 0;
   uint64_t slow_consumers = 0;
+  std::optional<uint64_t> subscriptions;  // num_subscriptions (2.10+)
 };
 
 struct Accstatz {

@@ -220,6 +220,7 @@ TEST_F(RichServer, DocsMatchMetrics) {
   const std::vector<std::pair<std::string, std::vector<NatsVersion>>> added = {
       {"nats_server_slow_consumers_by_kind_total", {{2, 10, 0}}},
       {"nats_server_health_errors", {{2, 10, 0}}},
+      {"nats_account_subscriptions", {{2, 10, 0}}},
       {"nats_server_config_info", {{2, 11, 0}}},
       {"nats_consumer_paused", {{2, 11, 0}}},
       {"nats_jetstream_api_level", {{2, 11, 0}}},

@@ -397,6 +397,30 @@ TEST(EveryRelease, SubszTotalSaysWhatTheLimitCut) {
   }
 }
 
+// ----------------------------------------------------------------------------- /accstatz
+
+TEST(EveryRelease, AccountSubscriptionsWhereTheReleasePrintsThem) {
+  Config config = ConfigWith({"--collector.accstatz"});
+  for (const std::string& release : CapturedReleases()) {
+    SCOPED_TRACE(release);
+    nlohmann::json accounts = FixtureJsonOf(release, "accstatz-unused.json")["account_statz"];
+    Snapshot s = PolledSnapshot(release, test::SingleServer(), config);
+    ASSERT_TRUE(s.status["accstatz"].up) << s.status["accstatz"].detail;
+    Scraped out(s, config);
+    size_t printed = 0;
+    for (const auto& a : accounts) {
+      auto got = out.Value("nats_account_subscriptions", {{"account", a["acc"].get<std::string>()}});
+      if (a.contains("num_subscriptions")) {
+        ++printed;
+        EXPECT_EQ(got, a["num_subscriptions"].get<double>());
+      } else {
+        EXPECT_FALSE(got);
+      }
+    }
+    EXPECT_EQ(printed > 0, VersionOf(release).AtLeast(2, 10, 0));
+  }
+}
+
 // ---------------------------------------------------------------------------------- /varz
 
 // Each field a release added is exported where that release's /varz has it, equal to it, and

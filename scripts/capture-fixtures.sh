@@ -17,6 +17,10 @@
 # is replaced only after a complete, validated capture; tests/fixtures/VERSIONS.md is then
 # regenerated from all fixture directories (scripts/fixture-versions.sh).
 #
+#   scripts/capture-fixtures.sh [VERSION]
+# VERSION (e.g. 2.12.15) is one of tests/nats-versions.txt, provided by scripts/nats-servers.sh
+# (run first; instant when cached); without it, NATS_SERVER or the nats-server on PATH.
+#
 # Environment:
 #   NATSKIT      path to a natskit binary (default: build it, see build_natskit below)
 #   SAMPLE_WORKER, LOADGEN  farrier-sample-worker and farrier-loadgen binaries (default: build
@@ -27,6 +31,17 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if (($# > 1)); then
+  echo "usage: scripts/capture-fixtures.sh [VERSION]" >&2
+  exit 2
+elif (($# == 1)); then
+  "$ROOT/scripts/nats-servers.sh" >&2
+  NATS_SERVER=$(awk -v v="$1" '$1 == v {print $2}' "${TOOLS_DIR:-$ROOT/build/tools}/nats-servers.txt")
+  [[ -n $NATS_SERVER ]] || {
+    echo "capture-fixtures: $1 is not a version of tests/nats-versions.txt" >&2
+    exit 2
+  }
+fi
 NATS_SERVER=${NATS_SERVER:-nats-server}
 for tool in "$NATS_SERVER" curl jq; do
   command -v "$tool" >/dev/null || { echo "capture-fixtures: '$tool' not found" >&2; exit 1; }

@@ -254,9 +254,17 @@ const std::vector<Option>& Options() {
     o.push_back(DurationOption("poll.interval",
                                "How often to poll the monitoring endpoints (scrapes never poll).",
                                &Config::poll_interval));
-    o.push_back(DurationOption("poll.timeout",
-                               "Deadline for one source per poll, all pages included.",
-                               &Config::poll_timeout));
+    // Given or not: a default timeout follows a shorter interval (Validate), a given one must fit.
+    Option timeout = DurationOption("poll.timeout",
+                                    "Deadline for one source per poll, all pages included; when not given, "
+                                    "the smaller of 3s and --poll.interval.",
+                                    &Config::poll_timeout);
+    timeout.set = [set = timeout.set](Config& c, const std::string& v) {
+      std::string err = set(c, v);
+      if (err.empty()) c.poll_timeout_given = true;
+      return err;
+    };
+    o.push_back(std::move(timeout));
     o.push_back(CountOption("poll.max-body-bytes", "BYTES",
                             "Largest response accepted from one monitoring request.",
                             &Config::max_body_bytes, 1024, 1ull << 32, /*sizes=*/true));
@@ -413,6 +421,7 @@ std::string Validate(Config& c) {
     if (!web) return "web.config.file: " + web.error();
     c.web = std::make_shared<const WebConfig>(std::move(web).value());
   }
+  if (!c.poll_timeout_given) c.poll_timeout = std::min(c.poll_timeout, c.poll_interval);
   if (c.poll_timeout > c.poll_interval) {
     return "poll.timeout: expected at most poll.interval (" + FormatDuration(c.poll_interval) +
            "), got " + FormatDuration(c.poll_timeout);

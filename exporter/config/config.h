@@ -40,7 +40,8 @@ struct Config {
   size_t web_max_requests = 40;
   bool web_enable_lifecycle = false;
   std::chrono::milliseconds poll_interval{5000};
-  std::chrono::milliseconds poll_timeout{3000};
+  std::chrono::milliseconds poll_timeout{3000};  // when not given: at most poll_interval
+  bool poll_timeout_given = false;
   size_t max_body_bytes = 64u << 20;
   size_t max_series_per_family = 10000;  // 0: no cap (see core/series_limit.h)
   std::string log_level = "info";

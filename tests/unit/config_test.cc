@@ -116,6 +116,20 @@ TEST(Config, ErrorsNameFlagAndExpectation) {
             std::string::npos);
 }
 
+// A timeout nobody gave follows a shorter interval; one that was given (flag, environment or
+// file) must fit in it.
+TEST(Config, DefaultTimeoutFollowsAShorterInterval) {
+  Result<LoadedConfig> short_interval = LoadConfig({"--poll.interval=1s"}, {});
+  ASSERT_TRUE(short_interval.ok()) << short_interval.error();
+  EXPECT_EQ(short_interval->config.poll_timeout, std::chrono::seconds(1));
+  Result<LoadedConfig> long_interval = LoadConfig({"--poll.interval=30s"}, {});
+  ASSERT_TRUE(long_interval.ok()) << long_interval.error();
+  EXPECT_EQ(long_interval->config.poll_timeout, std::chrono::seconds(3));
+  Result<LoadedConfig> from_env = LoadConfig({"--poll.interval=1s"}, {"FARRIER_POLL_TIMEOUT=2s"});
+  ASSERT_FALSE(from_env.ok());
+  EXPECT_NE(from_env.error().find("poll.timeout: expected at most poll.interval (1s), got 2s"), std::string::npos);
+}
+
 TEST(Config, EnvironmentErrorsNameTheVariable) {
   EXPECT_EQ(ErrorOf({}, {"FARRIER_POLL_INTERVAL=soon"}),
             "environment variable FARRIER_POLL_INTERVAL: expected a positive duration like 5s, "

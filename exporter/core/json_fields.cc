@@ -109,7 +109,7 @@ const Json& Array(const Json& obj, std::string_view key, std::string_view path) 
 Json ParseObject(std::string_view body) {
   Json doc = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
-    throw SchemaError(body.empty() ? "empty body" : "body is not valid JSON");
+    throw SyntaxError(body.empty() ? "empty body" : "body is not valid JSON");
   }
   if (!doc.is_object()) throw SchemaError(std::string("$: expected object, got ") + TypeName(doc));
   return doc;

@@ -18,9 +18,13 @@
 
 namespace farrier::json_fields {
 
-// Thrown inside parsers only; each Parse* function catches it and returns an Error.
+// Thrown inside parsers only; each Parse* function catches it and returns an Error of kind
+// kSchema (or kInvalidJson for a SyntaxError: the body is not JSON at all).
 struct SchemaError : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+struct SyntaxError : SchemaError {
+  using SchemaError::SchemaError;
 };
 
 using Json = nlohmann::json;
@@ -43,7 +47,7 @@ std::optional<uint64_t> OptU64(const Json& obj, std::string_view key, std::strin
 const Json& Object(const Json& obj, std::string_view key, std::string_view path);
 const Json& Array(const Json& obj, std::string_view key, std::string_view path);
 
-// Parses a whole body; throws SchemaError on invalid JSON or a non-object top level.
+// Parses a whole body; throws SyntaxError on invalid JSON, SchemaError on a non-object top level.
 Json ParseObject(std::string_view body);
 
 // Go time.Duration strings as the server prints them ("1.234ms", "2m3.5s", "0s") to seconds.
@@ -65,8 +69,10 @@ template <class T, class Build>
 Result<T> ParseWith(std::string_view source, std::string_view body, Build&& build) {
   try {
     return build(ParseObject(body));
+  } catch (const SyntaxError& e) {
+    return Error{std::string(source) + ": " + e.what(), ErrorKind::kInvalidJson};
   } catch (const std::exception& e) {
-    return Error{std::string(source) + ": " + e.what()};
+    return Error{std::string(source) + ": " + e.what(), ErrorKind::kSchema};
   }
 }
 

@@ -1,14 +1,20 @@
 // A value or an error message, for code that must not throw on the serving path.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
+
+#include "core/error_kind.h"
 
 namespace farrier {
 
 struct Error {
   std::string message;
+  // What kind of failure, where the code that failed knows it (a parser: invalid JSON or an
+  // unexpected shape); empty for errors that are not about reading an endpoint (configuration).
+  std::optional<ErrorKind> kind{};
 };
 
 template <class T>
@@ -25,6 +31,7 @@ class Result {
   const T& operator*() const& { return value(); }
   const T* operator->() const { return &value(); }
   const std::string& error() const { return std::get<Error>(v_).message; }
+  std::optional<ErrorKind> error_kind() const { return std::get<Error>(v_).kind; }
 
  private:
   std::variant<T, Error> v_;

@@ -1,37 +1,26 @@
 // HTTP access to the nats-server monitoring port, behind a small interface so the sources'
-// poll functions can be exercised without a network (see tests/unit/poll_test.cc).
+// poll functions can be exercised without a network (tests/unit/capture_fetcher.h serves
+// captured bodies).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/error_kind.h"
+
 namespace farrier {
-
-// Why a fetch (or the parse after it) failed. These strings are the `reason` label of
-// nats_exporter_poll_errors_total; keep the list closed and documented.
-namespace reason {
-inline constexpr std::string_view kConnect = "connect";          // refused, unreachable, DNS
-inline constexpr std::string_view kTimeout = "timeout";          // --poll.timeout exceeded
-inline constexpr std::string_view kRead = "read";                // connection broke mid-response
-inline constexpr std::string_view kTls = "tls";                  // handshake or verification
-inline constexpr std::string_view kHttpStatus = "http_status";   // an unexpected HTTP status
-inline constexpr std::string_view kBodyTooLarge = "body_too_large";  // over --poll.max-body-bytes
-inline constexpr std::string_view kInvalidJson = "invalid_json";     // not JSON, truncated, empty
-inline constexpr std::string_view kSchema = "schema";            // JSON of an unexpected shape
-}  // namespace reason
-
-// Every reason, in the order above, for pre-creating the error counters at zero.
-const std::string_view* AllReasons(size_t* count);
 
 struct FetchResult {
   int status = 0;
   std::string_view body;  // valid until the fetcher's next Get
-  std::string reason;  // empty on success (any HTTP status counts as a success here)
-  std::string detail;  // human text for the log; never contains credentials
-  bool ok() const { return reason.empty(); }
+  // Set when the request failed (any HTTP status counts as a success here).
+  std::optional<ErrorKind> failure{};
+  std::string detail{};  // human text for the log; never contains credentials
+  bool ok() const { return !failure; }
 };
 
 struct FetchLimits {

@@ -10,14 +10,6 @@
 
 namespace farrier {
 
-const std::string_view* AllReasons(size_t* count) {
-  static constexpr std::string_view kAll[] = {
-      reason::kConnect,      reason::kTimeout,     reason::kRead,   reason::kTls,
-      reason::kHttpStatus,   reason::kBodyTooLarge, reason::kInvalidJson, reason::kSchema};
-  *count = std::size(kAll);
-  return kAll;
-}
-
 std::string MonitorUrl::Origin() const {
   return scheme + "://" + host + ":" + std::to_string(port);
 }
@@ -120,13 +112,13 @@ class HttpFetcher final : public Fetcher {
     if (body_.capacity() > kKeptBufferBytes) std::string().swap(body_);
     body_.clear();
     if (cancelled_) {
-      result.reason = reason::kTimeout;
+      result.failure = ErrorKind::kTimeout;
       result.detail = "GET " + path_and_query + " not sent: shutting down";
       return result;
     }
     auto remaining = limits_.deadline - std::chrono::steady_clock::now();
     if (remaining <= std::chrono::milliseconds(1)) {
-      result.reason = reason::kTimeout;
+      result.failure = ErrorKind::kTimeout;
       result.detail = "poll deadline passed before GET " + path_and_query;
       return result;
     }
@@ -173,7 +165,7 @@ class HttpFetcher final : public Fetcher {
     httplib::Error err = res.error();
     result.detail = "GET " + url_.Origin() + url_.base_path + path_and_query + ": ";
     if (too_large) {
-      result.reason = reason::kBodyTooLarge;
+      result.failure = ErrorKind::kBodyTooLarge;
       result.detail += "response body exceeds " + std::to_string(limits_.max_body_bytes) +
                        " bytes (--poll.max-body-bytes)";
       return result;
@@ -181,24 +173,24 @@ class HttpFetcher final : public Fetcher {
     bool past_deadline = late || std::chrono::steady_clock::now() >= limits_.deadline;
     switch (err) {
       case httplib::Error::Connection:
-        result.reason = past_deadline ? reason::kTimeout : reason::kConnect;
+        result.failure = past_deadline ? ErrorKind::kTimeout : ErrorKind::kConnect;
         break;
       case httplib::Error::ConnectionTimeout:
-        result.reason = reason::kTimeout;
+        result.failure = ErrorKind::kTimeout;
         break;
       case httplib::Error::SSLConnection:
       case httplib::Error::SSLLoadingCerts:
       case httplib::Error::SSLServerVerification:
-        result.reason = reason::kTls;
+        result.failure = ErrorKind::kTls;
         break;
       default:
-        result.reason = past_deadline ? reason::kTimeout : reason::kRead;
+        result.failure = past_deadline ? ErrorKind::kTimeout : ErrorKind::kRead;
     }
-    if (result.reason == reason::kTimeout) {
+    if (result.failure == ErrorKind::kTimeout) {
       result.detail += "no complete answer within --poll.timeout";
-    } else if (result.reason == reason::kTls) {
+    } else if (result.failure == ErrorKind::kTls) {
       result.detail += TlsFailure(err);
-    } else if (result.reason == reason::kConnect) {
+    } else if (result.failure == ErrorKind::kConnect) {
       result.detail += "cannot connect (refused, or no route to the host)";
     } else if (err == httplib::Error::Read || err == httplib::Error::Write) {
       result.detail += "the connection broke while the request was being read or written";

@@ -97,16 +97,12 @@ class Poller::SourceWorker {
 Poller::Poller(Config config, FetcherFactory make_fetcher) : config_(std::move(config)) {
   auto initial = std::make_shared<Snapshot>();
   initial->taken_at = std::chrono::steady_clock::now();
-  size_t n_reasons = 0;
-  const std::string_view* reasons = AllReasons(&n_reasons);
   for (const SourceSpec& s : AllSources()) {
     if (!config_.CollectorEnabled(s.name)) continue;
     workers_.push_back(std::make_unique<SourceWorker>(s, config_, make_fetcher()));
     initial->status[std::string(s.name)] = SourceStatus{};
     // Known series are exported as 0 from the start, so rate() sees the first error.
-    for (size_t i = 0; i < n_reasons; ++i) {
-      initial->errors[{std::string(s.name), std::string(reasons[i])}] = 0;
-    }
+    for (ErrorKind kind : kAllErrorKinds) initial->errors[{std::string(s.name), std::string(ReasonLabel(kind))}] = 0;
   }
   current_.store(std::move(initial));
 }
@@ -182,14 +178,14 @@ void Poller::PollOnce() {
     SourceStatus& status = next->status[name];
     status.polled = true;
     status.duration_seconds = result.seconds;
-    status.up = outcome.reason.empty();
+    status.up = !outcome.failure;
     if (status.up) {
       outcome.store(*next);
       status.note = std::move(outcome.note);
     } else {
-      status.reason = outcome.reason;
+      status.reason = ReasonLabel(*outcome.failure);
       status.detail = outcome.detail;
-      ++next->errors[{name, outcome.reason}];
+      ++next->errors[{name, status.reason}];
     }
   }
   if (next->varz) {

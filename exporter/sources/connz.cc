@@ -92,9 +92,9 @@ Result<ConnzPage> ParseConnzPage(std::string_view body) {
     }
     if (s.ok() && missing.empty()) s.AtEnd();
   }
-  if (!s.ok()) return Error{"connz: " + s.error()};
-  if (!missing.empty()) return Error{"connz: " + missing};
-  if (!has_total) return Error{"connz: $.total: expected unsigned integer, field missing"};
+  if (!s.ok()) return Error{"connz: " + s.error(), s.syntax_error() ? ErrorKind::kInvalidJson : ErrorKind::kSchema};
+  if (!missing.empty()) return Error{"connz: " + missing, ErrorKind::kSchema};
+  if (!has_total) return Error{"connz: $.total: expected unsigned integer, field missing", ErrorKind::kSchema};
   return page;
 }
 

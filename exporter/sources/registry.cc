@@ -16,20 +16,17 @@ namespace {
 // is not ready for connections (starting, lame duck): both are answers, not failures.
 std::optional<SourceOutcome> FetchFailure(const FetchResult& got, const std::string& path,
                                           bool accept_unhealthy = false) {
-  if (!got.ok()) return SourceOutcome{got.reason, got.detail, {}};
+  if (!got.ok()) return SourceOutcome::Failure(*got.failure, got.detail);
   if (got.status == 200 || (accept_unhealthy && (got.status == 500 || got.status == 503))) {
     return std::nullopt;
   }
-  return SourceOutcome{std::string(reason::kHttpStatus),
-                       "GET " + path + ": HTTP status " + std::to_string(got.status), {}};
+  return SourceOutcome::Failure(ErrorKind::kHttpStatus, "GET " + path + ": HTTP status " + std::to_string(got.status));
 }
 
-SourceOutcome ParseFailure(const std::string& path, const std::string& error) {
-  // json_fields reports syntax problems as "not valid JSON" / "empty body"; the rest is shape.
-  bool syntax = error.find("not valid JSON") != std::string::npos ||
-                error.find("empty body") != std::string::npos;
-  return {std::string(syntax ? reason::kInvalidJson : reason::kSchema), "GET " + path + ": " + error,
-          {}};
+// A body the parser refused: the parser says whether it was not JSON or of another shape.
+template <class T>
+SourceOutcome ParseFailure(const std::string& path, const Result<T>& parsed) {
+  return SourceOutcome::Failure(parsed.error_kind().value_or(ErrorKind::kSchema), "GET " + path + ": " + parsed.error());
 }
 
 // GET one path, parse it, and keep the result in `member` of the snapshot.
@@ -40,11 +37,10 @@ SourceOutcome FetchOne(Fetcher& fetcher, const std::string& path,
   FetchResult got = fetcher.Get(path);
   if (auto failure = FetchFailure(got, path, accept_unhealthy)) return std::move(*failure);
   Result<T> parsed = parse(got.body);
-  if (!parsed) return ParseFailure(path, parsed.error());
-  return {"", "",
-          [member, value = std::move(parsed).value()](Snapshot& s) mutable {
-            s.*member = std::move(value);
-          }};
+  if (!parsed) return ParseFailure(path, parsed);
+  return SourceOutcome::Success([member, value = std::move(parsed).value()](Snapshot& s) mutable {
+    s.*member = std::move(value);
+  });
 }
 
 SourceOutcome PollConnz(Fetcher& fetcher, const Config& config) {
@@ -60,15 +56,15 @@ SourceOutcome PollConnz(Fetcher& fetcher, const Config& config) {
     FetchResult got = fetcher.Get(path);
     if (auto failure = FetchFailure(got, path)) return std::move(*failure);
     Result<ConnzPage> page = ParseConnzPage(got.body);
-    if (!page) return ParseFailure(path, page.error());
+    if (!page) return ParseFailure(path, page);
     if (page_no == 0) max_pages = page->total / page_size + 4;
     acc.Add(*page);
     offset += page->connections.size();
     if (page->connections.size() < page_size || offset >= page->total) break;
   }
-  return {"", "", [connz = std::move(acc).Finish()](Snapshot& s) mutable {
-            s.connz = std::move(connz);
-          }};
+  return SourceOutcome::Success([connz = std::move(acc).Finish()](Snapshot& s) mutable {
+    s.connz = std::move(connz);
+  });
 }
 
 // One /subsz?subs=1&test=<subject> per configured service (services without a subject to test
@@ -80,7 +76,7 @@ SourceOutcome PollQueueGroups(Fetcher& fetcher, const Config& config) {
     FetchResult got = fetcher.Get(path);
     if (auto failure = FetchFailure(got, path)) return std::move(*failure);
     Result<SubsTest> test = ParseSubsTest(got.body);
-    if (!test) return ParseFailure(path, test.error());
+    if (!test) return ParseFailure(path, test);
     views[s.name] = SelectQueueGroup(*test, s.queue_group);
   }
   std::optional<AllQueueGroups> all;
@@ -89,13 +85,13 @@ SourceOutcome PollQueueGroups(Fetcher& fetcher, const Config& config) {
     FetchResult got = fetcher.Get(path);
     if (auto failure = FetchFailure(got, path)) return std::move(*failure);
     Result<SubsTest> list = ParseSubsTest(got.body);
-    if (!list) return ParseFailure(path, list.error());
+    if (!list) return ParseFailure(path, list);
     all = SummarizeQueueGroups(*list, config.queuegroups_limit);
   }
-  return {"", "", [views = std::move(views), all = std::move(all)](Snapshot& snap) mutable {
-            snap.queue_groups = std::move(views);
-            snap.all_queue_groups = std::move(all);
-          }};
+  return SourceOutcome::Success([views = std::move(views), all = std::move(all)](Snapshot& snap) mutable {
+    snap.queue_groups = std::move(views);
+    snap.all_queue_groups = std::move(all);
+  });
 }
 
 // /raftz lists one account's Raft groups: the system account's (the JetStream meta group) by
@@ -119,14 +115,14 @@ SourceOutcome PollRaftz(Fetcher& fetcher, const Config&) {
     }
     Result<Raftz> parsed = ParseRaftz(got.body);
     if (!parsed) {
-      failure = ParseFailure(path, parsed.error());
+      failure = ParseFailure(path, parsed);
       return std::nullopt;
     }
     for (RaftGroup& g : std::move(parsed).value().groups) all.groups.push_back(std::move(g));
     return Page::kRead;
   };
   auto empty = [](std::string note) {
-    return SourceOutcome{"", "", [](Snapshot& s) { s.raftz = Raftz{}; }, std::move(note)};
+    return SourceOutcome::Success([](Snapshot& s) { s.raftz = Raftz{}; }, std::move(note));
   };
 
   std::optional<Page> system = read("/raftz");
@@ -140,7 +136,7 @@ SourceOutcome PollRaftz(Fetcher& fetcher, const Config&) {
   FetchResult got = fetcher.Get(accounts_path);
   if (auto bad = FetchFailure(got, accounts_path)) return std::move(*bad);
   Result<Jsz> jsz = ParseJsz(got.body);
-  if (!jsz) return ParseFailure(accounts_path, jsz.error());
+  if (!jsz) return ParseFailure(accounts_path, jsz);
   for (const JszAccount& account : jsz->account_details) {
     if (!read("/raftz?acc=" + QueryEscape(account.name))) return failure;
   }
@@ -148,7 +144,7 @@ SourceOutcome PollRaftz(Fetcher& fetcher, const Config&) {
   std::sort(all.groups.begin(), all.groups.end(), [](const RaftGroup& a, const RaftGroup& b) {
     return std::tie(a.account, a.name) < std::tie(b.account, b.name);
   });
-  return {"", "", [raftz = std::move(all)](Snapshot& s) mutable { s.raftz = std::move(raftz); }};
+  return SourceOutcome::Success([raftz = std::move(all)](Snapshot& s) mutable { s.raftz = std::move(raftz); });
 }
 
 template <auto Member, auto Render>

@@ -5,8 +5,10 @@
 #include <string>
 #include <string_view>
 #include <functional>
+#include <optional>
 #include <vector>
 
+#include "core/error_kind.h"
 #include "core/families.h"
 #include "poll/fetcher.h"
 
@@ -16,14 +18,19 @@ struct Config;
 struct Snapshot;
 
 // What polling one source produced: success with a way to store the parsed data into the
-// snapshot under construction, or a failure reason from poll/fetcher.h.
+// snapshot under construction, or the kind of failure and what happened.
 struct SourceOutcome {
-  std::string reason;  // empty on success
-  std::string detail;
-  std::function<void(Snapshot&)> store;
+  std::optional<ErrorKind> failure{};  // set on failure
+  std::string detail{};
+  std::function<void(Snapshot&)> store{};
   // On success, something the operator should know once (logged when it changes), e.g. that
   // this server does not serve an endpoint, so its series are absent.
   std::string note{};
+
+  static SourceOutcome Success(std::function<void(Snapshot&)> store, std::string note = {}) {
+    return {std::nullopt, {}, std::move(store), std::move(note)};
+  }
+  static SourceOutcome Failure(ErrorKind kind, std::string detail) { return {kind, std::move(detail), {}, {}}; }
 };
 
 struct SourceSpec {

@@ -25,7 +25,7 @@ class CaptureFetcher : public Fetcher {
     if (it == files_.end() && path.rfind("/connz?", 0) == 0) it = files_.find("/connz");
     if (it == files_.end()) {
       body_ = "404 page not found\n";
-      return {404, body_, "", ""};
+      return {404, body_};
     }
     // A release without the endpoint has its 404 page saved as .txt instead of .json.
     std::string file = it->second;
@@ -33,7 +33,7 @@ class CaptureFetcher : public Fetcher {
       file = file.substr(0, file.size() - 5) + ".txt";
     }
     body_ = ReadFixtureOf(release_, file);
-    return {StatusOf(release_, file), body_, "", ""};
+    return {StatusOf(release_, file), body_};
   }
 
   int Requests(const std::string& path) const {

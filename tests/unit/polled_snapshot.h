@@ -95,8 +95,8 @@ inline Snapshot PolledSnapshot(const std::string& release, const Scenario& scena
     SourceOutcome outcome = spec.poll(fetcher, config);
     SourceStatus& status = s.status[std::string(spec.name)];
     status.polled = true;
-    status.up = outcome.reason.empty();
-    status.reason = outcome.reason;
+    status.up = !outcome.failure;
+    if (outcome.failure) status.reason = ReasonLabel(*outcome.failure);
     status.detail = outcome.detail;
     status.note = outcome.note;
     if (status.up) outcome.store(s);

@@ -24,6 +24,8 @@ using test::ReadFixture;
 
 // Parses `body` with one source's parser; returns its error, or "" on success.
 using ErrorOf = std::function<std::string(std::string_view)>;
+// Likewise, the kind of its error (nullopt on success).
+using KindOf = std::function<std::optional<ErrorKind>(std::string_view)>;
 
 template <class T>
 ErrorOf Wrap(Result<T> (*parse)(std::string_view)) {
@@ -33,23 +35,32 @@ ErrorOf Wrap(Result<T> (*parse)(std::string_view)) {
   };
 }
 
+template <class T>
+KindOf WrapKind(Result<T> (*parse)(std::string_view)) {
+  return [parse](std::string_view body) -> std::optional<ErrorKind> {
+    Result<T> r = parse(body);
+    return r.ok() ? std::nullopt : r.error_kind();
+  };
+}
+
 struct SourceCase {
   std::string name;
   ErrorOf parse;
   std::string good_fixture;
+  KindOf kind;
 };
 
 const std::vector<SourceCase>& AllParsers() {
   static const std::vector<SourceCase> cases = {
-      {"varz", Wrap(ParseVarz), "varz.json"},
-      {"connz", Wrap(ParseConnzPage), "connz.json"},
-      {"routez", Wrap(ParseRoutez), "cluster-node1-routez.json"},
-      {"subsz", Wrap(ParseSubsz), "subsz.json"},
-      {"jsz", Wrap(ParseJsz), "jsz-full.json"},
-      {"healthz", Wrap(ParseHealthz), "healthz.json"},
-      {"leafz", Wrap(ParseLeafz), "leafz-hub.json"},
-      {"gatewayz", Wrap(ParseGatewayz), "gatewayz.json"},
-      {"accstatz", Wrap(ParseAccstatz), "accstatz.json"},
+      {"varz", Wrap(ParseVarz), "varz.json", WrapKind(ParseVarz)},
+      {"connz", Wrap(ParseConnzPage), "connz.json", WrapKind(ParseConnzPage)},
+      {"routez", Wrap(ParseRoutez), "cluster-node1-routez.json", WrapKind(ParseRoutez)},
+      {"subsz", Wrap(ParseSubsz), "subsz.json", WrapKind(ParseSubsz)},
+      {"jsz", Wrap(ParseJsz), "jsz-full.json", WrapKind(ParseJsz)},
+      {"healthz", Wrap(ParseHealthz), "healthz.json", WrapKind(ParseHealthz)},
+      {"leafz", Wrap(ParseLeafz), "leafz-hub.json", WrapKind(ParseLeafz)},
+      {"gatewayz", Wrap(ParseGatewayz), "gatewayz.json", WrapKind(ParseGatewayz)},
+      {"accstatz", Wrap(ParseAccstatz), "accstatz.json", WrapKind(ParseAccstatz)},
   };
   return cases;
 }
@@ -61,8 +72,8 @@ TEST(AllParsers, AcceptTheirOwnCapture) {
 }
 
 TEST(AllParsers, RejectBrokenBodiesNamingTheSource) {
-  // The message may go on with detail (where the syntax broke), but must start like this: the
-  // registry tells invalid_json from schema failures by "not valid JSON" / "empty body".
+  // The message may go on with detail (where the syntax broke), but must start like this; the
+  // error's kind says invalid_json (the registry's reason), never the text.
   const std::vector<std::pair<std::string, std::string>> broken = {
       {"garbage.txt", "body is not valid JSON"},  // the monitor port's HTML index
       {"not-found.txt", "body is not valid JSON"},  // "404 page not found": not a number
@@ -73,8 +84,10 @@ TEST(AllParsers, RejectBrokenBodiesNamingTheSource) {
     for (const auto& [file, message] : broken) {
       std::string error = c.parse(ReadFixture(file));
       EXPECT_EQ(error.rfind(c.name + ": " + message, 0), 0u) << file << ": " << error;
+      EXPECT_EQ(c.kind(ReadFixture(file)), ErrorKind::kInvalidJson) << c.name << " " << file;
     }
     EXPECT_EQ(c.parse("[]"), c.name + ": $: expected object, got array");
+    EXPECT_EQ(c.kind("[]"), ErrorKind::kSchema) << c.name;
   }
 }
 
@@ -89,6 +102,7 @@ TEST(AllParsers, RejectEachOthersBodies) {
       std::string error = parser.parse(ReadFixture(body.good_fixture));
       EXPECT_EQ(error.rfind(parser.name + ": $", 0), 0u)
           << parser.name << " accepted " << body.good_fixture << " (" << error << ")";
+      EXPECT_EQ(parser.kind(ReadFixture(body.good_fixture)), ErrorKind::kSchema) << parser.name;
     }
   }
 }

@@ -459,7 +459,7 @@ poll_err_reasons=$(poll_errors_by reason) poll_err_sources=$(poll_errors_by sour
 probe_fail=$(awk -F'[{}", ]+' '/^nats_service_probe_failures_total\{/ {
     for (i = 2; i < NF; i++) if ($i == "reason=") r = $(i + 1); printf "%s %d, ", r, $NF + 0 }' "$final" | sed 's/, $//')
 probes=$(value "$final" 'nats_service_probes_total{service="echo"}')
-series_dropped=$(awk '/^nats_exporter_series_dropped_total/ {s += $2} END {print s + 0}' "$final")
+series_dropped=$(awk '/^nats_exporter_series_dropped[{ ]/ {s += $2} END {print s + 0}' "$final")
 # Log lines by level, and the distinct messages (numbers and addresses folded).
 log_levels=$(awk '{c[$2]++} END {for (l in c) printf "%s %d, ", l, c[l]}' "$work/farrier.log" | sed 's/, $//')
 log_kinds=$(awk '$2 != "info" || /reconnect|lost|down|recovered|back|reload/ {

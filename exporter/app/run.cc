@@ -50,9 +50,9 @@ class PipelineCollector : public prometheus::Collectable {
     for (const auto& c : p->collectors()) {
       for (auto& f : c->Collect()) out.push_back(std::move(f));
     }
+    std::map<std::string, uint64_t> dropped = LimitSeries(out, p->config().max_series_per_family);
+    if (!dropped.empty()) out.push_back(SeriesDroppedFamily(dropped));
     std::lock_guard lock(mu_);
-    LimitSeries(out, p->config().max_series_per_family, dropped_);
-    if (!dropped_.empty()) out.push_back(SeriesDroppedFamily(dropped_));
     for (auto& f : ReloadStateFamilies(last_reload_ok_, last_success_)) out.push_back(std::move(f));
     return out;
   }
@@ -60,7 +60,6 @@ class PipelineCollector : public prometheus::Collectable {
  private:
   std::atomic<std::shared_ptr<Pipeline>> pipeline_;
   mutable std::mutex mu_;
-  mutable std::map<std::string, uint64_t> dropped_;  // family -> series dropped, over all scrapes
   bool last_reload_ok_ = true;
   std::chrono::system_clock::time_point last_success_ = std::chrono::system_clock::now();
 };

@@ -270,7 +270,7 @@ const std::vector<Option>& Options() {
                             &Config::max_body_bytes, 1024, 1ull << 32, /*sizes=*/true));
     o.push_back(CountOption("metrics.max-series-per-family", "N",
                             "Most series of one metric family per scrape (0: no limit); the rest are "
-                            "counted in nats_exporter_series_dropped_total.",
+                            "counted in nats_exporter_series_dropped.",
                             &Config::max_series_per_family, 0, 100000000));
     o.push_back(ChoiceOption("log.level", "Log level.", {"debug", "info", "warn", "error"},
                              &Config::log_level));

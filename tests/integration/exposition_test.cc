@@ -194,7 +194,7 @@ TEST_F(RichServer, DocsMatchMetrics) {
                                               "nats_consumer_desired_workers",
                                               "nats_exporter_queue_groups_dropped",
                                               // only when the cap bites (reload_test.cc)
-                                              "nats_exporter_series_dropped_total",
+                                              "nats_exporter_series_dropped",
                                               // a paused consumer, a JetStream cluster, TLS
                                               // listeners, GOMEMLIMIT, --collector.raftz,
                                               // --queuegroups.all: releases_test.cc

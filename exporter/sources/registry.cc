@@ -229,11 +229,5 @@ const std::vector<SourceSpec>& AllSources() {
   return sources;
 }
 
-const SourceSpec* FindSource(std::string_view name) {
-  for (const SourceSpec& s : AllSources()) {
-    if (s.name == name) return &s;
-  }
-  return nullptr;
-}
 
 }  // namespace farrier

@@ -42,6 +42,5 @@ struct SourceSpec {
 };
 
 const std::vector<SourceSpec>& AllSources();
-const SourceSpec* FindSource(std::string_view name);
 
 }  // namespace farrier

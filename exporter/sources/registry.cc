@@ -229,5 +229,4 @@ const std::vector<SourceSpec>& AllSources() {
   return sources;
 }
 
-
 }  // namespace farrier

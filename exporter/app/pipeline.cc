@@ -8,7 +8,7 @@
 
 #include "capacity/render_scaling.h"
 #include "capacity/scaling.h"
-#include "core/render.h"
+#include "snapshot/render.h"
 #include "poll/poller.h"
 #include "services/nats_client.h"
 #include "services/prober.h"

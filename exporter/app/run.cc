@@ -21,7 +21,7 @@
 #include "app/pipeline.h"
 #include "config/config.h"
 #include "core/reload_state.h"
-#include "core/render.h"
+#include "snapshot/render.h"
 #include "core/series_limit.h"
 #include "web/web_server.h"
 

@@ -17,7 +17,7 @@
 
 #include "capacity/model.h"
 #include "config/config.h"
-#include "core/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "services/service_stats.h"
 
 namespace farrier {

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/units.h"
-#include "sources/registry.h"
+#include "snapshot/registry.h"
 
 #include "core/files.h"
 

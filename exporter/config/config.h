@@ -15,7 +15,7 @@
 
 #include "config/services_config.h"
 #include "core/result.h"
-#include "poll/fetcher.h"
+#include "transport/fetcher.h"
 #include "sources/jsz.h"
 #include "web/web_config.h"
 

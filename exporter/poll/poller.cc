@@ -7,7 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "sources/registry.h"
+#include "snapshot/registry.h"
 
 namespace farrier {
 

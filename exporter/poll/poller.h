@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "config/config.h"
-#include "core/snapshot.h"
-#include "poll/fetcher.h"
+#include "snapshot/snapshot.h"
+#include "transport/fetcher.h"
 
 namespace farrier {
 

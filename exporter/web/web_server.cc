@@ -14,7 +14,7 @@
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
-#include "core/render.h"
+#include "snapshot/render.h"
 
 namespace farrier {
 namespace {

@@ -1,4 +1,4 @@
-// A Fetcher (poll/fetcher.h) that answers from one release's captures instead of a network:
+// A Fetcher (transport/fetcher.h) that answers from one release's captures instead of a network:
 // each request path maps to a capture file, answered with the status the server gave it
 // (status-codes.json). An unmapped path answers 404 with the Go mux's body, as a server without
 // that endpoint does. Lets the sources' real poll functions run on real bodies of every release.
@@ -8,7 +8,7 @@
 #include <string>
 
 #include "fixtures.h"
-#include "poll/fetcher.h"
+#include "transport/fetcher.h"
 
 namespace farrier::test {
 

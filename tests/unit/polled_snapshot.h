@@ -1,4 +1,4 @@
-// One poll of every enabled source through its real poll function (sources/registry.cc), on a
+// One poll of every enabled source through its real poll function (snapshot/registry.cc), on a
 // release's captures (CaptureFetcher), into a snapshot as the poller builds it: the unit-level
 // path from a server's bodies to what a scrape renders.
 #pragma once
@@ -10,8 +10,8 @@
 
 #include "capture_fetcher.h"
 #include "config/config.h"
-#include "core/snapshot.h"
-#include "sources/registry.h"
+#include "snapshot/snapshot.h"
+#include "snapshot/registry.h"
 
 namespace farrier::test {
 

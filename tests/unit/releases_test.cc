@@ -9,7 +9,7 @@
 #include <set>
 
 #include "core/json_fields.h"
-#include "core/render.h"
+#include "snapshot/render.h"
 #include "fixtures.h"
 #include "polled_snapshot.h"
 #include "rendered.h"

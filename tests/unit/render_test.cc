@@ -11,14 +11,14 @@
 
 #include "config/config.h"
 #include "core/reload_state.h"
-#include "core/render.h"
+#include "snapshot/render.h"
 #include "core/series_limit.h"
 #include "fixtures.h"
 #include "polled_snapshot.h"
 #include "capacity/render_scaling.h"
 #include "services/render_services.h"
 #include "services_snapshot.h"
-#include "sources/registry.h"
+#include "snapshot/registry.h"
 
 namespace farrier {
 namespace {

@@ -1,6 +1,6 @@
-#include "core/render.h"
+#include "snapshot/render.h"
 
-#include "sources/registry.h"
+#include "snapshot/registry.h"
 
 #ifndef FARRIER_VERSION
 #define FARRIER_VERSION "unknown"

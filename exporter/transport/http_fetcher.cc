@@ -6,7 +6,7 @@
 #include <atomic>
 #include <charconv>
 
-#include "poll/fetcher.h"
+#include "transport/fetcher.h"
 
 namespace farrier {
 

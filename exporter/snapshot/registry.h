@@ -10,7 +10,7 @@
 
 #include "core/error_kind.h"
 #include "core/families.h"
-#include "poll/fetcher.h"
+#include "transport/fetcher.h"
 
 namespace farrier {
 

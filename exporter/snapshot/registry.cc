@@ -1,4 +1,4 @@
-#include "sources/registry.h"
+#include "snapshot/registry.h"
 
 #include <algorithm>
 #include <optional>
@@ -6,7 +6,7 @@
 
 #include "config/config.h"
 #include "core/query_escape.h"
-#include "core/snapshot.h"
+#include "snapshot/snapshot.h"
 
 namespace farrier {
 namespace {

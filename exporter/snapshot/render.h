@@ -11,7 +11,7 @@
 #include <prometheus/metric_family.h>
 
 #include "config/config.h"
-#include "core/snapshot.h"
+#include "snapshot/snapshot.h"
 
 namespace farrier {
 

@@ -45,8 +45,8 @@ Pipeline::Pipeline(const Config& config) : config_(config) {}
 Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
   std::unique_ptr<Pipeline> p(new Pipeline(config));
   const Config& c = p->config_;
-  p->poller_ = std::make_unique<Poller>(c, HttpFetcherFactory(c));
-  p->collectors_.push_back(std::make_shared<SnapshotCollector>(c, [poller = p->poller_.get()] { return poller->Current(); }));
+  p->poller_ = std::make_unique<Poller>(c.poll, HttpFetcherFactory(c.monitor_url, c.monitor_tls));
+  p->collectors_.push_back(std::make_shared<SnapshotCollector>(c.poll.sources, [poller = p->poller_.get()] { return poller->Current(); }));
   if (!c.services.empty()) {
     Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(c.nats);
     if (!client) return Error{client.error()};
@@ -98,7 +98,7 @@ std::pair<int, std::string> Pipeline::Scaling(const std::string& name) const {
     return {404, nlohmann::json{{"error", "no services or consumers are configured"}}.dump() + "\n"};
   }
   // Figures older than three polls are stale: the poller is stuck or the server unreachable.
-  ScalingResponse r = ScalingJson(*scaling_->Current(), name, std::chrono::steady_clock::now(), 3 * config_.poll_interval);
+  ScalingResponse r = ScalingJson(*scaling_->Current(), name, std::chrono::steady_clock::now(), 3 * config_.poll.interval);
   return {r.status, r.body};
 }
 

@@ -98,7 +98,7 @@ class Reloader {
     fresh->ContinueFrom(*running);
     fresh->Start();
     // A poll completes within --poll.timeout (failed ones too); a second more for scheduling.
-    fresh->WaitForFirstPoll(next.poll_timeout + std::chrono::seconds(1));
+    fresh->WaitForFirstPoll(next.poll.timeout + std::chrono::seconds(1));
     collector_->Swap(fresh);
     // The listener is bound once, its TLS context and the log sink made once: say what waits
     // for a restart rather than ignore it. Basic auth users and --web.max-requests apply now.
@@ -194,7 +194,7 @@ int Run(int argc, char** argv, char** envp) {
   std::shared_ptr<Pipeline> first = collector->Current();
   spdlog::info("farrier {} listening on {}:{}, polling {}{} every {} ms", FarrierVersion(),
                config.listen_address.host, web.port(), config.monitor_url.Origin(),
-               config.monitor_url.base_path, config.poll_interval.count());
+               config.monitor_url.base_path, config.poll.interval.count());
   first->Start();
   first.reset();
 

@@ -80,16 +80,19 @@ Option ChoiceOption(std::string name, std::string help, std::vector<std::string>
           }};
 }
 
-Option DurationOption(std::string name, std::string help,
-                      std::chrono::milliseconds Config::*member, bool allow_zero = false) {
+template <class Member>
+Option DurationOption(std::string name, std::string help, Member member, bool allow_zero = false) {
   return {std::move(name), "DURATION", std::move(help),
-          [member](const Config& c) { return FormatDuration(c.*member); },
+          [member](const Config& c) {
+            Config copy = c;  // members may be reached through non-const accessors
+            return FormatDuration(std::invoke(member, copy));
+          },
           [member, allow_zero](Config& c, const std::string& v) {
             auto d = ParseDuration(v);
             if (!d || d->count() < 0 || (d->count() == 0 && !allow_zero)) {
               return std::string(allow_zero ? "a duration like 0s, 30s or 5m" : "a positive duration like 5s, 500ms or 1m");
             }
-            c.*member = *d;
+            std::invoke(member, c) = *d;
             return std::string();
           }};
 }
@@ -226,12 +229,12 @@ const std::vector<Option>& Options() {
     o.back().json_list = true;
     o.push_back(BoolOption("queuegroups.all",
                            "Also export members of every queue group on the server (reads all of /subsz?subs=1).",
-                           &Config::queuegroups_all));
+                           [](Config& c) -> bool& { return c.poll.sources.queuegroups_all; }));
     o.push_back(CountOption("queuegroups.limit", "N", "Most queue groups exported with --queuegroups.all.",
-                            &Config::queuegroups_limit, 1, 100000));
+                            [](Config& c) -> size_t& { return c.poll.sources.queuegroups_limit; }, 1, 100000));
     o.push_back(CountOption("queuegroups.subscription-limit", "N",
                             "Most subscriptions read per poll with --queuegroups.all.",
-                            &Config::queuegroups_subscription_limit, 1, 10000000));
+                            [](Config& c) -> size_t& { return c.poll.sources.queuegroups_subscription_limit; }, 1, 10000000));
     o.push_back(DurationOption("scaling.window", "Window over which request rates and service times are measured.",
                                &Config::scaling_window));
     o.push_back(DurationOption("scaling.up-window",
@@ -253,12 +256,12 @@ const std::vector<Option>& Options() {
                            &Config::web_enable_lifecycle));
     o.push_back(DurationOption("poll.interval",
                                "How often to poll the monitoring endpoints (scrapes never poll).",
-                               &Config::poll_interval));
+                               [](Config& c) -> std::chrono::milliseconds& { return c.poll.interval; }));
     // Given or not: a default timeout follows a shorter interval (Validate), a given one must fit.
     Option timeout = DurationOption("poll.timeout",
                                     "Deadline for one source per poll, all pages included; when not given, "
                                     "the smaller of 3s and --poll.interval.",
-                                    &Config::poll_timeout);
+                                    [](Config& c) -> std::chrono::milliseconds& { return c.poll.timeout; });
     timeout.set = [set = timeout.set](Config& c, const std::string& v) {
       std::string err = set(c, v);
       if (err.empty()) c.poll_timeout_given = true;
@@ -267,7 +270,7 @@ const std::vector<Option>& Options() {
     o.push_back(std::move(timeout));
     o.push_back(CountOption("poll.max-body-bytes", "BYTES",
                             "Largest response accepted from one monitoring request.",
-                            &Config::max_body_bytes, 1024, 1ull << 32, /*sizes=*/true));
+                            [](Config& c) -> size_t& { return c.poll.max_body_bytes; }, 1024, 1ull << 32, /*sizes=*/true));
     o.push_back(CountOption("metrics.max-series-per-family", "N",
                             "Most series of one metric family per scrape (0: no limit); the rest are "
                             "counted in nats_exporter_series_dropped.",
@@ -278,31 +281,31 @@ const std::vector<Option>& Options() {
     for (const SourceSpec& s : AllSources()) {
       std::string name(s.name);
       o.push_back(BoolOption("collector." + name, std::string(s.summary),
-                             [name](Config& c) -> bool& { return c.collectors[name]; }));
+                             [name](Config& c) -> bool& { return c.poll.sources.collectors[name]; }));
     }
     o.push_back(CountOption("connz.page-size", "N",
                             "Connections per /connz request; pages are read until all are seen.",
-                            &Config::connz_page_size, 1, 100000));
+                            [](Config& c) -> size_t& { return c.poll.sources.connz_page_size; }, 1, 100000));
     o.push_back(BoolOption("connz.detail",
                            "Export per-connection series (labels cid, name); off by default.",
-                           &Config::connz_detail));
+                           [](Config& c) -> bool& { return c.poll.sources.connz_detail; }));
     o.push_back(CountOption("connz.detail-limit", "N",
                             "Most connections with per-connection series (lowest cids first).",
-                            &Config::connz_detail_limit, 1, 100000));
+                            [](Config& c) -> size_t& { return c.poll.sources.connz_detail_limit; }, 1, 100000));
     o.push_back(BoolOption("jsz.leader-only",
                            "Export stream/consumer values only from the replica this server leads.",
-                           [](Config& c) -> bool& { return c.jsz.leader_only; }));
+                           [](Config& c) -> bool& { return c.poll.sources.jsz.leader_only; }));
     o.push_back(BoolOption("jsz.fold-ephemeral",
                            "Sum ephemeral consumers of a stream into consumer=\"_ephemeral\".",
-                           [](Config& c) -> bool& { return c.jsz.fold_ephemeral; }));
+                           [](Config& c) -> bool& { return c.poll.sources.jsz.fold_ephemeral; }));
     o.push_back(CountOption("jsz.stream-limit", "N", "Most streams exported.",
-                            [](Config& c) -> size_t& { return c.jsz.stream_limit; }, 0, 1000000));
+                            [](Config& c) -> size_t& { return c.poll.sources.jsz.stream_limit; }, 0, 1000000));
     o.push_back(CountOption("jsz.consumer-limit", "N", "Most consumers exported.",
-                            [](Config& c) -> size_t& { return c.jsz.consumer_limit; }, 0,
+                            [](Config& c) -> size_t& { return c.poll.sources.jsz.consumer_limit; }, 0,
                             1000000));
     o.push_back(CountOption("raftz.group-limit", "N",
                             "Most Raft groups exported with --collector.raftz (the rest counted).",
-                            &Config::raftz_group_limit, 0, 1000000));
+                            [](Config& c) -> size_t& { return c.poll.sources.raftz_group_limit; }, 0, 1000000));
     return o;
   }();
   return options;
@@ -317,7 +320,7 @@ const Option* FindOption(std::string_view name) {
 
 Config Defaults() {
   Config c;
-  for (const SourceSpec& s : AllSources()) c.collectors[std::string(s.name)] = s.default_enabled;
+  for (const SourceSpec& s : AllSources()) c.poll.sources.collectors[std::string(s.name)] = s.default_enabled;
   return c;
 }
 
@@ -421,17 +424,24 @@ std::string Validate(Config& c) {
     if (!web) return "web.config.file: " + web.error();
     c.web = std::make_shared<const WebConfig>(std::move(web).value());
   }
-  if (!c.poll_timeout_given) c.poll_timeout = std::min(c.poll_timeout, c.poll_interval);
-  if (c.poll_timeout > c.poll_interval) {
-    return "poll.timeout: expected at most poll.interval (" + FormatDuration(c.poll_interval) +
-           "), got " + FormatDuration(c.poll_timeout);
+  if (!c.poll_timeout_given) c.poll.timeout = std::min(c.poll.timeout, c.poll.interval);
+  if (c.poll.timeout > c.poll.interval) {
+    return "poll.timeout: expected at most poll.interval (" + FormatDuration(c.poll.interval) +
+           "), got " + FormatDuration(c.poll.timeout);
   }
   if (!c.CollectorEnabled("varz")) {
     return "collector.varz: cannot be disabled: nats_up and the server's identity come from /varz";
   }
   // Without services there is no subject to test: the source would only add noise series.
-  if (c.services.empty() && !c.queuegroups_all) c.collectors["queuegroups"] = false;
-  return FinishServices(c.services, c.nats, c.probe_interval, c.probe_timeout, c.probe_buckets);
+  if (c.services.empty() && !c.poll.sources.queuegroups_all) c.poll.sources.collectors["queuegroups"] = false;
+  if (std::string err = FinishServices(c.services, c.nats, c.probe_interval, c.probe_timeout, c.probe_buckets);
+      !err.empty()) {
+    return err;
+  }
+  // What the queuegroups source asks the server about each service.
+  c.poll.sources.queue_groups.clear();
+  for (const ServiceConfig& s : c.services) c.poll.sources.queue_groups.push_back({s.name, s.subject, s.queue_group});
+  return {};
 }
 
 // Validate, with the error saying which option and where the values came from.

@@ -16,7 +16,7 @@
 #include "config/services_config.h"
 #include "core/result.h"
 #include "transport/fetcher.h"
-#include "sources/jsz.h"
+#include "poll/poller.h"
 #include "web/web_config.h"
 
 namespace farrier {
@@ -39,19 +39,13 @@ struct Config {
   std::shared_ptr<const WebConfig> web;
   size_t web_max_requests = 40;
   bool web_enable_lifecycle = false;
-  std::chrono::milliseconds poll_interval{5000};
-  std::chrono::milliseconds poll_timeout{3000};  // when not given: at most poll_interval
+  // Polling: interval, timeout (when not given: at most the interval), body limit, and the
+  // sources (which, and how: --collector.*, --connz.*, --jsz.*, --raftz.*, --queuegroups.*).
+  PollerOptions poll;
   bool poll_timeout_given = false;
-  size_t max_body_bytes = 64u << 20;
   size_t max_series_per_family = 10000;  // 0: no cap (see core/series_limit.h)
   std::string log_level = "info";
   std::string log_format = "text";
-  std::map<std::string, bool, std::less<>> collectors;  // source name -> enabled
-  size_t connz_page_size = 4096;  // see bench/README.md for the trade-off
-  bool connz_detail = false;
-  size_t connz_detail_limit = 100;
-  JszRenderOptions jsz;
-  size_t raftz_group_limit = 1000;  // most Raft groups exported by the raftz collector
   // Request/reply probing of API services over a NATS client connection (only opened when
   // `services` is not empty).
   NatsClientConfig nats;
@@ -62,17 +56,11 @@ struct Config {
   std::vector<double> probe_buckets = DefaultProbeBuckets();
   // Capacity signals: rates over `scaling_window`; desired workers rise after `up_window` and
   // fall only after `down_window` of lower answers.
-  bool queuegroups_all = false;            // also summarize every queue group (/subsz?subs=1)
-  size_t queuegroups_limit = 200;          // most groups exported
-  size_t queuegroups_subscription_limit = 100000;  // most subscriptions read per poll
   std::chrono::milliseconds scaling_window{60000};
   std::chrono::milliseconds scaling_up_window{0};
   std::chrono::milliseconds scaling_down_window{300000};
 
-  bool CollectorEnabled(std::string_view name) const {
-    auto it = collectors.find(name);
-    return it != collectors.end() && it->second;
-  }
+  bool CollectorEnabled(std::string_view name) const { return poll.sources.Enabled(name); }
 };
 
 // What the command line asked for besides a configuration.

@@ -11,9 +11,7 @@
 
 namespace farrier {
 
-Poller::FetcherFactory HttpFetcherFactory(const Config& config) {
-  MonitorUrl url = config.monitor_url;
-  MonitorTls tls = config.monitor_tls;
+Poller::FetcherFactory HttpFetcherFactory(const MonitorUrl& url, const MonitorTls& tls) {
   return [url, tls] { return MakeHttpFetcher(url, tls); };
 }
 
@@ -26,8 +24,8 @@ class Poller::SourceWorker {
     double seconds = 0;
   };
 
-  SourceWorker(const SourceSpec& spec, const Config& config, std::unique_ptr<Fetcher> fetcher)
-      : spec_(spec), config_(config), fetcher_(std::move(fetcher)), thread_([this] { Run(); }) {}
+  SourceWorker(const SourceSpec& spec, const SourceOptions& options, std::unique_ptr<Fetcher> fetcher)
+      : spec_(spec), options_(options), fetcher_(std::move(fetcher)), thread_([this] { Run(); }) {}
 
   ~SourceWorker() {
     {
@@ -70,7 +68,7 @@ class Poller::SourceWorker {
       auto started = started_;
       lock.unlock();
       fetcher_->StartPoll(limits);
-      SourceOutcome outcome = spec_.poll(*fetcher_, config_);
+      SourceOutcome outcome = spec_.poll(*fetcher_, options_);
       double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       lock.lock();
@@ -81,7 +79,7 @@ class Poller::SourceWorker {
   }
 
   const SourceSpec& spec_;
-  const Config& config_;
+  const SourceOptions& options_;
   std::unique_ptr<Fetcher> fetcher_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -94,12 +92,12 @@ class Poller::SourceWorker {
   std::thread thread_;  // last: starts once the members above exist
 };
 
-Poller::Poller(Config config, FetcherFactory make_fetcher) : config_(std::move(config)) {
+Poller::Poller(PollerOptions options, FetcherFactory make_fetcher) : options_(std::move(options)) {
   auto initial = std::make_shared<Snapshot>();
   initial->taken_at = std::chrono::steady_clock::now();
   for (const SourceSpec& s : AllSources()) {
-    if (!config_.CollectorEnabled(s.name)) continue;
-    workers_.push_back(std::make_unique<SourceWorker>(s, config_, make_fetcher()));
+    if (!options_.sources.Enabled(s.name)) continue;
+    workers_.push_back(std::make_unique<SourceWorker>(s, options_.sources, make_fetcher()));
     initial->status[std::string(s.name)] = SourceStatus{};
     // Known series are exported as 0 from the start, so rate() sees the first error.
     for (ErrorKind kind : kAllErrorKinds) initial->errors[{std::string(s.name), std::string(ReasonLabel(kind))}] = 0;
@@ -149,7 +147,7 @@ void Poller::Loop() {
     // free back to the OS instead of letting the arenas keep their peak.
     malloc_trim(0);
 #endif
-    next += config_.poll_interval;
+    next += options_.interval;
     auto now = std::chrono::steady_clock::now();
     if (next < now) next = now;  // an overrun poll is not followed by a burst of catch-ups
     std::unique_lock<std::mutex> lock(mu_);
@@ -160,7 +158,7 @@ void Poller::Loop() {
 void Poller::PollOnce() {
   std::shared_ptr<const Snapshot> previous = Current();
   auto started = std::chrono::steady_clock::now();
-  FetchLimits limits{started + config_.poll_timeout, config_.max_body_bytes};
+  FetchLimits limits{started + options_.timeout, options_.max_body_bytes};
 
   // Every source runs in parallel on its own worker: a slow /connz cannot delay /varz, so
   // nats_up reflects the server within one timeout.

@@ -13,18 +13,25 @@
 #include <thread>
 #include <vector>
 
-#include "config/config.h"
+#include "snapshot/registry.h"
 #include "snapshot/snapshot.h"
 #include "transport/fetcher.h"
 
 namespace farrier {
+
+struct PollerOptions {
+  std::chrono::milliseconds interval{5000};
+  std::chrono::milliseconds timeout{3000};  // per source and poll, pages included
+  size_t max_body_bytes = 64u << 20;        // per response
+  SourceOptions sources;                    // which are polled, and how
+};
 
 class Poller {
  public:
   // Makes the fetcher one source's worker keeps across polls.
   using FetcherFactory = std::function<std::unique_ptr<Fetcher>()>;
 
-  Poller(Config config, FetcherFactory make_fetcher);
+  Poller(PollerOptions options, FetcherFactory make_fetcher);
   ~Poller();  // stops the thread
 
   // Called on the polling thread with each newly published snapshot (set before Start): how
@@ -54,7 +61,7 @@ class Poller {
   void Loop();
   void LogTransitions(const Snapshot& previous, const Snapshot& next) const;
 
-  const Config config_;
+  const PollerOptions options_;
   std::vector<std::unique_ptr<SourceWorker>> workers_;  // enabled sources, registry order
   std::atomic<std::shared_ptr<const Snapshot>> current_;
   uint64_t polls_at_start_ = 0;
@@ -65,7 +72,7 @@ class Poller {
   std::thread thread_;
 };
 
-// The production factory: HTTP(S) to config.monitor_url.
-Poller::FetcherFactory HttpFetcherFactory(const Config& config);
+// The production factory: HTTP(S) to the monitoring URL.
+Poller::FetcherFactory HttpFetcherFactory(const MonitorUrl& url, const MonitorTls& tls);
 
 }  // namespace farrier

@@ -4,7 +4,6 @@
 #include <optional>
 #include <tuple>
 
-#include "config/config.h"
 #include "core/query_escape.h"
 #include "snapshot/snapshot.h"
 
@@ -43,9 +42,9 @@ SourceOutcome FetchOne(Fetcher& fetcher, const std::string& path,
   });
 }
 
-SourceOutcome PollConnz(Fetcher& fetcher, const Config& config) {
-  ConnzAccumulator acc(config.connz_detail ? config.connz_detail_limit : 0);
-  const uint64_t page_size = config.connz_page_size;
+SourceOutcome PollConnz(Fetcher& fetcher, const SourceOptions& options) {
+  ConnzAccumulator acc(options.connz_detail ? options.connz_detail_limit : 0);
+  const uint64_t page_size = options.connz_page_size;
   uint64_t offset = 0;
   // Bounded even if the server keeps growing while we page: at most the pages the first answer
   // implies, plus a few for connections that arrived meanwhile.
@@ -69,9 +68,9 @@ SourceOutcome PollConnz(Fetcher& fetcher, const Config& config) {
 
 // One /subsz?subs=1&test=<subject> per configured service (services without a subject to test
 // are skipped). All or nothing: one failed request fails the source for this poll.
-SourceOutcome PollQueueGroups(Fetcher& fetcher, const Config& config) {
+SourceOutcome PollQueueGroups(Fetcher& fetcher, const SourceOptions& options) {
   std::map<std::string, QueueGroupView> views;
-  for (const ServiceConfig& s : config.services) {
+  for (const SourceOptions::QueueGroupQuery& s : options.queue_groups) {
     std::string path = SubsTestPath(s.subject);
     FetchResult got = fetcher.Get(path);
     if (auto failure = FetchFailure(got, path)) return std::move(*failure);
@@ -80,13 +79,13 @@ SourceOutcome PollQueueGroups(Fetcher& fetcher, const Config& config) {
     views[s.name] = SelectQueueGroup(*test, s.queue_group);
   }
   std::optional<AllQueueGroups> all;
-  if (config.queuegroups_all) {
-    const std::string path = "/subsz?subs=1&limit=" + std::to_string(config.queuegroups_subscription_limit);
+  if (options.queuegroups_all) {
+    const std::string path = "/subsz?subs=1&limit=" + std::to_string(options.queuegroups_subscription_limit);
     FetchResult got = fetcher.Get(path);
     if (auto failure = FetchFailure(got, path)) return std::move(*failure);
     Result<SubsTest> list = ParseSubsTest(got.body);
     if (!list) return ParseFailure(path, list);
-    all = SummarizeQueueGroups(*list, config.queuegroups_limit);
+    all = SummarizeQueueGroups(*list, options.queuegroups_limit);
   }
   return SourceOutcome::Success([views = std::move(views), all = std::move(all)](Snapshot& snap) mutable {
     snap.queue_groups = std::move(views);
@@ -98,7 +97,7 @@ SourceOutcome PollQueueGroups(Fetcher& fetcher, const Config& config) {
 // default, an asset account's (its streams' and consumers' groups) with ?acc=. The accounts with
 // JetStream come from /jsz?accounts=true. A 404 means no groups for that filter, or (with the
 // Go mux's own body) a server older than 2.10.17 that has no /raftz: no data, not a failure.
-SourceOutcome PollRaftz(Fetcher& fetcher, const Config&) {
+SourceOutcome PollRaftz(Fetcher& fetcher, const SourceOptions&) {
   Raftz all;
   // kNoGroups: "No Raft nodes registered" (none in any account); kNone: none for this filter.
   enum class Page { kRead, kNone, kNoGroups, kNoEndpoint };
@@ -148,26 +147,26 @@ SourceOutcome PollRaftz(Fetcher& fetcher, const Config&) {
 }
 
 template <auto Member, auto Render>
-void RenderIfPresent(const Snapshot& s, const Config&, Families& out) {
+void RenderIfPresent(const Snapshot& s, const SourceOptions&, Families& out) {
   if (s.*Member) Render(*(s.*Member), out);
 }
 
 // The renderers of fields whose meaning depends on the server's release get that release.
-void RenderJszFromSnapshot(const Snapshot& s, const Config& c, Families& out) {
+void RenderJszFromSnapshot(const Snapshot& s, const SourceOptions& c, Families& out) {
   if (s.jsz) RenderJsz(*s.jsz, c.jsz, s.server_name, s.server_version, out);
 }
-void RenderConnzFromSnapshot(const Snapshot& s, const Config&, Families& out) {
+void RenderConnzFromSnapshot(const Snapshot& s, const SourceOptions&, Families& out) {
   if (s.connz) RenderConnz(*s.connz, ConnzListsLeafnodes(s.server_version), out);
 }
-void RenderHealthzFromSnapshot(const Snapshot& s, const Config&, Families& out) {
+void RenderHealthzFromSnapshot(const Snapshot& s, const SourceOptions&, Families& out) {
   if (s.healthz) RenderHealthz(*s.healthz, HealthzHasDetails(s.server_version), out);
 }
-void RenderQueueGroupsFromSnapshot(const Snapshot& s, const Config&, Families& out) {
+void RenderQueueGroupsFromSnapshot(const Snapshot& s, const SourceOptions&, Families& out) {
   if (s.all_queue_groups) {
     RenderAllQueueGroups(*s.all_queue_groups, SubszTotalCountsAllMatches(s.server_version), out);
   }
 }
-void RenderRaftzFromSnapshot(const Snapshot& s, const Config& c, Families& out) {
+void RenderRaftzFromSnapshot(const Snapshot& s, const SourceOptions& c, Families& out) {
   if (s.raftz) RenderRaftz(*s.raftz, c.raftz_group_limit, out);
 }
 
@@ -176,41 +175,41 @@ void RenderRaftzFromSnapshot(const Snapshot& s, const Config& c, Families& out) 
 const std::vector<SourceSpec>& AllSources() {
   static const std::vector<SourceSpec> sources = {
       {"varz", true, "Server identity and counters from /varz (always on).",
-       [](Fetcher& f, const Config&) { return FetchOne(f, "/varz", ParseVarz, &Snapshot::varz); },
+       [](Fetcher& f, const SourceOptions&) { return FetchOne(f, "/varz", ParseVarz, &Snapshot::varz); },
        RenderIfPresent<&Snapshot::varz, RenderVarz>},
       {"connz", true, "Connection totals by kind from every page of /connz.", PollConnz,
        RenderConnzFromSnapshot},
       {"routez", true, "Cluster routes from /routez.",
-       [](Fetcher& f, const Config&) {
+       [](Fetcher& f, const SourceOptions&) {
          return FetchOne(f, "/routez", ParseRoutez, &Snapshot::routez);
        },
        RenderIfPresent<&Snapshot::routez, RenderRoutez>},
       {"subsz", true, "Subscription table statistics from /subsz.",
-       [](Fetcher& f, const Config&) { return FetchOne(f, "/subsz", ParseSubsz, &Snapshot::subsz); },
+       [](Fetcher& f, const SourceOptions&) { return FetchOne(f, "/subsz", ParseSubsz, &Snapshot::subsz); },
        RenderIfPresent<&Snapshot::subsz, RenderSubsz>},
       {"jsz", true, "JetStream server, account, stream and consumer metrics from /jsz.",
-       [](Fetcher& f, const Config&) {
+       [](Fetcher& f, const SourceOptions&) {
          return FetchOne(f, "/jsz?accounts=true&streams=true&consumers=true&config=true",
                          ParseJsz, &Snapshot::jsz);
        },
        RenderJszFromSnapshot},
       {"healthz", true, "The server's health verdict from /healthz?details=true.",
-       [](Fetcher& f, const Config&) {
+       [](Fetcher& f, const SourceOptions&) {
          // details=true: errors by type since 2.10; 2.9 ignores the parameter.
          return FetchOne(f, "/healthz?details=true", ParseHealthz, &Snapshot::healthz,
                          /*accept_unhealthy=*/true);
        },
        RenderHealthzFromSnapshot},
       {"leafz", false, "Leaf node connections from /leafz.",
-       [](Fetcher& f, const Config&) { return FetchOne(f, "/leafz", ParseLeafz, &Snapshot::leafz); },
+       [](Fetcher& f, const SourceOptions&) { return FetchOne(f, "/leafz", ParseLeafz, &Snapshot::leafz); },
        RenderIfPresent<&Snapshot::leafz, RenderLeafz>},
       {"gatewayz", false, "Gateway (super-cluster) connections from /gatewayz.",
-       [](Fetcher& f, const Config&) {
+       [](Fetcher& f, const SourceOptions&) {
          return FetchOne(f, "/gatewayz", ParseGatewayz, &Snapshot::gatewayz);
        },
        RenderIfPresent<&Snapshot::gatewayz, RenderGatewayz>},
       {"accstatz", false, "Per-account traffic from /accstatz?unused=true.",
-       [](Fetcher& f, const Config&) {
+       [](Fetcher& f, const SourceOptions&) {
          // unused=true lists every account, not only those with clients right now, so an
          // account's series do not vanish when its last client leaves.
          return FetchOne(f, "/accstatz?unused=true", ParseAccstatz, &Snapshot::accstatz);

@@ -2,20 +2,46 @@
 // Like node_exporter's collectors, each is toggled by --[no-]collector.<name>.
 #pragma once
 
+#include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <functional>
-#include <optional>
 #include <vector>
 
 #include "core/error_kind.h"
 #include "core/families.h"
+#include "sources/jsz.h"
 #include "transport/fetcher.h"
 
 namespace farrier {
 
-struct Config;
 struct Snapshot;
+
+// What the sources take from the configuration: which are polled, and how. config/ fills it;
+// nothing here sees the whole configuration.
+struct SourceOptions {
+  std::map<std::string, bool, std::less<>> collectors;  // source name -> enabled
+  size_t connz_page_size = 4096;  // see bench/README.md for the trade-off
+  bool connz_detail = false;
+  size_t connz_detail_limit = 100;
+  JszRenderOptions jsz;
+  size_t raftz_group_limit = 1000;  // most Raft groups exported by the raftz collector
+  // The queue groups of the configured services (source "queuegroups": one /subsz test each),
+  // and with queuegroups_all every queue group on the server.
+  struct QueueGroupQuery {
+    std::string name, subject, queue_group;
+  };
+  std::vector<QueueGroupQuery> queue_groups;
+  bool queuegroups_all = false;            // also summarize every queue group (/subsz?subs=1)
+  size_t queuegroups_limit = 200;          // most groups exported
+  size_t queuegroups_subscription_limit = 100000;  // most subscriptions read per poll
+
+  bool Enabled(std::string_view source) const {
+    auto it = collectors.find(source);
+    return it != collectors.end() && it->second;
+  }
+};
 
 // What polling one source produced: success with a way to store the parsed data into the
 // snapshot under construction, or the kind of failure and what happened.
@@ -37,8 +63,8 @@ struct SourceSpec {
   std::string_view name;
   bool default_enabled;
   std::string_view summary;  // for --help
-  SourceOutcome (*poll)(Fetcher& fetcher, const Config& config);
-  void (*render)(const Snapshot& snapshot, const Config& config, Families& out);
+  SourceOutcome (*poll)(Fetcher& fetcher, const SourceOptions& options);
+  void (*render)(const Snapshot& snapshot, const SourceOptions& options, Families& out);
 };
 
 const std::vector<SourceSpec>& AllSources();

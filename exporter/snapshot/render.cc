@@ -42,12 +42,12 @@ void RenderExporter(const Snapshot& s, std::chrono::steady_clock::time_point now
 }  // namespace
 
 std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot,
-                                                     const Config& config,
+                                                     const SourceOptions& options,
                                                      std::chrono::steady_clock::time_point now) {
   Families out;
   RenderExporter(snapshot, now, out);
   for (const SourceSpec& source : AllSources()) {
-    if (config.CollectorEnabled(source.name)) source.render(snapshot, config, out);
+    if (options.Enabled(source.name)) source.render(snapshot, options, out);
   }
   return out.Take();
 }
@@ -55,7 +55,7 @@ std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot,
 std::vector<prometheus::MetricFamily> SnapshotCollector::Collect() const {
   std::shared_ptr<const Snapshot> snapshot = current_();
   if (!snapshot) return {};
-  return RenderSnapshot(*snapshot, config_, std::chrono::steady_clock::now());
+  return RenderSnapshot(*snapshot, options_, std::chrono::steady_clock::now());
 }
 
 }  // namespace farrier

@@ -1,4 +1,4 @@
-// Snapshot -> metric families. Pure: the same snapshot, config and clock give the same output.
+// Snapshot -> metric families. Pure: the same snapshot, options and clock give the same output.
 #pragma once
 
 #include <chrono>
@@ -10,13 +10,13 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
-#include "config/config.h"
+#include "snapshot/registry.h"
 #include "snapshot/snapshot.h"
 
 namespace farrier {
 
 std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot,
-                                                     const Config& config,
+                                                     const SourceOptions& options,
                                                      std::chrono::steady_clock::time_point now);
 
 // The prometheus-cpp face of the above: reads whatever snapshot `current` returns at collect
@@ -24,12 +24,12 @@ std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot,
 class SnapshotCollector : public prometheus::Collectable {
  public:
   using SnapshotSource = std::function<std::shared_ptr<const Snapshot>()>;
-  SnapshotCollector(Config config, SnapshotSource current)
-      : config_(std::move(config)), current_(std::move(current)) {}
+  SnapshotCollector(SourceOptions options, SnapshotSource current)
+      : options_(std::move(options)), current_(std::move(current)) {}
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
-  Config config_;
+  SourceOptions options_;
   SnapshotSource current_;
 };
 

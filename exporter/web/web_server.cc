@@ -375,7 +375,7 @@ std::string WebServer::LandingPage() const {
   return "<!doctype html>\n<html><head><title>Farrier</title></head><body>\n"
          "<h1>Farrier " + FarrierVersion() + "</h1>\n"
          "<p>Prometheus exporter for NATS, polling <code>" + monitor +
-         "</code> every " + std::to_string(config_.poll_interval.count()) + " ms.</p>\n"
+         "</code> every " + std::to_string(config_.poll.interval.count()) + " ms.</p>\n"
          "<ul>\n"
          "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics from the latest poll</li>\n"
          "<li><a href=\"/healthz\">/healthz</a>: liveness of this process</li>\n" +

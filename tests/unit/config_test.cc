@@ -42,17 +42,17 @@ TEST(Config, DefaultsAreDocumentedValues) {
   EXPECT_EQ(c.monitor_url.Origin(), "http://127.0.0.1:8222");
   EXPECT_EQ(c.listen_address.host, "0.0.0.0");
   EXPECT_EQ(c.listen_address.port, 7778);
-  EXPECT_EQ(c.poll_interval, std::chrono::seconds(5));
-  EXPECT_EQ(c.poll_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(c.poll.interval, std::chrono::seconds(5));
+  EXPECT_EQ(c.poll.timeout, std::chrono::seconds(3));
   for (const char* on : {"varz", "connz", "routez", "subsz", "jsz", "healthz"}) {
     EXPECT_TRUE(c.CollectorEnabled(on)) << on;
   }
   for (const char* off : {"leafz", "gatewayz", "accstatz"}) {
     EXPECT_FALSE(c.CollectorEnabled(off)) << off;
   }
-  EXPECT_FALSE(c.connz_detail);
-  EXPECT_TRUE(c.jsz.leader_only);
-  EXPECT_TRUE(c.jsz.fold_ephemeral);
+  EXPECT_FALSE(c.poll.sources.connz_detail);
+  EXPECT_TRUE(c.poll.sources.jsz.leader_only);
+  EXPECT_TRUE(c.poll.sources.jsz.fold_ephemeral);
 }
 
 TEST(Config, FlagsInBothSpellingsAndNegatedBooleans) {
@@ -61,13 +61,13 @@ TEST(Config, FlagsInBothSpellingsAndNegatedBooleans) {
        "--no-collector.connz", "--web.listen-address=[::1]:9000", "--poll.max-body-bytes=1MiB"},
       {});
   ASSERT_TRUE(r) << r.error();
-  EXPECT_EQ(r->config.poll_interval, std::chrono::seconds(2));
-  EXPECT_EQ(r->config.poll_timeout, std::chrono::milliseconds(750));
+  EXPECT_EQ(r->config.poll.interval, std::chrono::seconds(2));
+  EXPECT_EQ(r->config.poll.timeout, std::chrono::milliseconds(750));
   EXPECT_TRUE(r->config.CollectorEnabled("leafz"));
   EXPECT_FALSE(r->config.CollectorEnabled("connz"));
   EXPECT_EQ(r->config.listen_address.host, "::1");
   EXPECT_EQ(r->config.listen_address.port, 9000);
-  EXPECT_EQ(r->config.max_body_bytes, 1u << 20);
+  EXPECT_EQ(r->config.poll.max_body_bytes, 1u << 20);
 }
 
 TEST(Config, PrecedenceIsFlagOverEnvOverFile) {
@@ -75,20 +75,20 @@ TEST(Config, PrecedenceIsFlagOverEnvOverFile) {
                       "collector": {"accstatz": true}, "connz": {"page_size": 50}})");
   Result<LoadedConfig> only_file = LoadConfig({"--config", file.path()}, {});
   ASSERT_TRUE(only_file) << only_file.error();
-  EXPECT_EQ(only_file->config.poll_interval, std::chrono::seconds(10));
+  EXPECT_EQ(only_file->config.poll.interval, std::chrono::seconds(10));
   EXPECT_EQ(only_file->config.log_level, "debug");
   EXPECT_TRUE(only_file->config.CollectorEnabled("accstatz"));
-  EXPECT_EQ(only_file->config.connz_page_size, 50u);
+  EXPECT_EQ(only_file->config.poll.sources.connz_page_size, 50u);
 
   Result<LoadedConfig> env = LoadConfig({"--config=" + file.path()},
                                         {"FARRIER_POLL_INTERVAL=7s", "PATH=/usr/bin"});
   ASSERT_TRUE(env) << env.error();
-  EXPECT_EQ(env->config.poll_interval, std::chrono::seconds(7));
+  EXPECT_EQ(env->config.poll.interval, std::chrono::seconds(7));
 
   Result<LoadedConfig> flag = LoadConfig({"--poll.interval=3s", "--config", file.path()},
                                          {"FARRIER_POLL_INTERVAL=7s"});
   ASSERT_TRUE(flag) << flag.error();
-  EXPECT_EQ(flag->config.poll_interval, std::chrono::seconds(3));
+  EXPECT_EQ(flag->config.poll.interval, std::chrono::seconds(3));
 }
 
 TEST(Config, ErrorsNameFlagAndExpectation) {
@@ -121,10 +121,10 @@ TEST(Config, ErrorsNameFlagAndExpectation) {
 TEST(Config, DefaultTimeoutFollowsAShorterInterval) {
   Result<LoadedConfig> short_interval = LoadConfig({"--poll.interval=1s"}, {});
   ASSERT_TRUE(short_interval.ok()) << short_interval.error();
-  EXPECT_EQ(short_interval->config.poll_timeout, std::chrono::seconds(1));
+  EXPECT_EQ(short_interval->config.poll.timeout, std::chrono::seconds(1));
   Result<LoadedConfig> long_interval = LoadConfig({"--poll.interval=30s"}, {});
   ASSERT_TRUE(long_interval.ok()) << long_interval.error();
-  EXPECT_EQ(long_interval->config.poll_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(long_interval->config.poll.timeout, std::chrono::seconds(3));
   Result<LoadedConfig> from_env = LoadConfig({"--poll.interval=1s"}, {"FARRIER_POLL_TIMEOUT=2s"});
   ASSERT_FALSE(from_env.ok());
   EXPECT_NE(from_env.error().find("poll.timeout: expected at most poll.interval (1s), got 2s"), std::string::npos);
@@ -151,10 +151,10 @@ TEST(Config, FarrierConfigNamesTheFileUnlessConfigFlagDoes) {
   ConfigFile twenty(R"({"poll": {"interval": "20s"}})");
   Result<LoadedConfig> env_only = LoadConfig({}, {"FARRIER_CONFIG=" + ten.path()});
   ASSERT_TRUE(env_only) << env_only.error();
-  EXPECT_EQ(env_only->config.poll_interval, std::chrono::seconds(10));
+  EXPECT_EQ(env_only->config.poll.interval, std::chrono::seconds(10));
   Result<LoadedConfig> flag = LoadConfig({"--config", twenty.path()}, {"FARRIER_CONFIG=" + ten.path()});
   ASSERT_TRUE(flag) << flag.error();
-  EXPECT_EQ(flag->config.poll_interval, std::chrono::seconds(20));
+  EXPECT_EQ(flag->config.poll.interval, std::chrono::seconds(20));
 }
 
 TEST(Config, FileErrorsNameFileAndJsonPath) {
@@ -193,10 +193,10 @@ TEST(Config, TextGivesWhatTheFileGives) {
       EXPECT_EQ(from_text.error(), from_file.error());
       continue;
     }
-    EXPECT_EQ(from_text->config.poll_interval, from_file->config.poll_interval);
-    EXPECT_EQ(from_text->config.poll_timeout, from_file->config.poll_timeout);
-    EXPECT_EQ(from_text->config.connz_detail, from_file->config.connz_detail);
-    EXPECT_EQ(from_text->config.collectors, from_file->config.collectors);
+    EXPECT_EQ(from_text->config.poll.interval, from_file->config.poll.interval);
+    EXPECT_EQ(from_text->config.poll.timeout, from_file->config.poll.timeout);
+    EXPECT_EQ(from_text->config.poll.sources.connz_detail, from_file->config.poll.sources.connz_detail);
+    EXPECT_EQ(from_text->config.poll.sources.collectors, from_file->config.poll.sources.collectors);
     EXPECT_EQ(from_text->config.config_file, file.path());
   }
 }

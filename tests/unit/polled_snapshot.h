@@ -92,7 +92,7 @@ inline Snapshot PolledSnapshot(const std::string& release, const Scenario& scena
   s.polls = 1;
   for (const SourceSpec& spec : AllSources()) {
     if (!config.CollectorEnabled(spec.name)) continue;
-    SourceOutcome outcome = spec.poll(fetcher, config);
+    SourceOutcome outcome = spec.poll(fetcher, config.poll.sources);
     SourceStatus& status = s.status[std::string(spec.name)];
     status.polled = true;
     status.up = !outcome.failure;

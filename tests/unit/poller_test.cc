@@ -115,7 +115,7 @@ const std::string kNewest = "2.15.3";
 
 TEST(Poller, OnePollReadsEverySourceAndPublishesOneSnapshot) {
   Script script(kNewest, test::SingleServer());
-  Poller poller(ConfigWith({}), script.Factory());
+  Poller poller(ConfigWith({}).poll, script.Factory());
   EXPECT_EQ(poller.Current()->polls, 0u);
   EXPECT_FALSE(poller.Current()->status.at("varz").polled);
   poller.PollOnce();
@@ -145,7 +145,7 @@ TEST(Poller, ConnzIsReadPageByPage) {
     for (size_t i = offset; i < std::min(total, offset + 3); ++i) page["connections"].push_back(connz["connections"][i]);
     script.Serve("/connz?offset=" + std::to_string(offset) + "&limit=3", page.dump());
   }
-  Poller poller(ConfigWith({"--connz.page-size", "3"}), script.Factory());
+  Poller poller(ConfigWith({"--connz.page-size", "3"}).poll, script.Factory());
   poller.PollOnce();
   std::shared_ptr<const Snapshot> s = poller.Current();
   ASSERT_TRUE(s->connz) << s->status.at("connz").detail;
@@ -155,11 +155,12 @@ TEST(Poller, ConnzIsReadPageByPage) {
 }
 
 TEST(Poller, FailuresAreCountedBySourceAndKind) {
+  LogCapture log;  // the down lines are the next test's subject
   Script script(kNewest, test::SingleServer());
   script.Fail("/varz", ErrorKind::kTimeout);
   script.Serve(test::kJszFullPath, "<html>proxy error</html>");
   script.Serve("/routez", test::ReadFixtureOf(kNewest, "varz.json"));  // JSON, not /routez
-  Poller poller(ConfigWith({}), script.Factory());
+  Poller poller(ConfigWith({}).poll, script.Factory());
   for (int i = 0; i < 3; ++i) poller.PollOnce();
   std::shared_ptr<const Snapshot> s = poller.Current();
   EXPECT_EQ(s->errors.at({"varz", "timeout"}), 3u);
@@ -176,7 +177,7 @@ TEST(Poller, FailuresAreCountedBySourceAndKind) {
 TEST(Poller, OneLogLinePerChangeOfState) {
   LogCapture log;
   Script script(kNewest, test::SingleServer());
-  Poller poller(ConfigWith({}), script.Factory());
+  Poller poller(ConfigWith({}).poll, script.Factory());
   poller.PollOnce();
   script.Fail("/varz", ErrorKind::kConnect);
   for (int i = 0; i < 5; ++i) poller.PollOnce();
@@ -195,7 +196,7 @@ TEST(Poller, OneLogLinePerChangeOfState) {
 TEST(Poller, UnhealthyVerdictIsAnAnswerLoggedOnce) {
   LogCapture log;
   Script script(kNewest, test::LameDuckServer());
-  Poller poller(ConfigWith({}), script.Factory());
+  Poller poller(ConfigWith({}).poll, script.Factory());
   for (int i = 0; i < 4; ++i) poller.PollOnce();
   std::shared_ptr<const Snapshot> s = poller.Current();
   ASSERT_TRUE(s->healthz);

@@ -30,7 +30,7 @@ using test::StatusOf;
 class Scraped {
  public:
   Scraped(const Snapshot& s, const Config& config) {
-    for (const auto& f : RenderSnapshot(s, config, s.taken_at)) {
+    for (const auto& f : RenderSnapshot(s, config.poll.sources, s.taken_at)) {
       for (const auto& m : f.metric) {
         test::LabelMap labels;
         for (const auto& l : m.label) labels[l.name] = l.value;
@@ -142,7 +142,7 @@ TEST(EveryRelease, EverySourceRendersWellFormed) {
         EXPECT_TRUE(s.status[source].up) << source << ": " << s.status[source].detail;
       }
       std::set<std::string> names;
-      for (const auto& f : RenderSnapshot(s, config, s.taken_at)) {
+      for (const auto& f : RenderSnapshot(s, config.poll.sources, s.taken_at)) {
         SCOPED_TRACE(f.name);
         EXPECT_TRUE(names.insert(f.name).second) << "family rendered twice";
         EXPECT_FALSE(f.metric.empty());

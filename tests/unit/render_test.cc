@@ -68,7 +68,7 @@ Snapshot FullSnapshot(const std::string& varz_fixture, const std::string& jsz_fi
 
 std::map<std::string, prometheus::MetricType> FamilyTypes(const Snapshot& s, const Config& c) {
   std::map<std::string, prometheus::MetricType> out;
-  for (const auto& f : RenderSnapshot(s, c, s.taken_at)) out[f.name] = f.type;
+  for (const auto& f : RenderSnapshot(s, c.poll.sources, s.taken_at)) out[f.name] = f.type;
   return out;
 }
 
@@ -190,7 +190,7 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
 
 TEST(Render, FollowsPrometheusNamingConventions) {
   Snapshot s = FullSnapshot("varz.json", "jsz-full.json");
-  for (const auto& f : RenderSnapshot(s, AllCollectors(), s.taken_at)) {
+  for (const auto& f : RenderSnapshot(s, AllCollectors().poll.sources, s.taken_at)) {
     bool total = f.name.size() > 6 && f.name.substr(f.name.size() - 6) == "_total";
     if (f.type == prometheus::MetricType::Counter) {
       EXPECT_TRUE(total) << f.name << " is a counter without _total";
@@ -216,7 +216,7 @@ TEST(Render, FailedSourceHasNoSeriesAndNatsUpFollowsVarz) {
   s.status["varz"] = SourceStatus{false, true, 0.2, "timeout", "GET /varz: timed out"};
   s.jsz.reset();
   s.status["jsz"] = SourceStatus{false, true, 0.2, "connect", ""};
-  auto families = RenderSnapshot(s, config, s.taken_at);
+  auto families = RenderSnapshot(s, config.poll.sources, s.taken_at);
   std::map<std::string, const prometheus::MetricFamily*> by_name;
   for (const auto& f : families) by_name[f.name] = &f;
   EXPECT_FALSE(by_name.count("nats_server_connections"));
@@ -234,7 +234,7 @@ TEST(Render, FailedSourceHasNoSeriesAndNatsUpFollowsVarz) {
 
 TEST(Render, SnapshotAgeIsMeasuredAtRenderTime) {
   Snapshot s = FullSnapshot("varz.json", "jsz-full.json");
-  auto families = RenderSnapshot(s, AllCollectors(), s.taken_at + std::chrono::milliseconds(2500));
+  auto families = RenderSnapshot(s, AllCollectors().poll.sources, s.taken_at + std::chrono::milliseconds(2500));
   for (const auto& f : families) {
     if (f.name == "nats_exporter_snapshot_age_seconds") {
       EXPECT_DOUBLE_EQ(f.metric.at(0).gauge.value, 2.5);
@@ -248,7 +248,7 @@ TEST(Render, DisabledCollectorRendersNothingEvenWithData) {
   Snapshot s = FullSnapshot("varz.json", "jsz-full.json");
   Result<LoadedConfig> loaded = LoadConfig({"--no-collector.jsz"}, {});
   ASSERT_TRUE(loaded) << loaded.error();
-  for (const auto& f : RenderSnapshot(s, loaded->config, s.taken_at)) {
+  for (const auto& f : RenderSnapshot(s, loaded->config.poll.sources, s.taken_at)) {
     EXPECT_NE(f.name.rfind("nats_jetstream_", 0), 0u) << f.name;
     EXPECT_NE(f.name.rfind("nats_consumer_", 0), 0u) << f.name;
   }

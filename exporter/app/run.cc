@@ -102,7 +102,7 @@ class Reloader {
     collector_->Swap(fresh);
     // The listener is bound once, its TLS context and the log sink made once: say what waits
     // for a restart rather than ignore it. Basic auth users and --web.max-requests apply now.
-    std::vector<std::string> need_restart = web_->Reconfigure(next);
+    std::vector<std::string> need_restart = web_->Reconfigure(next.listener);
     if (next.log_format != log_format_) need_restart.push_back("--log.format");
     for (const std::string& what : need_restart) {
       spdlog::warn("configuration reload: {} changed; that takes effect after a restart", what);
@@ -175,11 +175,11 @@ int Run(int argc, char** argv, char** envp) {
     return 2;
   }
   auto collector = std::make_shared<PipelineCollector>(std::move(created).value());
-  WebServer web(config, {collector});
+  WebServer web(config.listener, {collector});
   Reloader reloader(args, env, collector.get(), &web, config.log_format);
 
   web.ServeScaling([collector](const std::string& name) { return collector->Current()->Scaling(name); });
-  if (config.web_enable_lifecycle) {
+  if (config.listener.enable_lifecycle) {
     // Prometheus' convention: 200 when reloaded, 500 with the reason when the file was refused.
     web.ServeReload([&reloader] {
       auto [ok, message] = reloader.Reload();
@@ -193,7 +193,7 @@ int Run(int argc, char** argv, char** envp) {
   }
   std::shared_ptr<Pipeline> first = collector->Current();
   spdlog::info("farrier {} listening on {}:{}, polling {}{} every {} ms", FarrierVersion(),
-               config.listen_address.host, web.port(), config.monitor_url.Origin(),
+               config.listener.listen_address.host, web.port(), config.monitor_url.Origin(),
                config.monitor_url.base_path, config.poll.interval.count());
   first->Start();
   first.reset();

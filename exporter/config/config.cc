@@ -245,15 +245,15 @@ const std::vector<Option>& Options() {
                                &Config::scaling_down_window, /*allow_zero=*/true));
     o.push_back(StringOption("web.listen-address", "[HOST]:PORT",
                              "Address to serve /metrics, /healthz and / on.",
-                             &Config::listen_address_text));
+                             [](Config& c) -> std::string& { return c.listener.listen_address_text; }));
     o.push_back(FileOption("web.config.file",
                            "Web configuration file (JSON): TLS, client certificates and basic auth for this listener.",
-                           &Config::web_config_file));
+                           [](Config& c) -> std::string& { return c.listener.config_file; }));
     o.push_back(CountOption("web.max-requests", "N",
                             "Most /metrics scrapes served at once; more are answered 503 at once (0: no limit).",
-                            &Config::web_max_requests, 0, 100000));
+                            [](Config& c) -> size_t& { return c.listener.max_requests; }, 0, 100000));
     o.push_back(BoolOption("web.enable-lifecycle", "Serve POST /-/reload, which reloads the configuration file.",
-                           &Config::web_enable_lifecycle));
+                           [](Config& c) -> bool& { return c.listener.enable_lifecycle; }));
     o.push_back(DurationOption("poll.interval",
                                "How often to poll the monitoring endpoints (scrapes never poll).",
                                [](Config& c) -> std::chrono::milliseconds& { return c.poll.interval; }));
@@ -405,7 +405,7 @@ std::string Validate(Config& c) {
                                      {"nats.monitor-tls.key-file", &mt.key_file}}) {
     if (std::string err = CheckReadable(option, *path); !err.empty()) return err;
   }
-  const std::string& la = c.listen_address_text;
+  const std::string& la = c.listener.listen_address_text;
   auto colon = la.rfind(':');
   int port = -1;
   if (colon != std::string::npos) {
@@ -417,13 +417,15 @@ std::string Validate(Config& c) {
   }
   std::string host = la.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  c.listen_address = {host.empty() ? "0.0.0.0" : host, port};
-  c.web.reset();
-  if (!c.web_config_file.empty()) {
-    Result<WebConfig> web = LoadWebConfig(c.web_config_file);
+  c.listener.listen_address = {host.empty() ? "0.0.0.0" : host, port};
+  c.listener.web.reset();
+  if (!c.listener.config_file.empty()) {
+    Result<WebConfig> web = LoadWebConfig(c.listener.config_file);
     if (!web) return "web.config.file: " + web.error();
-    c.web = std::make_shared<const WebConfig>(std::move(web).value());
+    c.listener.web = std::make_shared<const WebConfig>(std::move(web).value());
   }
+  c.listener.polled_url = c.monitor_url.Origin() + c.monitor_url.base_path;
+  c.listener.poll_interval = c.poll.interval;
   if (!c.poll_timeout_given) c.poll.timeout = std::min(c.poll.timeout, c.poll.interval);
   if (c.poll.timeout > c.poll.interval) {
     return "poll.timeout: expected at most poll.interval (" + FormatDuration(c.poll.interval) +

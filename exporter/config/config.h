@@ -17,28 +17,18 @@
 #include "core/result.h"
 #include "transport/fetcher.h"
 #include "poll/poller.h"
-#include "web/web_config.h"
+#include "web/web_server.h"
 
 namespace farrier {
-
-struct ListenAddress {
-  std::string host;  // "0.0.0.0" for ":7778"
-  int port = 0;
-};
 
 struct Config {
   std::string config_file;  // empty when none
   std::string monitor_url_text = "http://127.0.0.1:8222";
   MonitorUrl monitor_url;
   MonitorTls monitor_tls;  // --nats.monitor-tls.*
-  std::string listen_address_text = ":7778";
-  ListenAddress listen_address;
-  // Farrier's own listener: TLS and basic auth from --web.config.file (null without one), a cap
-  // on parallel scrapes, and whether POST /-/reload is served.
-  std::string web_config_file;
-  std::shared_ptr<const WebConfig> web;
-  size_t web_max_requests = 40;
-  bool web_enable_lifecycle = false;
+  // Farrier's own listener: address, TLS and basic auth from --web.config.file, a cap on
+  // parallel scrapes, and whether POST /-/reload is served.
+  WebServerOptions listener;
   // Polling: interval, timeout (when not given: at most the interval), body limit, and the
   // sources (which, and how: --collector.*, --connz.*, --jsz.*, --raftz.*, --queuegroups.*).
   PollerOptions poll;

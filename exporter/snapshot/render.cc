@@ -2,14 +2,7 @@
 
 #include "snapshot/registry.h"
 
-#ifndef FARRIER_VERSION
-#define FARRIER_VERSION "unknown"
-#endif
-
 namespace farrier {
-
-std::string FarrierVersion() { return FARRIER_VERSION; }
-
 namespace {
 
 // The exporter's own health, from the poller's bookkeeping: one place for every source.

@@ -10,6 +10,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include "core/version.h"
 #include "snapshot/registry.h"
 #include "snapshot/snapshot.h"
 
@@ -33,7 +34,5 @@ class SnapshotCollector : public prometheus::Collectable {
   SnapshotSource current_;
 };
 
-// Exporter build version, from CMake's project version.
-std::string FarrierVersion();
 
 }  // namespace farrier

@@ -14,7 +14,7 @@
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
-#include "snapshot/render.h"
+#include "core/version.h"
 
 namespace farrier {
 namespace {
@@ -131,20 +131,20 @@ void LogCertificateChange(const std::string& message, bool error) {
 
 }  // namespace
 
-WebServer::WebServer(const Config& config,
+WebServer::WebServer(const WebServerOptions& options,
                      std::vector<std::shared_ptr<prometheus::Collectable>> sources)
-    : config_(config), sources_(std::move(sources)), max_requests_(config.web_max_requests) {
-  if (config_.web && !config_.web->basic_auth_users.empty()) {
-    auth_ = std::make_shared<const BasicAuth>(config_.web->basic_auth_users);
+    : options_(options), sources_(std::move(sources)), max_requests_(options.max_requests) {
+  if (options_.web && !options_.web->basic_auth_users.empty()) {
+    auth_ = std::make_shared<const BasicAuth>(options_.web->basic_auth_users);
   }
-  if (config_.web && config_.web->tls) {
-    const WebTlsConfig& tls = config_.web->tls_config;
+  if (options_.web && options_.web->tls) {
+    const WebTlsConfig& tls = options_.web->tls_config;
     certificates_ = std::make_unique<CertificateReloader>(tls.cert_file, tls.key_file);
     setup_error_ = certificates_->Init();
     // The callback runs inside the constructor; is_valid() is false when it returned false.
     server_ = std::make_unique<httplib::SSLServer>([this](SSL_CTX& ctx) { return SetupTls(ctx); });
     if (setup_error_.empty() && !server_->is_valid()) setup_error_ = "cannot set up TLS for the listener";
-    if (!setup_error_.empty()) setup_error_ = "--web.config.file: " + config_.web->file + ": " + setup_error_;
+    if (!setup_error_.empty()) setup_error_ = "--web.config.file: " + options_.web->file + ": " + setup_error_;
   } else {
     server_ = std::make_unique<httplib::Server>();
   }
@@ -217,18 +217,18 @@ std::shared_ptr<const BasicAuth> WebServer::auth() const {
   return auth_;
 }
 
-std::vector<std::string> WebServer::Reconfigure(const Config& next) {
+std::vector<std::string> WebServer::Reconfigure(const WebServerOptions& next) {
   static const WebConfig kNone;  // no --web.config.file: plain HTTP, no users
-  const WebConfig& was = config_.web ? *config_.web : kNone;
+  const WebConfig& was = options_.web ? *options_.web : kNone;
   const WebConfig& now = next.web ? *next.web : kNone;
   std::vector<std::string> need_restart;
-  if (next.listen_address_text != config_.listen_address_text) need_restart.push_back("--web.listen-address");
+  if (next.listen_address_text != options_.listen_address_text) need_restart.push_back("--web.listen-address");
   // The TLS context and the certificate reloader are made once, with the listener. (The contents
   // of the certificate and key files reload on their own, at the next handshake.)
   if (now.tls != was.tls || (now.tls && !(now.tls_config == was.tls_config))) {
     need_restart.push_back("the TLS settings of --web.config.file");
   }
-  if (next.web_enable_lifecycle != config_.web_enable_lifecycle) need_restart.push_back("--web.enable-lifecycle");
+  if (next.enable_lifecycle != options_.enable_lifecycle) need_restart.push_back("--web.enable-lifecycle");
 
   // Users take effect with the next request, as exporter-toolkit's do. A new BasicAuth starts with
   // an empty cache of verified passwords, so a removed or changed password stops working at once.
@@ -245,16 +245,16 @@ std::vector<std::string> WebServer::Reconfigure(const Config& next) {
     spdlog::info("listener: basic auth {} (from {})",
                  now.basic_auth_users.empty() ? std::string("off: no users")
                                               : "now for " + std::to_string(now.basic_auth_users.size()) + " user(s)",
-                 next.web_config_file.empty() ? std::string("no --web.config.file") : next.web_config_file);
+                 next.config_file.empty() ? std::string("no --web.config.file") : next.config_file);
   }
-  if (next.web_max_requests != max_requests_.exchange(next.web_max_requests)) {
-    spdlog::info("listener: --web.max-requests is now {}", next.web_max_requests);
+  if (next.max_requests != max_requests_.exchange(next.max_requests)) {
+    spdlog::info("listener: --web.max-requests is now {}", next.max_requests);
   }
   return need_restart;
 }
 
 bool WebServer::SetupTls(SSL_CTX& ctx) {
-  const WebTlsConfig& tls = config_.web->tls_config;
+  const WebTlsConfig& tls = options_.web->tls_config;
   SSL_CTX_set_min_proto_version(&ctx, tls.min_tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
   SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   // The certificate is chosen per handshake, so a rotated pair on disk is used by the next
@@ -325,19 +325,19 @@ bool WebServer::Start(std::string* error) {
     *error = setup_error_;
     return false;
   }
-  const ListenAddress& la = config_.listen_address;
+  const ListenAddress& la = options_.listen_address;
   if (la.port == 0) {
     port_ = server_->bind_to_any_port(la.host);
   } else {
     port_ = server_->bind_to_port(la.host, la.port) ? la.port : -1;
   }
   if (port_ <= 0) {
-    *error = "cannot listen on " + config_.listen_address_text + " (--web.listen-address): " +
+    *error = "cannot listen on " + options_.listen_address_text + " (--web.listen-address): " +
              std::strerror(errno);
     return false;
   }
-  if (config_.web) {
-    const WebConfig& web = *config_.web;
+  if (options_.web) {
+    const WebConfig& web = *options_.web;
     std::string clients = !web.tls ? ""
                           : web.tls_config.client_auth == ClientAuth::kRequireAndVerifyClientCert
                               ? ", client certificates required"
@@ -371,11 +371,10 @@ std::string WebServer::RenderMetrics() const {
 }
 
 std::string WebServer::LandingPage() const {
-  std::string monitor = config_.monitor_url.Origin() + config_.monitor_url.base_path;
   return "<!doctype html>\n<html><head><title>Farrier</title></head><body>\n"
          "<h1>Farrier " + FarrierVersion() + "</h1>\n"
-         "<p>Prometheus exporter for NATS, polling <code>" + monitor +
-         "</code> every " + std::to_string(config_.poll.interval.count()) + " ms.</p>\n"
+         "<p>Prometheus exporter for NATS, polling <code>" + options_.polled_url +
+         "</code> every " + std::to_string(options_.poll_interval.count()) + " ms.</p>\n"
          "<ul>\n"
          "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics from the latest poll</li>\n"
          "<li><a href=\"/healthz\">/healthz</a>: liveness of this process</li>\n" +

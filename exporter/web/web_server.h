@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -19,7 +20,6 @@
 
 #include <prometheus/collectable.h>
 
-#include "config/config.h"
 #include "web/web_config.h"
 
 namespace httplib {
@@ -29,9 +29,27 @@ struct ssl_ctx_st;
 
 namespace farrier {
 
+struct ListenAddress {
+  std::string host;  // "0.0.0.0" for ":7778"
+  int port = 0;
+};
+
+// What the listener takes from the configuration (--web.*).
+struct WebServerOptions {
+  std::string listen_address_text = ":7778";  // as given, for messages
+  ListenAddress listen_address;
+  std::string config_file;                 // --web.config.file; empty when none
+  std::shared_ptr<const WebConfig> web;    // its TLS and basic auth; null without one
+  size_t max_requests = 40;                // scrapes served at once (0: no limit)
+  bool enable_lifecycle = false;           // POST /-/reload
+  // For the landing page: what farrier polls, how often.
+  std::string polled_url;
+  std::chrono::milliseconds poll_interval{0};
+};
+
 class WebServer {
  public:
-  WebServer(const Config& config, std::vector<std::shared_ptr<prometheus::Collectable>> sources);
+  WebServer(const WebServerOptions& options, std::vector<std::shared_ptr<prometheus::Collectable>> sources);
   ~WebServer();
 
   // GET /api/v1/scaling (argument "") and /api/v1/scaling/services/<name> answer with the
@@ -48,7 +66,7 @@ class WebServer {
   // web config file, --web.max-requests) and returns, for each listener setting that differs from
   // the one started with and cannot change, a phrase naming it ("--web.listen-address", "the TLS
   // settings of --web.config.file", ...): those take effect after a restart.
-  std::vector<std::string> Reconfigure(const Config& next);
+  std::vector<std::string> Reconfigure(const WebServerOptions& next);
 
   // Binds and starts serving on a background thread; false with `error` set when the address
   // cannot be bound.
@@ -63,7 +81,7 @@ class WebServer {
 
   std::shared_ptr<const BasicAuth> auth() const;
 
-  Config config_;  // as started; Reconfigure changes only the members below
+  const WebServerOptions options_;  // as started; Reconfigure changes only the members below
   std::vector<std::shared_ptr<prometheus::Collectable>> sources_;
   std::unique_ptr<CertificateReloader> certificates_;  // with TLS only
   mutable std::mutex auth_mu_;

@@ -40,8 +40,8 @@ TEST(Config, DefaultsAreDocumentedValues) {
   ASSERT_TRUE(r) << r.error();
   const Config& c = r->config;
   EXPECT_EQ(c.monitor_url.Origin(), "http://127.0.0.1:8222");
-  EXPECT_EQ(c.listen_address.host, "0.0.0.0");
-  EXPECT_EQ(c.listen_address.port, 7778);
+  EXPECT_EQ(c.listener.listen_address.host, "0.0.0.0");
+  EXPECT_EQ(c.listener.listen_address.port, 7778);
   EXPECT_EQ(c.poll.interval, std::chrono::seconds(5));
   EXPECT_EQ(c.poll.timeout, std::chrono::seconds(3));
   for (const char* on : {"varz", "connz", "routez", "subsz", "jsz", "healthz"}) {
@@ -65,8 +65,8 @@ TEST(Config, FlagsInBothSpellingsAndNegatedBooleans) {
   EXPECT_EQ(r->config.poll.timeout, std::chrono::milliseconds(750));
   EXPECT_TRUE(r->config.CollectorEnabled("leafz"));
   EXPECT_FALSE(r->config.CollectorEnabled("connz"));
-  EXPECT_EQ(r->config.listen_address.host, "::1");
-  EXPECT_EQ(r->config.listen_address.port, 9000);
+  EXPECT_EQ(r->config.listener.listen_address.host, "::1");
+  EXPECT_EQ(r->config.listener.listen_address.port, 9000);
   EXPECT_EQ(r->config.poll.max_body_bytes, 1u << 20);
 }
 

@@ -327,16 +327,16 @@ TEST(WebConfig, LoadConfigNamesTheOptionAndTheField) {
   std::string ok = dir.Write("ok.json", R"({"basic_auth_users": {"alice": ")" + Bcrypt("x") + R"("}})");
   r = LoadConfig({"--web.config.file=" + ok, "--web.max-requests=3", "--web.enable-lifecycle"}, {});
   ASSERT_TRUE(r) << r.error();
-  ASSERT_NE(r->config.web, nullptr);
-  EXPECT_EQ(r->config.web->basic_auth_users.size(), 1u);
-  EXPECT_EQ(r->config.web_max_requests, 3u);
-  EXPECT_TRUE(r->config.web_enable_lifecycle);
+  ASSERT_NE(r->config.listener.web, nullptr);
+  EXPECT_EQ(r->config.listener.web->basic_auth_users.size(), 1u);
+  EXPECT_EQ(r->config.listener.max_requests, 3u);
+  EXPECT_TRUE(r->config.listener.enable_lifecycle);
 
   r = LoadConfig({}, {});
   ASSERT_TRUE(r) << r.error();
-  EXPECT_EQ(r->config.web, nullptr);
-  EXPECT_EQ(r->config.web_max_requests, 40u);
-  EXPECT_FALSE(r->config.web_enable_lifecycle);
+  EXPECT_EQ(r->config.listener.web, nullptr);
+  EXPECT_EQ(r->config.listener.max_requests, 40u);
+  EXPECT_FALSE(r->config.listener.enable_lifecycle);
 }
 
 }  // namespace

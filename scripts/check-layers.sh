@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Checks that the folders of exporter/ include only downwards: a file may include headers of its
+# own folder and of the folders listed before it here, never of one listed after it. This keeps
+# the code free of include cycles between folders (see CONTRIBUTING.md, "Layers").
+#
+#   core       results, error kinds, JSON field access and scanning, units, files, families
+#   transport  the Fetcher interface and its HTTP implementation
+#   sources    one file per monitoring endpoint: pure parse and render
+#   snapshot   the snapshot, the source table (poll into it, render from it), rendering
+#   poll       the background poller
+#   web        farrier's own listener
+#   services   the NATS client side: probes, micro stats, service-latency events
+#   capacity   the capacity model and the scaling signals
+#   config     reads flags, environment and file into the parts' options
+#   app        wires everything; samples: the sample worker and load generator
+# Exits 1 naming every include that points up.
+set -euo pipefail
+cd "$(dirname "$0")/../exporter"
+layers=(core transport sources snapshot poll web services capacity config app samples)
+declare -A rank
+for i in "${!layers[@]}"; do rank[${layers[i]}]=$i; done
+bad=0
+for folder in "${layers[@]}"; do
+  [[ -d $folder ]] || { echo "check-layers: exporter/$folder is listed but missing" >&2; exit 1; }
+  while IFS=: read -r file line text; do
+    target=$(sed -n 's/^#include "\([a-z_]*\)\/.*/\1/p' <<<"$text")
+    [[ -n $target && $target != "$folder" ]] || continue
+    if [[ -z ${rank[$target]:-} ]]; then
+      echo "exporter/$file:$line: includes a folder check-layers.sh does not know: $text"
+      bad=1
+    elif ((rank[$target] > rank[$folder])); then
+      echo "exporter/$file:$line: $folder includes $target, which sits above it: $text"
+      bad=1
+    fi
+  done < <(grep -rn '^#include "' "$folder" --include='*.h' --include='*.cc')
+done
+for dir in */; do
+  dir=${dir%/}
+  [[ -n ${rank[$dir]:-} ]] || { echo "check-layers: exporter/$dir is not in the list of layers" >&2; bad=1; }
+done
+((bad == 0)) && echo "check-layers: ${#layers[@]} layers, every include points down"
+exit "$bad"

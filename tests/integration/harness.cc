@@ -135,23 +135,29 @@ Exited RunFarrier(std::vector<std::string> args, Env env, std::chrono::milliseco
   return out;
 }
 
+int ListeningPort(ChildProcess& farrier) {
+  static const std::regex kListening(R"(listening on 127\.0\.0\.1:([0-9]+))");
+  std::smatch m;
+  std::string err = farrier.ReadStderr();
+  return std::regex_search(err, m, kListening) ? std::stoi(m[1]) : 0;
+}
+
 Farrier::Farrier(std::vector<std::string> args, Env env) {
-  // The port is free when chosen but may be taken before farrier binds it (see ports.h): retry.
-  for (int attempt = 1;; ++attempt) {
-    port_ = FreeLoopbackPort();
-    std::vector<std::string> argv = args;
-    argv.push_back("--web.listen-address");
-    argv.push_back("127.0.0.1:" + std::to_string(port_));
-    process_ = std::make_unique<ChildProcess>(FarrierCommand(std::move(argv), env));
-    bool up = WaitUntil(
-        [&] { return !process_->Running() || HttpGet(Url("/healthz"), 1s).status == 200; }, 10s,
-        10ms);
-    if (up && process_->Running()) return;
-    std::string err = process_->ReadStderr();
-    if (attempt < 3 && err.find("cannot listen") != std::string::npos) continue;
-    throw std::runtime_error("farrier did not start (" + process_->Describe() + ", " +
-                             (process_->Running() ? "running" : "exited") + "):\n" + err);
-  }
+  // Port 0: the kernel picks a free port as farrier binds it, and farrier's start-up line says
+  // which. No port is chosen here that another process could take first.
+  args.push_back("--web.listen-address");
+  args.push_back("127.0.0.1:0");
+  process_ = std::make_unique<ChildProcess>(FarrierCommand(std::move(args), std::move(env)));
+  bool up = WaitUntil(
+      [&] {
+        if (!process_->Running()) return true;
+        if (port_ == 0) port_ = ListeningPort(*process_);
+        return port_ != 0 && HttpGet(Url("/healthz"), 1s).status == 200;
+      },
+      10s, 10ms);
+  if (up && process_->Running()) return;
+  throw std::runtime_error("farrier did not start (" + process_->Describe() + ", " +
+                           (process_->Running() ? "running" : "exited") + "):\n" + process_->ReadStderr());
 }
 
 Farrier::~Farrier() {

@@ -113,6 +113,10 @@ class Farrier {
   int port_ = 0;
 };
 
+// The port a farrier started with --web.listen-address 127.0.0.1:0 listens on, from its start-up
+// log line; 0 until it has logged it.
+int ListeningPort(ChildProcess& farrier);
+
 // argv for running the farrier binary with a cleaned environment (see Farrier), for tests
 // that expect it to exit.
 farrier::test::ChildProcessOptions FarrierCommand(std::vector<std::string> args, Env env = {});

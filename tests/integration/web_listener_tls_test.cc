@@ -47,20 +47,18 @@ constexpr const char* kBobPassword = "battery staple";
 class SecuredFarrier {
  public:
   SecuredFarrier(std::vector<std::string> args, bool tls, HttpGetOptions probe = {}) : tls_(tls), probe_(probe) {
-    for (int attempt = 1;; ++attempt) {
-      port_ = farrier::test::FreeLoopbackPort();
-      std::vector<std::string> argv = args;
-      argv.push_back("--web.listen-address");
-      argv.push_back("127.0.0.1:" + std::to_string(port_));
-      process_ = std::make_unique<ChildProcess>(FarrierCommand(std::move(argv)));
-      bool up = farrier::test::WaitUntil(
-          [&] { return !process_->Running() || HttpRequest("GET", Url("/healthz"), Options(1s)).status == 200; }, 15s,
-          20ms);
-      if (up && process_->Running()) return;
-      std::string err = process_->ReadStderr();
-      if (attempt < 3 && err.find("cannot listen") != std::string::npos) continue;
-      throw std::runtime_error("farrier did not start: " + err);
-    }
+    args.push_back("--web.listen-address");
+    args.push_back("127.0.0.1:0");  // the bound port is read from farrier's start-up line
+    process_ = std::make_unique<ChildProcess>(FarrierCommand(std::move(args)));
+    bool up = farrier::test::WaitUntil(
+        [&] {
+          if (!process_->Running()) return true;
+          if (port_ == 0) port_ = ListeningPort(*process_);
+          return port_ != 0 && HttpRequest("GET", Url("/healthz"), Options(1s)).status == 200;
+        },
+        15s, 20ms);
+    if (up && process_->Running()) return;
+    throw std::runtime_error("farrier did not start: " + process_->ReadStderr());
   }
   ~SecuredFarrier() { process_->Stop(5s, SIGTERM); }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -74,8 +75,20 @@ NatsServer::NatsServer(NatsServerOptions options) : options_(std::move(options))
   if (options_.name.empty()) options_.name = "nats-" + std::to_string(::getpid()) + "-" + std::to_string(++seq);
   const bool pick_client = options_.client_port == 0, pick_monitor = options_.monitor_port == 0;
   const bool pick_cluster = options_.cluster_port == 0 && !options_.cluster_name.empty();
-  // Free-port race (see ports.h): retry with new ports if a port was taken in between. Only
-  // when nobody else was told our ports, i.e. not for cluster members.
+  // A lone server that is waited for binds ports the kernel picks (-1 in its config) and its
+  // log says which; the config is then rewritten with them, so Restart() reuses them.
+  if (pick_client && pick_monitor && options_.cluster_name.empty() && options_.wait_healthy) {
+    options_.client_port = options_.monitor_port = -1;
+    WriteConfig();
+    Spawn();
+    ReadBoundPorts(options_.start_timeout);
+    WriteConfig();
+    WaitHealthy(options_.start_timeout);
+    return;
+  }
+  // Otherwise the ports are chosen here, free when chosen (see ports.h): retry with new ones if
+  // one was taken in between. Only when nobody else was told our ports, i.e. not for cluster
+  // members.
   const int attempts = options_.cluster_name.empty() ? 3 : 1;
   for (int attempt = 1;; ++attempt) {
     auto ports = FreeLoopbackPorts(3);
@@ -91,6 +104,29 @@ NatsServer::NatsServer(NatsServerOptions options) : options_(std::move(options))
     } catch (const std::runtime_error&) {
       if (attempt >= attempts || Running() || Log().find("address already in use") == std::string::npos) throw;
     }
+  }
+}
+
+void NatsServer::ReadBoundPorts(milliseconds timeout) {
+  static const std::regex kClient(R"(Listening for client connections on 127\.0\.0\.1:([0-9]+))");
+  static const std::regex kMonitor(R"(Starting http monitor on 127\.0\.0\.1:([0-9]+))");
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    std::string log = Log();
+    std::smatch client, monitor;
+    if (std::regex_search(log, client, kClient) && std::regex_search(log, monitor, kMonitor)) {
+      options_.client_port = std::stoi(client[1]);
+      options_.monitor_port = std::stoi(monitor[1]);
+      return;
+    }
+    if (!Running() || Clock::now() >= deadline) {
+      std::string why = Running() ? "did not say which ports it bound within " + std::to_string(timeout.count()) + "ms"
+                                  : "exited with code " + std::to_string(process_->exit_code().value_or(-1));
+      throw std::runtime_error("nats-server '" + options_.name + "' (" + process_->Describe() + "): " + why +
+                               "\n--- config ---\n" + ReadFileOrEmpty(config_path()) + "--- log tail ---\n" +
+                               LogTail());
+    }
+    std::this_thread::sleep_for(milliseconds(10));
   }
 }
 

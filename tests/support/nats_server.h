@@ -38,8 +38,8 @@ struct NatsServerOptions {
   std::string js_max_file = "1GB";  // explicit so /jsz config values are deterministic
   std::string cluster_name{};       // non-empty: emit a cluster {} block
   std::vector<std::string> routes{};  // e.g. other.route_url(); only with cluster_name
-  int client_port = 0;              // 0: pick a free loopback port
-  int monitor_port = 0;             // 0: pick a free loopback port
+  int client_port = 0;              // 0: a free loopback port (the kernel's pick when both are 0)
+  int monitor_port = 0;             // 0: likewise
   int cluster_port = 0;             // 0 with cluster_name: pick a free loopback port
   std::string extra_config{};       // appended verbatim, e.g. "debug: true\nmax_payload: 4096"
   bool wait_healthy = true;         // false: the constructor returns right after spawning
@@ -87,6 +87,8 @@ class NatsServer {
  private:
   void WriteConfig() const;
   void Spawn();
+  // Reads the client and monitoring ports a server started with port -1 bound, from its log.
+  void ReadBoundPorts(std::chrono::milliseconds timeout);
 
   NatsServerOptions options_;
   TempDir dir_;  // declared before process_: the process dies before its files are removed

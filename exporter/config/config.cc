@@ -326,12 +326,12 @@ Config Defaults() {
 
 // Walks the JSON file, applying every leaf to the option of the same dotted name.
 std::string ApplyJson(Config& c, const Json& node, const std::string& prefix,
-                      const std::string& file) {
+                      const std::string& file, const FileReader& read) {
   for (const auto& [key, value] : node.items()) {
     std::string dotted = prefix.empty() ? key : prefix + "." + key;
     std::string jpath = "$." + dotted;
     if (dotted == "services") {
-      std::string err = ParseServices(value, file, &c.services);
+      std::string err = ParseServices(value, file, &c.services, read);
       if (!err.empty()) return err;
       continue;
     }
@@ -341,7 +341,7 @@ std::string ApplyJson(Config& c, const Json& node, const std::string& prefix,
       continue;
     }
     if (value.is_object()) {
-      std::string err = ApplyJson(c, value, dotted, file);
+      std::string err = ApplyJson(c, value, dotted, file, read);
       if (!err.empty()) return err;
       continue;
     }
@@ -375,25 +375,25 @@ std::string ApplyJson(Config& c, const Json& node, const std::string& prefix,
 }
 
 // The contents of the file named `path`.
-std::string ApplyFileText(Config& c, std::string_view text, const std::string& path) {
+std::string ApplyFileText(Config& c, std::string_view text, const std::string& path, const FileReader& read) {
   Json doc = Json::parse(text, nullptr, false);
   if (doc.is_discarded()) return path + ": not valid JSON";
   if (!doc.is_object()) return path + ": expected a JSON object at the top level";
-  return ApplyJson(c, doc, "", path);
+  return ApplyJson(c, doc, "", path, read);
 }
 
 // `origin` says where the name came from ("--config" or "FARRIER_CONFIG"), for the message.
-std::string LoadFile(Config& c, const std::string& path, const std::string& origin) {
+std::string LoadFile(Config& c, const std::string& path, const std::string& origin, const FileReader& read) {
   std::string text, why;
-  if (!ReadRegularFile(path, &text, &why)) {
+  if (!read(path, &text, &why)) {
     if (why == "is a directory") return origin + " " + path + ": is a directory, expected a JSON file";
     return origin + " " + path + ": cannot read the file: " + why;
   }
-  return ApplyFileText(c, text, path);
+  return ApplyFileText(c, text, path, read);
 }
 
 // Checks that need more than one option, and parses the structured values.
-std::string Validate(Config& c) {
+std::string Validate(Config& c, const FileReader& read) {
   std::string err;
   if (!ParseMonitorUrl(c.monitor_url_text, &c.monitor_url, &err)) return "nats.monitor-url: " + err;
   const MonitorTls& mt = c.monitor_tls;
@@ -403,7 +403,7 @@ std::string Validate(Config& c) {
   for (const auto& [option, path] : {std::pair<const char*, const std::string*>{"nats.monitor-tls.ca-file", &mt.ca_file},
                                      {"nats.monitor-tls.cert-file", &mt.cert_file},
                                      {"nats.monitor-tls.key-file", &mt.key_file}}) {
-    if (std::string err = CheckReadable(option, *path); !err.empty()) return err;
+    if (std::string err = CheckReadable(option, *path, read); !err.empty()) return err;
   }
   const std::string& la = c.listener.listen_address_text;
   auto colon = la.rfind(':');
@@ -420,7 +420,7 @@ std::string Validate(Config& c) {
   c.listener.listen_address = {host.empty() ? "0.0.0.0" : host, port};
   c.listener.web.reset();
   if (!c.listener.config_file.empty()) {
-    Result<WebConfig> web = LoadWebConfig(c.listener.config_file);
+    Result<WebConfig> web = LoadWebConfig(c.listener.config_file, read);
     if (!web) return "web.config.file: " + web.error();
     c.listener.web = std::make_shared<const WebConfig>(std::move(web).value());
   }
@@ -436,7 +436,7 @@ std::string Validate(Config& c) {
   }
   // Without services there is no subject to test: the source would only add noise series.
   if (c.services.empty() && !c.poll.sources.queuegroups_all) c.poll.sources.collectors["queuegroups"] = false;
-  if (std::string err = FinishServices(c.services, c.nats, c.probe_interval, c.probe_timeout, c.probe_buckets);
+  if (std::string err = FinishServices(c.services, c.nats, c.probe_interval, c.probe_timeout, c.probe_buckets, read);
       !err.empty()) {
     return err;
   }
@@ -447,8 +447,8 @@ std::string Validate(Config& c) {
 }
 
 // Validate, with the error saying which option and where the values came from.
-std::string ValidateAll(Config& c) {
-  std::string err = Validate(c);
+std::string ValidateAll(Config& c, const FileReader& read) {
+  std::string err = Validate(c, read);
   if (err.empty()) return err;
   return (c.config_file.empty() ? "" : "configuration (flags, env, " + c.config_file + "): ") + "--" + err;
 }
@@ -456,7 +456,7 @@ std::string ValidateAll(Config& c) {
 }  // namespace
 
 Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
-                                const std::vector<std::string>& env) {
+                                const std::vector<std::string>& env, const FileReader& read) {
   LoadedConfig loaded;
   Config& c = loaded.config = Defaults();
 
@@ -522,7 +522,7 @@ Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
     }
   }
   if (!c.config_file.empty()) {
-    std::string err = LoadFile(c, c.config_file, config_origin);
+    std::string err = LoadFile(c, c.config_file, config_origin, read);
     if (!err.empty()) return Error{err};
   }
   for (const std::string& kv : env) {
@@ -546,16 +546,16 @@ Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
     std::string err = f.option->set(c, f.value);
     if (!err.empty()) return Error{f.flag + ": expected " + err + ", got \"" + f.value + "\""};
   }
-  if (std::string err = ValidateAll(c); !err.empty()) return Error{err};
+  if (std::string err = ValidateAll(c, read); !err.empty()) return Error{err};
   return loaded;
 }
 
-Result<LoadedConfig> LoadConfigText(std::string_view text, const std::string& name) {
+Result<LoadedConfig> LoadConfigText(std::string_view text, const std::string& name, const FileReader& read) {
   LoadedConfig loaded;
   Config& c = loaded.config = Defaults();
   c.config_file = name;
-  if (std::string err = ApplyFileText(c, text, name); !err.empty()) return Error{err};
-  if (std::string err = ValidateAll(c); !err.empty()) return Error{err};
+  if (std::string err = ApplyFileText(c, text, name, read); !err.empty()) return Error{err};
+  if (std::string err = ValidateAll(c, read); !err.empty()) return Error{err};
   return loaded;
 }
 

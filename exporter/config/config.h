@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/services_config.h"
+#include "core/files.h"
 #include "core/result.h"
 #include "transport/fetcher.h"
 #include "poll/poller.h"
@@ -67,13 +68,17 @@ struct LoadedConfig {
 // --config does not. Unknown FARRIER_* variables are warnings, not errors: Kubernetes injects
 // FARRIER_PORT, FARRIER_SERVICE_HOST, ... for a Service named farrier. Errors name the flag, variable or file and
 // JSON path, and say what was expected.
+// `read` reads every file the configuration names (the file itself, secrets, certificates, probe
+// payloads); tests and the fuzz target pass their own.
 Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
-                                const std::vector<std::string>& env);
+                                const std::vector<std::string>& env,
+                                const FileReader& read = RegularFiles());
 
 // What `--config <name>` alone would give if the file held `text`: the file's options and every
-// check LoadConfig makes, without flags or environment (files the text names are still read).
+// check LoadConfig makes, without flags or environment (the files the text names through `read`).
 // LoadConfig uses the same code for the file; this entry point is for the fuzz target.
-Result<LoadedConfig> LoadConfigText(std::string_view text, const std::string& name);
+Result<LoadedConfig> LoadConfigText(std::string_view text, const std::string& name,
+                                    const FileReader& read = RegularFiles());
 
 std::string HelpText();
 

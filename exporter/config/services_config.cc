@@ -151,7 +151,7 @@ std::string ParseProbe(const Json& v, const std::string& path, ProbeConfig* prob
       .Run();
 }
 
-std::string ParseService(const Json& v, const std::string& path, ServiceConfig* s) {
+std::string ParseService(const Json& v, const std::string& path, ServiceConfig* s, const FileReader& read) {
   if (!v.is_object()) return path + ": expected an object, got " + Got(v);
   bool has_payload = false;
   std::string overflow;
@@ -212,7 +212,7 @@ std::string ParseService(const Json& v, const std::string& path, ServiceConfig* 
   }
   if (!s->probe.payload_file.empty()) {
     std::string why;
-    if (!ReadRegularFile(s->probe.payload_file, &s->probe.payload, &why)) {
+    if (!read(s->probe.payload_file, &s->probe.payload, &why)) {
       return path + ".probe.payload_file: cannot read " + s->probe.payload_file + ": " + why;
     }
   }
@@ -221,9 +221,9 @@ std::string ParseService(const Json& v, const std::string& path, ServiceConfig* 
 
 // The first line of a secret file, without trailing whitespace (files written by `echo` end in
 // a newline that is not part of the secret).
-std::string ReadSecret(const std::string& option, const std::string& path, std::string* out) {
+std::string ReadSecret(const std::string& option, const std::string& path, std::string* out, const FileReader& read) {
   std::string why;
-  if (!ReadRegularFile(path, out, &why)) return option + ": cannot read " + path + ": " + why;
+  if (!read(path, out, &why)) return option + ": cannot read " + path + ": " + why;
   out->erase(std::min(out->find_first_of("\r\n"), out->size()));
   while (!out->empty() && std::isspace(static_cast<unsigned char>(out->back()))) out->pop_back();
   if (out->empty()) return option + ": " + path + " is empty";
@@ -232,10 +232,10 @@ std::string ReadSecret(const std::string& option, const std::string& path, std::
 
 }  // namespace
 
-std::string CheckReadable(const std::string& option, const std::string& path) {
+std::string CheckReadable(const std::string& option, const std::string& path, const FileReader& read) {
   if (path.empty()) return {};
   std::string content, why;
-  if (!ReadRegularFile(path, &content, &why)) return option + ": cannot read " + path + ": " + why;
+  if (!read(path, &content, &why)) return option + ": cannot read " + path + ": " + why;
   if (content.empty()) return option + ": " + path + " is empty";
   return {};
 }
@@ -266,14 +266,15 @@ std::string ParseBuckets(const std::string& text, std::vector<double>* out) {
   return {};
 }
 
-std::string ParseServices(const Json& services, const std::string& file, std::vector<ServiceConfig>* out) {
+std::string ParseServices(const Json& services, const std::string& file, std::vector<ServiceConfig>* out,
+                          const FileReader& read) {
   if (!services.is_array()) return file + ": $.services: expected an array of service objects, got " + Got(services);
   std::vector<ServiceConfig> parsed;
   std::set<std::string> names;
   for (size_t i = 0; i < services.size(); ++i) {
     std::string path = "$.services[" + std::to_string(i) + "]";
     ServiceConfig s;
-    std::string err = ParseService(services[i], path, &s);
+    std::string err = ParseService(services[i], path, &s, read);
     if (!err.empty()) return file + ": " + err;
     if (!names.insert(s.name).second) return file + ": " + path + ".name: \"" + s.name + "\" is used by an earlier service";
     parsed.push_back(std::move(s));
@@ -331,7 +332,8 @@ std::string ParseConsumers(const Json& consumers, const std::string& file, std::
 std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfig& nats,
                            std::chrono::milliseconds default_interval,
                            std::chrono::milliseconds default_timeout,
-                           const std::vector<double>& default_buckets) {
+                           const std::vector<double>& default_buckets,
+                           const FileReader& read) {
   for (ServiceConfig& s : services) {
     if (s.probe.interval.count() == 0) s.probe.interval = default_interval;
     if (s.probe.timeout.count() == 0) s.probe.timeout = default_timeout;
@@ -352,13 +354,13 @@ std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfi
                                      {"nats.tls.ca-file", &nats.tls_ca_file},
                                      {"nats.tls.cert-file", &nats.tls_cert_file},
                                      {"nats.tls.key-file", &nats.tls_key_file}}) {
-    if (std::string err = CheckReadable(option, *path); !err.empty()) return err;
+    if (std::string err = CheckReadable(option, *path, read); !err.empty()) return err;
   }
   if (!nats.token_file.empty()) {
-    if (std::string err = ReadSecret("nats.token-file", nats.token_file, &nats.token); !err.empty()) return err;
+    if (std::string err = ReadSecret("nats.token-file", nats.token_file, &nats.token, read); !err.empty()) return err;
   }
   if (!nats.password_file.empty()) {
-    if (std::string err = ReadSecret("nats.password-file", nats.password_file, &nats.password); !err.empty()) return err;
+    if (std::string err = ReadSecret("nats.password-file", nats.password_file, &nats.password, read); !err.empty()) return err;
   }
   if (nats.urls.empty()) nats.urls.push_back("nats://127.0.0.1:4222");
   for (const std::string& url : nats.urls) {

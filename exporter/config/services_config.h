@@ -12,6 +12,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/files.h"
+
 namespace farrier {
 
 // How to reach NATS. Secrets are named by file, never given inline, and read at startup; the
@@ -86,18 +88,20 @@ std::vector<double> DefaultProbeBuckets();
 // expected ..., got ...". Payload files are read here; relative paths are taken from the
 // current directory.
 std::string ParseServices(const nlohmann::json& services, const std::string& file,
-                          std::vector<ServiceConfig>* out);
+                          std::vector<ServiceConfig>* out, const FileReader& read = RegularFiles());
 
 // Checks that need the whole configuration: fills probe defaults, reads secret files, requires
 // a NATS URL when services exist. Returns an error naming the option or service field.
 std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfig& nats,
                            std::chrono::milliseconds default_interval,
                            std::chrono::milliseconds default_timeout,
-                           const std::vector<double>& default_buckets);
+                           const std::vector<double>& default_buckets,
+                           const FileReader& read = RegularFiles());
 
 // "" when `path` is empty or a readable, non-empty file; else "<option>: cannot read <path>:
 // <why>" (never the contents: these are secrets and certificates).
-std::string CheckReadable(const std::string& option, const std::string& path);
+std::string CheckReadable(const std::string& option, const std::string& path,
+                          const FileReader& read = RegularFiles());
 
 // "0.005,0.01,0.1" -> sorted strictly increasing positive bounds; error text on failure.
 std::string ParseBuckets(const std::string& text, std::vector<double>* out);

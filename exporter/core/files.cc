@@ -25,4 +25,9 @@ bool ReadRegularFile(const std::string& path, std::string* out, std::string* why
   return true;
 }
 
+const FileReader& RegularFiles() {
+  static const FileReader reader = ReadRegularFile;
+  return reader;
+}
+
 }  // namespace farrier

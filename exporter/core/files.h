@@ -1,6 +1,7 @@
 // Reading the files farrier is pointed at (configuration, secrets, certificates, probe payloads).
 #pragma once
 
+#include <functional>
 #include <string>
 
 namespace farrier {
@@ -10,5 +11,10 @@ namespace farrier {
 // secret. Anything but a regular file is refused because a FIFO would block start-up and a
 // device such as /dev/zero would never end.
 bool ReadRegularFile(const std::string& path, std::string* out, std::string* why);
+
+// How configuration loading reads the files it is pointed at, so that a test or the fuzz target
+// can hand it files of its own (or none) instead of the real file system.
+using FileReader = std::function<bool(const std::string& path, std::string* out, std::string* why)>;
+const FileReader& RegularFiles();  // ReadRegularFile
 
 }  // namespace farrier

@@ -41,9 +41,9 @@ std::string OpensslReason() {
 int NoPassphrase(char*, int, int, void*) { return 0; }
 
 // Certificates in a PEM file, in order; empty with `why` set when there are none.
-std::vector<X509*> ReadCertificates(const std::string& path, std::string* why) {
+std::vector<X509*> ReadCertificates(const std::string& path, std::string* why, const FileReader& read) {
   std::string pem;
-  if (!ReadRegularFile(path, &pem, why)) return {};
+  if (!read(path, &pem, why)) return {};
   std::vector<X509*> certs;
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   while (X509* x = PEM_read_bio_X509(bio, nullptr, NoPassphrase, nullptr)) certs.push_back(x);
@@ -184,16 +184,16 @@ Result<WebConfig> ParseWebConfig(std::string_view text, const std::string& file)
   return config;
 }
 
-Result<WebConfig> LoadWebConfig(const std::string& path) {
+Result<WebConfig> LoadWebConfig(const std::string& path, const FileReader& read) {
   std::string text, why;
-  if (!ReadRegularFile(path, &text, &why)) return Error{path + ": cannot read the file: " + why};
+  if (!read(path, &text, &why)) return Error{path + ": cannot read the file: " + why};
   Result<WebConfig> parsed = ParseWebConfig(text, path);
   if (!parsed || !parsed->tls) return parsed;
   const WebTlsConfig& tls = parsed->tls_config;
-  auto pair = CertificatePair::Load(tls.cert_file, tls.key_file);
+  auto pair = CertificatePair::Load(tls.cert_file, tls.key_file, read);
   if (!pair) return Error{path + ": $.tls_server_config: " + pair.error()};
   if (!tls.client_ca_file.empty()) {
-    std::vector<X509*> cas = ReadCertificates(tls.client_ca_file, &why);
+    std::vector<X509*> cas = ReadCertificates(tls.client_ca_file, &why, read);
     for (X509* x : cas) X509_free(x);
     if (cas.empty()) return Error{path + ": $.tls_server_config.client_ca_file: " + tls.client_ca_file + ": " + why};
   }
@@ -207,17 +207,18 @@ CertificatePair::~CertificatePair() {
 }
 
 Result<std::shared_ptr<const CertificatePair>> CertificatePair::Load(const std::string& cert_file,
-                                                                     const std::string& key_file) {
+                                                                     const std::string& key_file,
+                                                                     const FileReader& read) {
   std::shared_ptr<CertificatePair> pair(new CertificatePair);
   pair->chain_ = sk_X509_new_null();
   std::string why;
-  std::vector<X509*> certs = ReadCertificates(cert_file, &why);
+  std::vector<X509*> certs = ReadCertificates(cert_file, &why, read);
   if (certs.empty()) return Error{"cert_file " + cert_file + ": " + why};
   pair->cert_ = certs[0];
   for (size_t i = 1; i < certs.size(); ++i) sk_X509_push(pair->chain_, certs[i]);
 
   std::string pem;
-  if (!ReadRegularFile(key_file, &pem, &why)) return Error{"key_file " + key_file + ": " + why};
+  if (!read(key_file, &pem, &why)) return Error{"key_file " + key_file + ": " + why};
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   pair->key_ = PEM_read_bio_PrivateKey(bio, nullptr, NoPassphrase, nullptr);
   BIO_free(bio);

@@ -22,6 +22,7 @@
 
 #include <sys/types.h>
 
+#include "core/files.h"
 #include "core/result.h"
 
 typedef struct x509_st X509;
@@ -56,7 +57,7 @@ struct WebConfig {
 Result<WebConfig> ParseWebConfig(std::string_view text, const std::string& file);
 // Reads and parses `path`, then loads the certificate pair and the client CA file once, so that a
 // bad file stops farrier at start rather than at the first handshake.
-Result<WebConfig> LoadWebConfig(const std::string& path);
+Result<WebConfig> LoadWebConfig(const std::string& path, const FileReader& read = RegularFiles());
 
 // "" when `hash` is a bcrypt hash ($2a$, $2b$ or $2y$, cost 04-31); otherwise what it is instead
 // (plain text, MD5-crypt, SHA-crypt, ...), for the error message.
@@ -71,7 +72,8 @@ class CertificatePair {
 
   // Reads both PEM files and checks that the key belongs to the certificate.
   static Result<std::shared_ptr<const CertificatePair>> Load(const std::string& cert_file,
-                                                             const std::string& key_file);
+                                                             const std::string& key_file,
+                                                             const FileReader& read = RegularFiles());
   X509* certificate() const { return cert_; }
   EVP_PKEY* key() const { return key_; }
   stack_st_X509* chain() const { return chain_; }  // intermediates, may be empty

@@ -130,6 +130,32 @@ TEST(Config, DefaultTimeoutFollowsAShorterInterval) {
   EXPECT_NE(from_env.error().find("poll.timeout: expected at most poll.interval (1s), got 2s"), std::string::npos);
 }
 
+// Every file the configuration names is read through the reader it is given: the file itself and
+// the secrets here come from memory, and a file the reader does not have is named in the error.
+TEST(Config, FilesComeThroughTheReaderItIsGiven) {
+  std::map<std::string, std::string> files{
+      {"/virtual/farrier.json", R"({"nats": {"token_file": "/virtual/token"}, "poll": {"interval": "2s"}})"},
+      {"/virtual/token", "s3cret\n"}};
+  FileReader read = [&files](const std::string& path, std::string* out, std::string* why) {
+    auto it = files.find(path);
+    if (it == files.end()) {
+      *why = "not in this test's files";
+      return false;
+    }
+    *out = it->second;
+    return true;
+  };
+  Result<LoadedConfig> r = LoadConfig({"--config", "/virtual/farrier.json"}, {}, read);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->config.poll.interval, std::chrono::seconds(2));
+  EXPECT_EQ(r->config.nats.token, "s3cret");
+  files.erase("/virtual/token");
+  r = LoadConfig({"--config", "/virtual/farrier.json"}, {}, read);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("nats.token-file: cannot read /virtual/token: not in this test's files"), std::string::npos)
+      << r.error();
+}
+
 TEST(Config, EnvironmentErrorsNameTheVariable) {
   EXPECT_EQ(ErrorOf({}, {"FARRIER_POLL_INTERVAL=soon"}),
             "environment variable FARRIER_POLL_INTERVAL: expected a positive duration like 5s, "

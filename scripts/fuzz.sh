@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of tests/fuzz (clang, ASan+UBSan, its own build directory) and
-# fuzzes each for FUZZ_SECONDS, starting from its seed corpus (real captures, README examples).
+# fuzzes each for FUZZ_SECONDS, starting from its seed corpus (real captures, the JSON examples of docs/).
 # Exits non-zero when any target crashes, leaks, hits undefined behaviour, runs out of memory or
 # time on one input; the message names the saved input and how to replay it.
 #

@@ -280,13 +280,14 @@ TEST_F(Capacity, ScalingEndpointForKeda) {
   }
   EXPECT_EQ(j["services"]["echo"]["current_workers"], 1);
 
-  // The README's example answer shows exactly the fields the endpoint returns.
-  std::string readme = ReadFile(SourceDir() / "README.md");
-  size_t section = readme.find("## Capacity and autoscaling");
-  size_t block = readme.find("```json\n", readme.find("```json\n", section) + 1);
+  // The example answer of docs/autoscaling.md shows exactly the fields the endpoint returns.
+  std::string doc = ReadFile(SourceDir() / "docs" / "autoscaling.md");
+  size_t section = doc.find("\n## The scaling API (JSON for KEDA)\n");
+  ASSERT_NE(section, std::string::npos) << "docs/autoscaling.md: no section \"The scaling API\"";
+  size_t block = doc.find("```json\n", section);
   ASSERT_NE(block, std::string::npos);
   block += 8;
-  Json example = Json::parse(readme.substr(block, readme.find("```", block) - block));
+  Json example = Json::parse(doc.substr(block, doc.find("```", block) - block));
   auto keys = [](const Json& o) {
     std::set<std::string> k;
     for (const auto& [key, value] : o.items()) k.insert(key);

@@ -214,8 +214,8 @@ TEST_F(RichServer, DocsMatchMetrics) {
                                               "nats_server_go_memory_limit_bytes",
                                               "nats_exporter_raftz_groups_dropped",
                                               "nats_exporter_queue_groups_subscriptions_unread"};
-  // Families of fields a release added: produced only from that release on (README, "Supported
-  // nats-server versions"). Two entries for fields backported to an older line.
+  // Families of fields a release added: produced only from that release on (docs/versions.md).
+  // Two entries for fields backported to an older line.
   using farrier::test::NatsVersion;
   const std::vector<std::pair<std::string, std::vector<NatsVersion>>> added = {
       {"nats_server_slow_consumers_by_kind_total", {{2, 10, 0}}},

@@ -245,13 +245,14 @@ TEST(Config, HelpAndVersionAreActions) {
 namespace farrier {
 namespace {
 
-// Every option --help lists is in the README's options table (collectors as
+// Every option --help lists is in the options table of docs/configuration.md (collectors as
 // `--[no-]collector.NAME`), so the two cannot drift apart.
-TEST(Config, ReadmeListsEveryOption) {
-  std::ifstream in(std::string(FARRIER_SOURCE_DIR) + "/README.md");
+TEST(Config, ConfigurationDocListsEveryOption) {
+  std::ifstream in(std::string(FARRIER_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in) << "docs/configuration.md not found";
   std::stringstream buf;
   buf << in.rdbuf();
-  const std::string readme = buf.str();
+  const std::string doc = buf.str();
   std::istringstream help(HelpText());
   int checked = 0;
   for (std::string line; std::getline(help, line);) {
@@ -259,7 +260,7 @@ TEST(Config, ReadmeListsEveryOption) {
     std::string name = line.substr(2, line.find(' ', 2) == std::string::npos ? std::string::npos : line.find(' ', 2) - 2);
     if (auto comma = name.find(','); comma != std::string::npos) name = name.substr(0, comma);
     if (name.find("collector.") != std::string::npos) name = "--[no-]collector.NAME";
-    EXPECT_NE(readme.find("`" + name), std::string::npos) << name << " is in --help but not in README.md";
+    EXPECT_NE(doc.find("`" + name), std::string::npos) << name << " is in --help but not in docs/configuration.md";
     ++checked;
   }
   EXPECT_GT(checked, 30);

@@ -215,21 +215,31 @@ TEST(ServicesConfig, HelpListsTheNatsAndProbeOptions) {
 namespace farrier {
 namespace {
 
-// The annotated example in the README (first ```json block after "## Services") must load.
-// Its secret files live under /etc/farrier/; they are created in a temp dir instead.
-TEST(ServicesConfig, ReadmeExampleLoads) {
-  std::ifstream in(std::string(FARRIER_SOURCE_DIR) + "/README.md");
+// The first ```json block after the heading `heading` of docs/<page>; empty (and a test failure)
+// when the page, the heading or the block is missing.
+std::string DocJsonBlock(const std::string& page, const std::string& heading) {
+  std::ifstream in(std::string(FARRIER_SOURCE_DIR) + "/docs/" + page);
   std::stringstream buf;
   buf << in.rdbuf();
-  std::string readme = buf.str();
-  size_t section = readme.find("## Services");
-  ASSERT_NE(section, std::string::npos);
-  size_t start = readme.find("```json\n", section);
-  ASSERT_NE(start, std::string::npos);
+  const std::string doc = buf.str();
+  size_t section = doc.find("\n" + heading + "\n");
+  size_t start = section == std::string::npos ? section : doc.find("```json\n", section);
+  if (start == std::string::npos) {
+    ADD_FAILURE() << "no ```json block after \"" << heading << "\" in docs/" << page;
+    return "";
+  }
   start += 8;
-  std::string json = readme.substr(start, readme.find("```", start) - start);
+  return doc.substr(start, doc.find("```", start) - start);
+}
 
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("farrier-readme-" + std::to_string(::getpid()));
+// The annotated example of docs/services.md (first ```json block after "## The configuration
+// file") must load. Its secret files live under /etc/farrier/; they are created in a temp dir
+// instead.
+TEST(ServicesConfig, DocsExampleLoads) {
+  std::string json = DocJsonBlock("services.md", "## The configuration file");
+  ASSERT_FALSE(json.empty());
+
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("farrier-docs-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "nats-password") << "pw\n";
   std::ofstream(dir / "ca.pem") << "-----BEGIN CERTIFICATE-----\n";
@@ -250,16 +260,11 @@ TEST(ServicesConfig, ReadmeExampleLoads) {
 namespace farrier {
 namespace {
 
-// The consumers example of the README's "Capacity and autoscaling" section loads.
-TEST(ConsumersConfig, ReadmeExampleLoadsAndErrorsNameTheField) {
-  std::ifstream in(std::string(FARRIER_SOURCE_DIR) + "/README.md");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  std::string readme = buf.str();
-  size_t start = readme.find("```json\n", readme.find("## Capacity and autoscaling"));
-  ASSERT_NE(start, std::string::npos);
-  start += 8;
-  Result<LoadedConfig> r = LoadText(readme.substr(start, readme.find("```", start) - start));
+// The consumers example of docs/autoscaling.md ("## JetStream consumers") loads.
+TEST(ConsumersConfig, DocsExampleLoadsAndErrorsNameTheField) {
+  std::string json = DocJsonBlock("autoscaling.md", "## JetStream consumers");
+  ASSERT_FALSE(json.empty());
+  Result<LoadedConfig> r = LoadText(json);
   ASSERT_TRUE(r) << r.error();
   ASSERT_EQ(r->config.consumers.size(), 2u);
   EXPECT_EQ(r->config.consumers[0].stream, "ORDERS");

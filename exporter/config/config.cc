@@ -569,7 +569,7 @@ std::string HelpText() {
          "{\"a\": {\"b_c\": ...}}) or by the environment variable FARRIER_A_B_C.\n"
          "Precedence: flags > environment > file > defaults.\n\n"
          "API services to probe over NATS are listed in the file only, as \"services\": [...];\n"
-         "see the README (Services) for every field. --nats.* and --probe.* apply to them.\n\n"
+         "see docs/services.md for every field. --nats.* and --probe.* apply to them.\n\n"
          "SIGHUP reloads the configuration (file, environment, secret files); an invalid one is\n"
          "refused and the running one kept. SIGTERM or SIGINT stops farrier within a second.\n\n"
          "  --config FILE\n      JSON configuration file (or FARRIER_CONFIG=FILE).\n"

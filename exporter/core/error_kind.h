@@ -1,7 +1,7 @@
 // Why reading a monitoring endpoint failed: a closed list, set where the failure happens (the
 // fetcher for transport and HTTP, the parsers for the body) and never recovered from message
-// text. The labels are the `reason` values of nats_exporter_poll_errors_total, documented in the
-// README; keep the list closed.
+// text. The labels are the `reason` values of nats_exporter_poll_errors_total, documented in
+// docs/production.md ("When things go wrong"); keep the list closed.
 #pragma once
 
 #include <array>

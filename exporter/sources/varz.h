@@ -1,8 +1,8 @@
 // /varz: the server's identity and its general counters.
 //
 // Fields added after 2.9 are optional here: a server that does not print one has no series for
-// it (absent, never a made-up zero). Which release added what: README "Supported nats-server
-// versions" and docs/metrics.md.
+// it (absent, never a made-up zero). Which release added what: docs/versions.md and
+// docs/metrics.md.
 #pragma once
 
 #include <cstdint>

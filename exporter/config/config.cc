@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/host_port.h"
+#include "core/json_fields.h"
 #include "core/units.h"
 #include "snapshot/registry.h"
 
@@ -365,8 +367,7 @@ std::string ApplyJson(Config& c, const Json& node, const std::string& prefix,
                              : o->json_number ? "a non-negative integer"
                              : o->json_list   ? "a string or an array"
                                               : "a string";
-      return file + ": " + jpath + ": expected " + expected + ", got " + value.type_name() +
-             (value.is_primitive() ? " " + value.dump() : "");
+      return file + ": " + jpath + ": expected " + expected + ", got " + json_fields::Got(value);
     }
     std::string err = o->set(c, text);
     if (!err.empty()) return file + ": " + jpath + ": expected " + err + ", got " + value.dump();
@@ -406,18 +407,11 @@ std::string Validate(Config& c, const FileReader& read) {
     if (std::string err = CheckReadable(option, *path, read); !err.empty()) return err;
   }
   const std::string& la = c.listener.listen_address_text;
-  auto colon = la.rfind(':');
-  int port = -1;
-  if (colon != std::string::npos) {
-    auto [p, ec] = std::from_chars(la.data() + colon + 1, la.data() + la.size(), port);
-    if (ec != std::errc() || p != la.data() + la.size()) port = -1;
-  }
-  if (port < 0 || port > 65535) {
+  HostPort listen;
+  if (std::string why; !SplitHostPort(la, &listen, &why) || listen.port < 0) {
     return "web.listen-address: expected [HOST]:PORT like :7778 or 127.0.0.1:7778, got \"" + la + "\"";
   }
-  std::string host = la.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  c.listener.listen_address = {host.empty() ? "0.0.0.0" : host, port};
+  c.listener.listen_address = {listen.host.empty() ? "0.0.0.0" : listen.host, listen.port};
   c.listener.web.reset();
   if (!c.listener.config_file.empty()) {
     Result<WebConfig> web = LoadWebConfig(c.listener.config_file, read);

@@ -11,15 +11,14 @@
 #include "core/units.h"
 
 #include "core/files.h"
+#include "core/json_fields.h"
 
 namespace farrier {
 namespace {
 
 using Json = nlohmann::json;
 
-std::string Got(const Json& v) {
-  return std::string(v.type_name()) + (v.is_primitive() ? " " + v.dump() : "");
-}
+using json_fields::Got;
 
 // A NATS subject a request can be sent to: dot-separated non-empty tokens, no wildcards or
 // whitespace.

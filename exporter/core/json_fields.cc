@@ -106,6 +106,10 @@ const Json& Array(const Json& obj, std::string_view key, std::string_view path) 
   return *v;
 }
 
+std::string Got(const Json& value) {
+  return std::string(value.type_name()) + (value.is_primitive() ? " " + value.dump() : "");
+}
+
 Json ParseObject(std::string_view body) {
   Json doc = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {

@@ -47,6 +47,10 @@ std::optional<uint64_t> OptU64(const Json& obj, std::string_view key, std::strin
 const Json& Object(const Json& obj, std::string_view key, std::string_view path);
 const Json& Array(const Json& obj, std::string_view key, std::string_view path);
 
+// What was found where something else was expected, for error messages: its JSON type, and its
+// value when it is a scalar ("string \"yes\"", "number -3", "array").
+std::string Got(const Json& value);
+
 // Parses a whole body; throws SyntaxError on invalid JSON, SchemaError on a non-object top level.
 Json ParseObject(std::string_view body);
 

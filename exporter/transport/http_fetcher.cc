@@ -6,6 +6,7 @@
 #include <atomic>
 #include <charconv>
 
+#include "core/host_port.h"
 #include "transport/fetcher.h"
 
 namespace farrier {
@@ -39,40 +40,18 @@ bool ParseMonitorUrl(std::string_view text, MonitorUrl* out, std::string* error)
     *error = "user information in the URL is not supported (the monitoring port has no auth)";
     return false;
   }
-  url.port = url.scheme == "https" ? 443 : 80;
-  std::string_view host = authority;
-  if (!authority.empty() && authority.front() == '[') {  // [::1]:8222
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) {
-      *error = "unterminated IPv6 address in \"" + std::string(text) + "\"";
-      return false;
-    }
-    host = authority.substr(1, close - 1);
-    authority.remove_prefix(close + 1);
-    if (!authority.empty() && authority.front() != ':') {
-      *error = "unexpected text after IPv6 address in \"" + std::string(text) + "\"";
-      return false;
-    }
-  } else {
-    auto colon = authority.rfind(':');
-    host = authority.substr(0, colon);
-    authority = colon == std::string_view::npos ? std::string_view() : authority.substr(colon);
+  HostPort hp;
+  if (!SplitHostPort(authority, &hp, error)) return false;
+  if (hp.port == 0) {
+    *error = "expected a port number 1-65535, got \"0\"";
+    return false;
   }
-  if (!authority.empty()) {  // ":port"
-    std::string_view port = authority.substr(1);
-    int value = 0;
-    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc() || p != port.data() + port.size() || value <= 0 || value > 65535) {
-      *error = "expected a port number 1-65535, got \"" + std::string(port) + "\"";
-      return false;
-    }
-    url.port = value;
-  }
-  if (host.empty()) {
+  url.port = hp.port > 0 ? hp.port : (url.scheme == "https" ? 443 : 80);
+  if (hp.host.empty()) {
     *error = "missing host in \"" + std::string(text) + "\"";
     return false;
   }
-  url.host = std::string(host);
+  url.host = std::move(hp.host);
   *out = std::move(url);
   return true;
 }

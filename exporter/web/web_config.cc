@@ -18,15 +18,14 @@
 #include <openssl/x509.h>
 
 #include "core/files.h"
+#include "core/json_fields.h"
 
 namespace farrier {
 namespace {
 
 using Json = nlohmann::json;
 
-std::string Got(const Json& v) {
-  return std::string(v.type_name()) + (v.is_primitive() ? " " + v.dump() : "");
-}
+using json_fields::Got;
 
 std::string OpensslReason() {
   unsigned long code = ERR_get_error();

@@ -114,6 +114,7 @@ class LogCapture {
 const std::string kNewest = "2.15.3";
 
 TEST(Poller, OnePollReadsEverySourceAndPublishesOneSnapshot) {
+  LogCapture log;
   Script script(kNewest, test::SingleServer());
   Poller poller(ConfigWith({}).poll, script.Factory());
   EXPECT_EQ(poller.Current()->polls, 0u);
@@ -132,6 +133,7 @@ TEST(Poller, OnePollReadsEverySourceAndPublishesOneSnapshot) {
 // Every page of /connz, `limit` connections at a time, until all were seen; a connection seen
 // twice (the list shifted between two requests) counts once.
 TEST(Poller, ConnzIsReadPageByPage) {
+  LogCapture log;
   const nlohmann::json connz = test::FixtureJsonOf(kNewest, "connz.json");
   const size_t total = connz["connections"].size();
   ASSERT_GE(total, 7u);

@@ -507,5 +507,26 @@ TEST(Shutdown, SigtermDuringAHungPollExitsWithinOneSecond) {
   EXPECT_LT(took, 1s) << "shutdown took " << std::chrono::duration<double>(took).count() << " s\n" << f.Stderr();
 }
 
+// SIGTERM while the NATS server itself hangs (SIGSTOP): the monitoring port and the probing
+// connection are both stuck. Still within a second.
+TEST(Shutdown, SigtermWhileTheNatsServerHangsExitsWithinOneSecond) {
+  NatsServer nats;
+  farrier::test::TempDir dir("farrier-shutdown");
+  std::ofstream(dir.path() / "farrier.json")
+      << Json{{"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"probe", {{"interval", "100ms"}}}}}}}.dump();
+  Farrier f({"--config", (dir.path() / "farrier.json").string(), "--nats.monitor-url", nats.monitor_url(),
+             "--nats.url", nats.client_url(), "--poll.interval", "500ms", "--poll.timeout", "400ms"});
+  ASSERT_TRUE(f.WaitFor([](const Scrape& s) { return s.Value("nats_exporter_nats_connected") == 1.0; }, 10s));
+  nats.Pause();
+  std::this_thread::sleep_for(700ms);  // a poll and several probes are now stuck on it
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(f.process().Signal(SIGTERM));
+  std::optional<int> code = f.process().WaitExit(10s);
+  auto took = std::chrono::steady_clock::now() - start;
+  nats.Resume();
+  EXPECT_EQ(code, 0) << f.Stderr();
+  EXPECT_LT(took, 1s) << "shutdown took " << std::chrono::duration<double>(took).count() << " s\n" << f.Stderr();
+}
+
 }  // namespace
 }  // namespace farrier::itest

@@ -51,7 +51,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
     Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(c.nats);
     if (!client) return Error{client.error()};
     p->nats_ = std::move(client).value();
-    p->prober_ = std::make_unique<Prober>(c, p->nats_.get());
+    p->prober_ = std::make_unique<Prober>(c.services, c.poll.interval, p->nats_.get());
     if (Result<bool> started = p->prober_->Start(); !started) return Error{started.error()};
     p->collectors_.push_back(std::make_shared<ServicesCollector>([prober = p->prober_.get()] { return prober->Snapshot(); }));
     spdlog::info("probing {} service(s) over NATS {}", c.services.size(), p->nats_->servers());

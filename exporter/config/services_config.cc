@@ -239,10 +239,6 @@ std::string CheckReadable(const std::string& option, const std::string& path, co
   return {};
 }
 
-std::vector<double> DefaultProbeBuckets() {
-  return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-          0.05,    0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30};
-}
 
 std::string ParseBuckets(const std::string& text, std::vector<double>* out) {
   std::vector<double> bounds;

@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "config/services_config.h"
+#include "services/definitions.h"
 #include "core/result.h"
 
 namespace farrier {

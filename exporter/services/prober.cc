@@ -23,8 +23,8 @@ bool ParseToken(const char* subject, size_t inbox_len, bool* micro, uint64_t* to
 
 }  // namespace
 
-Prober::Prober(const Config& config, NatsClient* client)
-    : services_(config.services), micro_interval_(config.poll.interval), client_(client) {
+Prober::Prober(std::vector<ServiceConfig> services, std::chrono::milliseconds micro_interval, NatsClient* client)
+    : services_(std::move(services)), micro_interval_(micro_interval), client_(client) {
   stats_.resize(services_.size());
   Clock::time_point now = Clock::now();
   for (size_t i = 0; i < services_.size(); ++i) {

@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "config/config.h"
+#include "services/definitions.h"
 #include "services/nats_client.h"
 #include "services/service_stats.h"
 
@@ -30,8 +30,9 @@ namespace farrier {
 
 class Prober {
  public:
-  // `client` must outlive the prober.
-  Prober(const Config& config, NatsClient* client);
+  // `client` must outlive the prober. `micro_interval`: how often $SRV.STATS is asked (farrier
+  // uses its poll interval).
+  Prober(std::vector<ServiceConfig> services, std::chrono::milliseconds micro_interval, NatsClient* client);
   ~Prober();  // Stop()
   Prober(const Prober&) = delete;
   Prober& operator=(const Prober&) = delete;

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/services_config.h"
+#include "services/definitions.h"
 #include "core/histogram.h"
 #include "services/micro_stats.h"
 

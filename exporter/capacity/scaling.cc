@@ -42,14 +42,14 @@ bool MicroServiceTimeImplausible(double micro_seconds, double fastest_probe_at_l
   return fastest_probe_at_least >= 0.002 && micro_seconds * 10 < fastest_probe_at_least;
 }
 
-ScalingTracker::State::State(const Config& c) : smoother(c.scaling_up_window, c.scaling_down_window) {}
+ScalingTracker::State::State(const ScalingOptions& o) : smoother(o.up_window, o.down_window) {}
 
-ScalingTracker::ConsumerState::ConsumerState(const Config& c) : smoother(c.scaling_up_window, c.scaling_down_window) {}
+ScalingTracker::ConsumerState::ConsumerState(const ScalingOptions& o) : smoother(o.up_window, o.down_window) {}
 
-ScalingTracker::ScalingTracker(const Config& config, ServicesSource services)
-    : config_(config), services_source_(std::move(services)) {
-  for (size_t i = 0; i < config_.services.size(); ++i) state_.emplace_back(config_);
-  for (size_t i = 0; i < config_.consumers.size(); ++i) consumer_state_.emplace_back(config_);
+ScalingTracker::ScalingTracker(ScalingOptions options, ServicesSource services)
+    : options_(std::move(options)), services_source_(std::move(services)) {
+  for (size_t i = 0; i < options_.services.size(); ++i) state_.emplace_back(options_);
+  for (size_t i = 0; i < options_.consumers.size(); ++i) consumer_state_.emplace_back(options_);
   current_.store(std::make_shared<ScalingSnapshot>());
 }
 
@@ -69,8 +69,8 @@ void ScalingTracker::Observe(const Snapshot& snapshot, Clock::time_point now, st
                                      : "queue-group source down: " + qg_status->second.reason);
   }
 
-  for (size_t i = 0; i < config_.services.size(); ++i) {
-    const ServiceConfig& cfg = config_.services[i];
+  for (size_t i = 0; i < options_.services.size(); ++i) {
+    const ServiceConfig& cfg = options_.services[i];
     State& st = state_[i];
     ServiceSignal sig;
     sig.name = cfg.name;
@@ -132,7 +132,7 @@ void ScalingTracker::Observe(const Snapshot& snapshot, Clock::time_point now, st
     }
     // Only samples with the members known feed λ; the window keeps `scaling.window` of them.
     if (sig.members_known) st.window.push_back(std::move(sample));
-    while (st.window.size() > 2 && now - st.window[1].at >= config_.scaling_window) st.window.pop_front();
+    while (st.window.size() > 2 && now - st.window[1].at >= options_.window) st.window.pop_front();
 
     // λ is unknown (NaN), not zero, until two samples span some time: the model reads 0 as
     // "no load" and would answer min_workers.
@@ -215,7 +215,7 @@ void ScalingTracker::Observe(const Snapshot& snapshot, Clock::time_point now, st
     // burst over half a second would be held for the whole down window. Until the window is
     // half full, and whenever the members are unknown, the answer holds: the smoother's value,
     // or at first the current size within the bounds.
-    sig.warming_up = sig.window_seconds * 2 < std::chrono::duration<double>(config_.scaling_window).count();
+    sig.warming_up = sig.window_seconds * 2 < std::chrono::duration<double>(options_.window).count();
     if (sig.members_known && !sig.warming_up) {
       int raw = sig.assessment.desired_workers;
       // Hysteresis band: a pool smaller than the one held must meet every objective at
@@ -245,9 +245,9 @@ void ScalingTracker::Observe(const Snapshot& snapshot, Clock::time_point now, st
 }
 
 void ScalingTracker::ObserveConsumers(const Snapshot& snapshot, Clock::time_point now, ScalingSnapshot* out) {
-  if (!config_.consumers.empty() && !snapshot.jsz) out->stale_reasons.push_back("/jsz not available this poll");
-  for (size_t i = 0; i < config_.consumers.size(); ++i) {
-    const ConsumerConfig& cfg = config_.consumers[i];
+  if (!options_.consumers.empty() && !snapshot.jsz) out->stale_reasons.push_back("/jsz not available this poll");
+  for (size_t i = 0; i < options_.consumers.size(); ++i) {
+    const ConsumerConfig& cfg = options_.consumers[i];
     ConsumerState& st = consumer_state_[i];
     ConsumerSignal sig;
     sig.stream = cfg.stream;
@@ -277,7 +277,7 @@ void ScalingTracker::ObserveConsumers(const Snapshot& snapshot, Clock::time_poin
       sig.num_ack_pending = c->num_ack_pending;
       sig.lag = c->num_pending + c->num_ack_pending;
       st.window.push_back({now, sig.lag, c->ack_floor_consumer_seq});
-      while (st.window.size() > 2 && now - st.window[1].at >= config_.scaling_window) st.window.pop_front();
+      while (st.window.size() > 2 && now - st.window[1].at >= options_.window) st.window.pop_front();
       if (st.window.size() >= 2) {
         const ConsumerSample& a = st.window.front();
         const ConsumerSample& b = st.window.back();

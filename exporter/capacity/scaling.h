@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "capacity/model.h"
-#include "config/config.h"
+#include "capacity/scaling_options.h"
 #include "core/snapshot.h"
 #include "services/service_stats.h"
 
@@ -77,7 +77,7 @@ inline constexpr double kScaleDownLoadMargin = 1.1;
 class ScalingTracker {
  public:
   using ServicesSource = std::function<ServicesSnapshot()>;  // empty without services
-  ScalingTracker(const Config& config, ServicesSource services);
+  ScalingTracker(ScalingOptions options, ServicesSource services);
 
   void Observe(const Snapshot& snapshot, std::chrono::steady_clock::time_point now,
                std::chrono::system_clock::time_point wall);
@@ -105,7 +105,7 @@ class ScalingTracker {
     // model's answer is not allowed back down to that size (it proved too small at this load).
     int insufficient_at = 0;
     double insufficient_lambda = 0;
-    explicit State(const Config& c);
+    explicit State(const ScalingOptions& o);
   };
 
   struct ConsumerSample {
@@ -115,11 +115,11 @@ class ScalingTracker {
   struct ConsumerState {
     std::deque<ConsumerSample> window;
     capacity::DesiredSmoother smoother;
-    explicit ConsumerState(const Config& c);
+    explicit ConsumerState(const ScalingOptions& o);
   };
   void ObserveConsumers(const Snapshot& snapshot, std::chrono::steady_clock::time_point now, ScalingSnapshot* out);
 
-  const Config config_;
+  const ScalingOptions options_;
   std::vector<ConsumerState> consumer_state_;
   ServicesSource services_source_;
   std::vector<State> state_;  // per configured service, same order

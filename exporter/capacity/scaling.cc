@@ -18,7 +18,8 @@ void ScalingTracker::Observe(const Snapshot& snapshot, std::chrono::steady_clock
   ServicesSnapshot probes;
   if (services_source_) probes = services_source_();
 
-  if (!snapshot.queue_groups) {
+  // The queue-group source is disabled without services: only services need it.
+  if (!services_.empty() && !snapshot.queue_groups) {
     auto status = snapshot.status.find("queuegroups");
     out->stale_reasons.push_back(status == snapshot.status.end() ? "queue-group source disabled"
                                                                  : "queue-group source down: " + status->second.reason);

@@ -180,7 +180,8 @@ TEST(ScalingTracker, ConsumersFromTheLeadersJsz) {
   ScalingTracker t({.window = 4s, .up_window = 0s, .down_window = 10s, .services = {}, .consumers = {orders}}, {});
   Snapshot s;
   s.server_name = "n1";
-  s.queue_groups.emplace();  // a service-less farrier's empty view
+  // No services: the queue-group source is disabled (no queue_groups, no status), which is no
+  // reason to call the consumers' figures stale.
   s.jsz = test::JszWith({test::Consumer("worker", 40, 10, 0, "n1")}, /*clustered=*/true);
   t.Observe(s, At(0), {});
   ASSERT_EQ(t.Current()->consumers.size(), 1u);

@@ -17,8 +17,8 @@ inline constexpr double kEvidenceMemoryLoadShare = 0.85;
 
 class EvidenceMemory {
  public:
-  // One poll: whether the assessment saw evidence, at `workers` members and arrival rate
-  // `lambda` (NaN = unknown). Evidence at a larger size than remembered replaces the memory; at
+  // One poll: whether the assessment saw evidence, the pool size it was seen at (`workers`: the
+  // fewest members of the window, 0 when unknown) and the arrival rate `lambda` (NaN = unknown). Evidence at a larger size than remembered replaces the memory; at
   // the same size it lowers the rate; with no evidence, a rate below the share (or unknown)
   // clears it: the load fell, and the model's answer stands again.
   void Observe(bool evidence, int workers, double lambda);

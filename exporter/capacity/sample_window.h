@@ -37,6 +37,7 @@ class SampleWindow {
   bool has_rate() const { return samples_.size() >= 2; }
   const Sample& oldest() const { return samples_.front(); }  // only when size() > 0
   const Sample& newest() const { return samples_.back(); }
+  const std::deque<Sample>& samples() const { return samples_; }  // oldest first
   // newest − oldest; 0 with fewer than two samples.
   double seconds() const {
     return has_rate() ? std::chrono::duration<double>(newest().at - oldest().at).count() : 0;

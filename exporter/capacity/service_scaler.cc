@@ -45,7 +45,7 @@ ServiceSignal ServiceScaler::Observe(const QueueGroupView* members, const Connz*
 
   // Only polls with the members known feed λ.
   if (members) {
-    window_.Add(MakeServiceSample(now, sig.delivered_total, probes));
+    window_.Add(MakeServiceSample(now, sig.delivered_total, sig.workers, probes));
   } else {
     window_.Trim(now);
   }
@@ -61,7 +61,9 @@ ServiceSignal ServiceScaler::Observe(const QueueGroupView* members, const Connz*
 
   const PoolInputs in = ModelInputs(config_, sig.workers, w, s.seconds);
   sig.assessment = Assess(in);
-  memory_.Observe(!sig.assessment.evidence.empty(), sig.workers, w.arrival_rate);
+  // Evidence is remembered at the fewest members of the window: with timeouts still in it after
+  // the pool grew, the present size would be remembered as too small though it never was.
+  memory_.Observe(!sig.assessment.evidence.empty(), members ? w.fewest_workers : 0, w.arrival_rate);
   memory_.Apply(sig.assessment, config_.min_workers, config_.max_workers);
   sig.proven_too_small = memory_.proven_too_small();
 

@@ -4,11 +4,12 @@
 
 namespace farrier::capacity {
 
-ServiceSample MakeServiceSample(std::chrono::steady_clock::time_point at, uint64_t delivered,
+ServiceSample MakeServiceSample(std::chrono::steady_clock::time_point at, uint64_t delivered, int workers,
                                 const ServiceStats* probes) {
   ServiceSample s;
   s.at = at;
   s.delivered = delivered;
+  s.workers = workers;
   if (!probes) return s;
   s.latency = probes->latency;
   s.probes = probes->probes;
@@ -26,6 +27,9 @@ ServiceSample MakeServiceSample(std::chrono::steady_clock::time_point at, uint64
 
 ServiceWindowFigures WindowFigures(const ServiceWindow& window) {
   ServiceWindowFigures f;
+  if (window.size() == 0) return f;
+  f.fewest_workers = window.oldest().workers;
+  for (const ServiceSample& s : window.samples()) f.fewest_workers = std::min(f.fewest_workers, s.workers);
   if (!window.has_rate()) return f;
   const ServiceSample& a = window.oldest();
   const ServiceSample& b = window.newest();

@@ -19,6 +19,7 @@ namespace farrier::capacity {
 struct ServiceSample {
   std::chrono::steady_clock::time_point at;
   uint64_t delivered = 0;  // DeliveredCounter::delivered_total()
+  int workers = 0;         // members at this poll
   bool micro = false;      // $SRV.STATS polled: the micro figures are present
   uint64_t micro_requests = 0;
   double micro_seconds = 0;
@@ -26,9 +27,9 @@ struct ServiceSample {
   uint64_t probes = 0, timeouts = 0, no_responders = 0;
 };
 
-// The sample of one poll: `delivered` from the DeliveredCounter, the rest from the prober's
-// figures for the service (null: no probes, no micro stats).
-ServiceSample MakeServiceSample(std::chrono::steady_clock::time_point at, uint64_t delivered,
+// The sample of one poll: `delivered` from the DeliveredCounter, `workers` the members, the rest
+// from the prober's figures for the service (null: no probes, no micro stats).
+ServiceSample MakeServiceSample(std::chrono::steady_clock::time_point at, uint64_t delivered, int workers,
                                 const ServiceStats* probes);
 
 using ServiceWindow = SampleWindow<ServiceSample>;
@@ -47,6 +48,9 @@ struct ServiceWindowFigures {
   uint64_t probes = 0;        // probes completed (answered or failed) in the window
   double timeout_ratio = 0;   // timeouts / probes; 0 without probes
   bool no_responders = false;  // a probe got "no responders" in the window
+  // The fewest members any sample of the window saw: the pool size its evidence is attributed
+  // to. Timeouts still in the window after the pool grew were seen at the smaller size.
+  int fewest_workers = 0;
 };
 
 ServiceWindowFigures WindowFigures(const ServiceWindow& window);

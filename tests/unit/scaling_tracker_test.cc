@@ -172,6 +172,29 @@ TEST_F(ScalingTrackerTest, EvidenceRaisesAtOnceAndItsMemoryHoldsAtTheSameLoad) {
   EXPECT_EQ(sig.desired_workers, 3);
 }
 
+// The autoscaler follows the evidence (4 -> 6 members) while the window still holds the
+// timeouts seen at 4: they prove 4 too small, not 6. Remembering 6 would keep 7 workers at this
+// load for good where 5 do.
+TEST_F(ScalingTrackerTest, EvidenceIsRememberedAtThePoolSizeItWasSeenAt) {
+  ServiceConfig echo = test::EchoService();
+  echo.max_timeout_ratio = 0.05;
+  pool_.workers = 4;
+  pool_.service_seconds = 0.01;
+  ScalingTracker t = Tracker(echo, /*down_window=*/3s);
+  for (int at = 0; at <= 4; ++at) Poll(t, at);
+  pool_.probes.Failed(12, ProbeFailure::kTimeout);
+  ASSERT_EQ(Poll(t, 5).desired_workers, 6);
+
+  pool_.workers = 6;
+  ServiceSignal sig = Poll(t, 6);
+  ASSERT_EQ(sig.assessment.evidence, "timeouts") << "the window still holds them";
+  EXPECT_EQ(sig.proven_too_small, 4);
+  for (int at = 7; at <= 12; ++at) sig = Poll(t, at);
+  EXPECT_TRUE(sig.assessment.evidence.empty());
+  EXPECT_EQ(sig.proven_too_small, 4);
+  EXPECT_EQ(sig.assessment.desired_workers, 5);
+}
+
 TEST(ScalingTracker, ConsumersFromTheLeadersJsz) {
   ConsumerConfig orders;
   orders.stream = "ORDERS";

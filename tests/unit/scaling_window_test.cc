@@ -87,9 +87,9 @@ TEST(ServiceWindow, ProbeLatencyDeltasAndP99FromAHundredAnswers) {
   ProbeStats p;
   p.Answered(50, 0.5);  // before the window: slow answers that must not count
   ServiceWindow w(10s);
-  w.Add(MakeServiceSample(At(0), 0, &p.stats));
+  w.Add(MakeServiceSample(At(0), 0, 2, &p.stats));
   p.Answered(97, 0.004).Answered(2, 0.03);  // 99 answers in the window
-  w.Add(MakeServiceSample(At(1), 0, &p.stats));
+  w.Add(MakeServiceSample(At(1), 0, 2, &p.stats));
   ServiceWindowFigures f = WindowFigures(w);
   EXPECT_EQ(f.probe_latency.answered, 99u);
   EXPECT_NEAR(f.probe_latency.seconds, 97 * 0.004 + 2 * 0.03, 1e-9);
@@ -98,7 +98,7 @@ TEST(ServiceWindow, ProbeLatencyDeltasAndP99FromAHundredAnswers) {
   EXPECT_EQ(f.p99_seconds, 0) << "99 answers: the p99 would only be the maximum";
 
   p.Answered(1, 0.03);  // the 100th
-  w.Add(MakeServiceSample(At(2), 0, &p.stats));
+  w.Add(MakeServiceSample(At(2), 0, 2, &p.stats));
   f = WindowFigures(w);
   EXPECT_EQ(f.probe_latency.answered, 100u);
   // Rank 99 of 100 is the second of the three answers in (25 ms, 50 ms]: two thirds of the way.
@@ -109,15 +109,15 @@ TEST(ServiceWindow, TimeoutRatioAndNoRespondersWithinTheWindow) {
   ProbeStats p;
   p.Answered(5, 0.004).Failed(5, ProbeFailure::kTimeout).Failed(1, ProbeFailure::kNoResponders);
   ServiceWindow w(10s);
-  w.Add(MakeServiceSample(At(0), 0, &p.stats));
+  w.Add(MakeServiceSample(At(0), 0, 2, &p.stats));
   p.Answered(15, 0.004).Failed(5, ProbeFailure::kTimeout);
-  w.Add(MakeServiceSample(At(1), 0, &p.stats));
+  w.Add(MakeServiceSample(At(1), 0, 2, &p.stats));
   ServiceWindowFigures f = WindowFigures(w);
   EXPECT_EQ(f.probes, 20u);
   EXPECT_DOUBLE_EQ(f.timeout_ratio, 0.25) << "5 of the window's 20, not 10 of 31";
   EXPECT_FALSE(f.no_responders) << "the one before the window does not count";
   p.Failed(1, ProbeFailure::kNoResponders);
-  w.Add(MakeServiceSample(At(2), 0, &p.stats));
+  w.Add(MakeServiceSample(At(2), 0, 2, &p.stats));
   f = WindowFigures(w);
   EXPECT_EQ(f.probes, 21u);
   EXPECT_TRUE(f.no_responders);
@@ -126,17 +126,35 @@ TEST(ServiceWindow, TimeoutRatioAndNoRespondersWithinTheWindow) {
 TEST(ServiceWindow, MicroCountsNeedStatsAtBothEnds) {
   ProbeStats p;
   ServiceWindow w(10s);
-  w.Add(MakeServiceSample(At(0), 0, &p.stats));  // not polled yet
+  w.Add(MakeServiceSample(At(0), 0, 2, &p.stats));  // not polled yet
   p.Micro(100, 2.0, At(1));
-  w.Add(MakeServiceSample(At(1), 0, &p.stats));
+  w.Add(MakeServiceSample(At(1), 0, 2, &p.stats));
   EXPECT_EQ(WindowFigures(w).micro.requests, 0u) << "the window's start has no micro figures";
   p.Micro(300, 6.5, At(3));
-  w.Add(MakeServiceSample(At(3), 0, &p.stats));
+  w.Add(MakeServiceSample(At(3), 0, 2, &p.stats));
   w.Trim(At(12));  // t = 0 leaves, t = 1 stays
   MicroDelta m = WindowFigures(w).micro;
   EXPECT_EQ(m.requests, 200u);
   EXPECT_DOUBLE_EQ(m.seconds, 4.5);
   EXPECT_EQ(WindowFigures(ServiceWindow(10s)).micro.requests, 0u);
+}
+
+TEST(ServiceWindow, FewestWorkersOfTheSamplesInTheWindow) {
+  ServiceWindow w(4s);
+  EXPECT_EQ(WindowFigures(w).fewest_workers, 0);
+  auto add = [&](double at, int workers) {
+    ServiceSample s = Delivered(at, 0);
+    s.workers = workers;
+    w.Add(s);
+    return WindowFigures(w).fewest_workers;
+  };
+  EXPECT_EQ(add(0, 4), 4) << "one sample";
+  EXPECT_EQ(add(1, 4), 4);
+  EXPECT_EQ(add(2, 6), 4) << "what the window saw at 4 members is still in it";
+  EXPECT_EQ(add(4, 6), 4);
+  EXPECT_EQ(add(5, 6), 4) << "t = 1 is exactly a window old: kept";
+  EXPECT_EQ(add(6, 6), 6);
+  EXPECT_EQ(add(7, 5), 5);
 }
 
 TEST(HistogramQuantile, InterpolatesInsideTheBucketLikePrometheus) {

@@ -72,6 +72,21 @@ class ScalingTrackerTest : public ::testing::Test {
     return last_->services.at(0);
   }
 
+  // 4 members, 100 requests/s at S = 10 ms, ε = 5 %: the model asks for 3.
+  ServiceConfig FourMembers() {
+    pool_.workers = 4;
+    pool_.service_seconds = 0.01;
+    ServiceConfig echo = test::EchoService();
+    echo.max_timeout_ratio = 0.05;
+    return echo;
+  }
+  // Polls t = 0..4 (the answer is then 3), and makes the probes of the next poll time out.
+  void WarmUpThenTimeOut(ScalingTracker& t) {
+    for (int at = 0; at <= 4; ++at) Poll(t, at);
+    EXPECT_EQ(last_->services[0].desired_workers, 3);
+    pool_.probes.Failed(12, ProbeFailure::kTimeout);
+  }
+
   Pool pool_;
   std::shared_ptr<const ScalingSnapshot> last_;
 };
@@ -111,13 +126,8 @@ TEST_F(ScalingTrackerTest, WorkedExampleOnceTheWindowIsHalfFull) {
 // A poll without the members (the queue-group source failed) is no sample: the answer holds,
 // λ stays the last window's, and the requests delivered meanwhile are counted at the next poll.
 TEST_F(ScalingTrackerTest, MembersUnknownHoldTheAnswerAndKeepTheCount) {
-  ServiceConfig echo = test::EchoService();
-  echo.max_timeout_ratio = 0.05;
-  pool_.workers = 4;
-  pool_.service_seconds = 0.01;
-  ScalingTracker t = Tracker(echo, /*down_window=*/0s);  // the hold alone keeps the answer
-  for (int at = 0; at <= 4; ++at) Poll(t, at);
-  pool_.probes.Failed(12, ProbeFailure::kTimeout);
+  ScalingTracker t = Tracker(FourMembers(), /*down_window=*/0s);  // the hold alone keeps the answer
+  WarmUpThenTimeOut(t);
   ASSERT_EQ(Poll(t, 5).desired_workers, 6) << "evidence: 4 + 2";
 
   pool_.queue_groups_up = false;
@@ -134,19 +144,12 @@ TEST_F(ScalingTrackerTest, MembersUnknownHoldTheAnswerAndKeepTheCount) {
   EXPECT_DOUBLE_EQ(sig.arrival_rate, 100) << "over the window t = 3..7";
 }
 
-// 4 members, 100 requests/s at S = 10 ms, ε = 5 %: the model asks for 3. Probes time out
-// (evidence): desired rises at once to 4 + 2 and 4 is remembered; once the timeouts have left the
-// window, the same load keeps the answer at 5, one above 4; a load 20 % lower clears the memory.
+// FourMembers: the model asks for 3. Probes time out (evidence): desired rises at once to 4 + 2
+// and 4 is remembered; once the timeouts have left the window, the same load keeps the answer at
+// 5, one above 4; a load 20 % lower clears the memory.
 TEST_F(ScalingTrackerTest, EvidenceRaisesAtOnceAndItsMemoryHoldsAtTheSameLoad) {
-  ServiceConfig echo = test::EchoService();
-  echo.max_timeout_ratio = 0.05;
-  pool_.workers = 4;
-  pool_.service_seconds = 0.01;
-  ScalingTracker t = Tracker(echo, /*down_window=*/3s);
-  for (int at = 0; at <= 4; ++at) Poll(t, at);
-  ASSERT_EQ(last_->services[0].desired_workers, 3);
-
-  pool_.probes.Failed(12, ProbeFailure::kTimeout);
+  ScalingTracker t = Tracker(FourMembers(), /*down_window=*/3s);
+  WarmUpThenTimeOut(t);
   ServiceSignal sig = Poll(t, 5);
   EXPECT_EQ(sig.assessment.evidence, "timeouts");
   EXPECT_EQ(sig.desired_workers, 6) << "4 + ceil(4 · 0.5), at once";
@@ -176,13 +179,8 @@ TEST_F(ScalingTrackerTest, EvidenceRaisesAtOnceAndItsMemoryHoldsAtTheSameLoad) {
 // timeouts seen at 4: they prove 4 too small, not 6. Remembering 6 would keep 7 workers at this
 // load for good where 5 do.
 TEST_F(ScalingTrackerTest, EvidenceIsRememberedAtThePoolSizeItWasSeenAt) {
-  ServiceConfig echo = test::EchoService();
-  echo.max_timeout_ratio = 0.05;
-  pool_.workers = 4;
-  pool_.service_seconds = 0.01;
-  ScalingTracker t = Tracker(echo, /*down_window=*/3s);
-  for (int at = 0; at <= 4; ++at) Poll(t, at);
-  pool_.probes.Failed(12, ProbeFailure::kTimeout);
+  ScalingTracker t = Tracker(FourMembers(), /*down_window=*/3s);
+  WarmUpThenTimeOut(t);
   ASSERT_EQ(Poll(t, 5).desired_workers, 6);
 
   pool_.workers = 6;

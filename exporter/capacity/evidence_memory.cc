@@ -19,10 +19,10 @@ void EvidenceMemory::Observe(bool evidence, int workers, double lambda) {
 }
 
 void EvidenceMemory::Apply(PoolAssessment& a, int min_workers, int max_workers) const {
-  if (insufficient_at_ > 0 && a.desired_workers <= insufficient_at_) {
-    a.desired_workers = std::min(insufficient_at_ + 1, std::max(min_workers, max_workers));
-    a.limited_by = "evidence";
-  }
+  if (insufficient_at_ == 0 || a.desired_workers > insufficient_at_) return;
+  const int bound = std::max(min_workers, max_workers);
+  a.desired_workers = std::min(insufficient_at_ + 1, bound);
+  a.limited_by = insufficient_at_ + 1 > bound ? "max_workers" : "evidence";
 }
 
 }  // namespace farrier::capacity

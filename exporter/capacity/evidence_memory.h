@@ -23,8 +23,8 @@ class EvidenceMemory {
   // clears it: the load fell, and the model's answer stands again.
   void Observe(bool evidence, int workers, double lambda);
 
-  // Raises `a.desired_workers` to one above the size that proved too small (within
-  // [min_workers, max_workers]), when it is not above it already.
+  // Raises `a.desired_workers` to one above the size that proved too small, when it is not above
+  // it already: limited_by "evidence", or "max_workers" when that bound stops it.
   void Apply(PoolAssessment& a, int min_workers, int max_workers) const;
 
   int proven_too_small() const { return insufficient_at_; }  // 0: nothing remembered

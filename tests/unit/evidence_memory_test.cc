@@ -77,6 +77,20 @@ TEST(EvidenceMemory, ClearedWhenTheLoadFallsBelow85Percent) {
   EXPECT_EQ(m.proven_too_small(), 0) << "λ unknown";
 }
 
+TEST(EvidenceMemory, WithinTheBounds) {
+  EvidenceMemory m;
+  m.Observe(true, 5, 100);
+  for (PoolAssessment a : {Answer(5, "max_workers"), Answer(4)}) {
+    m.Apply(a, 1, 5);
+    EXPECT_EQ(a.desired_workers, 5);
+    EXPECT_EQ(a.limited_by, "max_workers") << "the bound set the answer, not the memory";
+  }
+  PoolAssessment a = Answer(4);
+  m.Apply(a, 1, 10);
+  EXPECT_EQ(a.desired_workers, 6);
+  EXPECT_EQ(a.limited_by, "evidence");
+}
+
 TEST(EvidenceMemory, NeedsMembersAndLoad) {
   EvidenceMemory m;
   m.Observe(true, 0, 100);  // no members here: "no_members" evidence is no pool size

@@ -11,7 +11,9 @@ uint64_t DeliveredCounter::Update(const QueueGroupView& members, const Connz* co
     auto key = std::make_pair(m.cid, m.sid);
     auto last = last_msgs_.find(key);
     const uint64_t before = last == last_msgs_.end() ? 0 : last->second;
-    if (m.msgs >= before) delivered_total_ += m.msgs - before;
+    // Fewer than before: a new subscription under a reused key (a restarted server numbers
+    // connections from 1 again), counted from 0 like any newcomer.
+    delivered_total_ += m.msgs >= before ? m.msgs - before : m.msgs;
     msgs_now[key] = m.msgs;
 
     const Connz::Counters* conn = connz ? connz->Find(m.cid) : nullptr;

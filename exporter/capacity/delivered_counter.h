@@ -23,7 +23,8 @@ class DeliveredCounter {
   uint64_t Update(const QueueGroupView& members, const Connz* connz);
 
   // Requests delivered to the members since the first Update. A subscription first seen counts
-  // from 0: it joined since the last poll, or (at the first poll) before farrier started.
+  // from 0: it joined since the last poll, or (at the first poll) before farrier started; so does
+  // one whose msgs went down (a new subscription under a reused cid and sid).
   uint64_t delivered_total() const { return delivered_total_; }
   // Messages the members' connections published since they were first seen (a worker publishes
   // one reply per request it answers). A connection first seen counts from there: its earlier

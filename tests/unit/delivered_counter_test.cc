@@ -42,6 +42,19 @@ TEST(DeliveredCounter, TwoSubscriptionsOfOneConnectionAreTwoMembers) {
   EXPECT_EQ(d.delivered_total(), 43u);
 }
 
+// A nats-server restart numbers connections from 1 again, and a worker's first subscription is
+// sid 1 again: a (cid, sid) whose msgs went down is a new subscription, counted from 0 like any.
+TEST(DeliveredCounter, AKeyWhoseMsgsWentDownIsANewSubscription) {
+  DeliveredCounter d;
+  d.Update(Members({{1, "1", 900}}), nullptr);
+  d.Update(Members({{1, "1", 1000}}), nullptr);
+  EXPECT_EQ(d.delivered_total(), 1000u);
+  d.Update(Members({{1, "1", 40}}), nullptr);
+  EXPECT_EQ(d.delivered_total(), 1040u);
+  d.Update(Members({{1, "1", 50}}), nullptr);
+  EXPECT_EQ(d.delivered_total(), 1050u);
+}
+
 TEST(DeliveredCounter, RepliesFromTheMembersConnectionsInMsgs) {
   DeliveredCounter d;
   // Connection 1 holds two members; connection 9 is not a member (farrier, a publisher).

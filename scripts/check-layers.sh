@@ -14,8 +14,30 @@
 #   config     reads flags, environment and file into the parts' options
 #   app        wires everything; samples: the sample worker and load generator
 # Exits 1 naming every include that points up.
+#
+#   scripts/check-layers.sh [EXPORTER_DIR]     # default: the exporter/ next to this script
+#   scripts/check-layers.sh --self-test        # a copy with an upward include must fail
 set -euo pipefail
-cd "$(dirname "$0")/../exporter"
+if [[ ${1:-} == --self-test ]]; then
+  # The check must catch what it is for: a copy of exporter/ with one upward include
+  # (core -> config) and one unknown folder must fail and name both; the real tree must pass.
+  self=$(readlink -f "$0")
+  tree=$(mktemp -d)
+  trap 'rm -rf "$tree"' EXIT
+  cp -r "$(dirname "$self")/../exporter" "$tree/exporter"
+  echo '#include "config/config.h"' >>"$tree/exporter/core/units.h"
+  mkdir "$tree/exporter/misc"
+  if out=$("$self" "$tree/exporter" 2>&1); then
+    echo "check-layers self-test: a tree with an upward include passed" >&2; exit 1
+  fi
+  grep -q 'core/units.h:.*core includes config' <<<"$out" ||
+    { echo "check-layers self-test: the upward include was not named: $out" >&2; exit 1; }
+  grep -q 'exporter/misc is not in the list' <<<"$out" ||
+    { echo "check-layers self-test: the unknown folder was not named: $out" >&2; exit 1; }
+  echo "check-layers self-test: an upward include and an unknown folder are caught"
+  exec "$self"
+fi
+cd "${1:-$(dirname "$0")/../exporter}"
 layers=(core transport sources snapshot poll web services capacity config app samples)
 declare -A rank
 for i in "${!layers[@]}"; do rank[${layers[i]}]=$i; done

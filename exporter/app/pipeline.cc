@@ -60,7 +60,12 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
   if (!c.services.empty() || !c.consumers.empty()) {
     ScalingTracker::ServicesSource probe_stats;
     if (p->prober_) probe_stats = [prober = p->prober_.get()] { return prober->Snapshot(); };
-    p->scaling_ = std::make_unique<ScalingTracker>(c, probe_stats);
+    p->scaling_ = std::make_unique<ScalingTracker>(ScalingOptions{.window = c.scaling_window,
+                                                                  .up_window = c.scaling_up_window,
+                                                                  .down_window = c.scaling_down_window,
+                                                                  .services = c.services,
+                                                                  .consumers = c.consumers},
+                                                   probe_stats);
     p->poller_->SetListener([tracker = p->scaling_.get()](const std::shared_ptr<const Snapshot>& s) {
       std::shared_ptr<const ScalingSnapshot> before = tracker->Current();
       tracker->Observe(*s, std::chrono::steady_clock::now(), std::chrono::system_clock::now());

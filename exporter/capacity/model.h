@@ -16,7 +16,7 @@
 #include <string>
 #include <utility>
 
-#include "config/services_config.h"
+#include "services/definitions.h"
 
 namespace farrier::capacity {
 

@@ -10,7 +10,7 @@
 
 #include <prometheus/collectable.h>
 
-#include "capacity/scaling.h"
+#include "capacity/signals.h"
 #include "core/families.h"
 
 namespace farrier {

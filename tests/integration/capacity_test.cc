@@ -408,7 +408,11 @@ TEST(CapacityConsumers, LagAndDesiredComeFromTheLeaderOnly) {
       EXPECT_FALSE(s->Has("nats_consumer_lag")) << "a follower exported lag";
       EXPECT_FALSE(s->Has("nats_consumer_desired_workers"));
     }
-    Json j = Json::parse(f->Get("/api/v1/scaling").body);
+    // 200 on every sidecar, so KEDA reads it: a consumers-only farrier has no queue-group
+    // source, which makes nothing stale.
+    HttpResponse r = f->Get("/api/v1/scaling");
+    EXPECT_EQ(r.status, 200) << r.body;
+    Json j = Json::parse(r.body);
     lag_sum += j["consumers"]["ORDERS"]["worker"]["lag"].get<double>();
     desired_sum += j["consumers"]["ORDERS"]["worker"]["desired_workers"].get<double>();
   }

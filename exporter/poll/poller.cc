@@ -113,8 +113,12 @@ Poller::~Poller() {
 void Poller::ContinueFrom(const Snapshot& replaced) {
   auto initial = std::make_shared<Snapshot>(*Current());
   initial->polls = replaced.polls;
-  initial->server_name = replaced.server_name;
-  initial->server_version = replaced.server_version;
+  // What identifies each server survives a reload; what it answered comes with the next poll.
+  for (const auto& [server_id, view] : replaced.servers) {
+    ServerView& kept = initial->servers[server_id];
+    kept.server_name = view.server_name;
+    kept.server_version = view.server_version;
+  }
   for (auto& [key, count] : initial->errors) {
     if (auto it = replaced.errors.find(key); it != replaced.errors.end()) count = it->second;
   }
@@ -167,8 +171,10 @@ void Poller::PollOnce() {
   auto next = std::make_shared<Snapshot>();
   next->polls = previous->polls + 1;
   next->errors = previous->errors;
-  next->server_name = previous->server_name;
-  next->server_version = previous->server_version;
+  // One server, the one the fetchers reach; its name and release outlive a failed /varz.
+  ServerView& server = next->MutableLocal();
+  server.server_name = previous->Local().server_name;
+  server.server_version = previous->Local().server_version;
   for (auto& worker : workers_) {
     SourceWorker::Result result = worker->Await();
     SourceOutcome& outcome = result.outcome;
@@ -178,7 +184,7 @@ void Poller::PollOnce() {
     status.duration_seconds = result.seconds;
     status.up = !outcome.failure;
     if (status.up) {
-      outcome.store(*next);
+      outcome.store(server);
       status.note = std::move(outcome.note);
     } else {
       status.reason = ReasonLabel(*outcome.failure);
@@ -186,9 +192,9 @@ void Poller::PollOnce() {
       ++next->errors[{name, status.reason}];
     }
   }
-  if (next->varz) {
-    next->server_name = next->varz->server_name;
-    next->server_version = ServerVersion::Parse(next->varz->version);
+  if (server.varz) {
+    server.server_name = server.varz->server_name;
+    server.server_version = ServerVersion::Parse(server.varz->version);
   }
   next->taken_at = std::chrono::steady_clock::now();
   LogTransitions(*previous, *next);
@@ -216,21 +222,24 @@ void Poller::LogTransitions(const Snapshot& previous, const Snapshot& next) cons
       spdlog::info("{}", now.note);
     }
   }
-  if (next.varz && (!previous.varz || previous.varz->version != next.varz->version)) {
-    if (next.server_version.known) {
-      spdlog::info("nats-server {} ({})", next.varz->version, next.varz->server_name);
+  // The server's release and health verdict, once per change.
+  const ServerView& was = previous.Local();
+  const ServerView& now = next.Local();
+  if (now.varz && (!was.varz || was.varz->version != now.varz->version)) {
+    if (now.server_version.known) {
+      spdlog::info("nats-server {} ({})", now.varz->version, now.varz->server_name);
     } else {
       spdlog::warn("nats-server version \"{}\" is not x.y.z: fields whose meaning changed between "
                    "releases (connz leaf nodes, healthz details, subsz total, paused consumers) are "
                    "left out",
-                   next.varz->version);
+                   now.varz->version);
     }
   }
-  if (next.healthz) {
-    bool was_unhealthy = previous.healthz && !previous.healthz->healthy;
-    if (!next.healthz->healthy && (!previous.healthz || previous.healthz->healthy)) {
-      spdlog::warn("server reports unhealthy: {}", next.healthz->error);
-    } else if (next.healthz->healthy && was_unhealthy) {
+  if (now.healthz) {
+    bool was_unhealthy = was.healthz && !was.healthz->healthy;
+    if (!now.healthz->healthy && (!was.healthz || was.healthz->healthy)) {
+      spdlog::warn("server reports unhealthy: {}", now.healthz->error);
+    } else if (now.healthz->healthy && was_unhealthy) {
       spdlog::info("server reports healthy again");
     }
   }

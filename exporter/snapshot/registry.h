@@ -16,7 +16,7 @@
 
 namespace farrier {
 
-struct Snapshot;
+struct ServerView;
 
 // What the sources take from the configuration: which are polled, and how. config/ fills it;
 // nothing here sees the whole configuration.
@@ -43,28 +43,31 @@ struct SourceOptions {
   }
 };
 
-// What polling one source produced: success with a way to store the parsed data into the
-// snapshot under construction, or the kind of failure and what happened.
+// What polling one source of one server produced: success with a way to store the parsed data
+// into that server's view in the snapshot under construction, or the kind of failure and what
+// happened.
 struct SourceOutcome {
   std::optional<ErrorKind> failure{};  // set on failure
   std::string detail{};
-  std::function<void(Snapshot&)> store{};
+  std::function<void(ServerView&)> store{};
   // On success, something the operator should know once (logged when it changes), e.g. that
   // this server does not serve an endpoint, so its series are absent.
   std::string note{};
 
-  static SourceOutcome Success(std::function<void(Snapshot&)> store, std::string note = {}) {
+  static SourceOutcome Success(std::function<void(ServerView&)> store, std::string note = {}) {
     return {std::nullopt, {}, std::move(store), std::move(note)};
   }
   static SourceOutcome Failure(ErrorKind kind, std::string detail) { return {kind, std::move(detail), {}, {}}; }
 };
 
+// A poll function asks its fetcher for one server's endpoints (the requests name no server; a
+// fetcher for a server of a cluster fills that in) and renders one server's view.
 struct SourceSpec {
   std::string_view name;
   bool default_enabled;
   std::string_view summary;  // for --help
   SourceOutcome (*poll)(Fetcher& fetcher, const SourceOptions& options);
-  void (*render)(const Snapshot& snapshot, const SourceOptions& options, Families& out);
+  void (*render)(const ServerView& server, const SourceOptions& options, Families& out);
 };
 
 const std::vector<SourceSpec>& AllSources();

@@ -40,7 +40,10 @@ std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot,
   Families out;
   RenderExporter(snapshot, now, out);
   for (const SourceSpec& source : AllSources()) {
-    if (options.Enabled(source.name)) source.render(snapshot, options, out);
+    if (!options.Enabled(source.name)) continue;
+    // One view per server. Series carry no server label yet: a sidecar has one server, and the
+    // cluster mode that polls several adds server_name/cluster labels.
+    for (const auto& [server_id, view] : snapshot.servers) source.render(view, options, out);
   }
   return out.Take();
 }

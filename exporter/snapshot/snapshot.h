@@ -1,6 +1,11 @@
-// One poll's view of the server: immutable once published, swapped atomically by the poller and
+// One poll's view of the servers: immutable once published, swapped atomically by the poller and
 // read by every scrape. A source that failed in this poll has no data here, so its metrics are
 // absent rather than repeated as if fresh.
+//
+// The data are held per server, keyed by server identity (the server_id a request names, see
+// transport/endpoint.h), so that a source polling many servers over one transport fills one
+// snapshot. A sidecar polls one server over HTTP: its view is the one under the empty key,
+// Local().
 #pragma once
 
 #include <chrono>
@@ -8,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "core/server_version.h"
@@ -34,12 +40,8 @@ struct SourceStatus {
   std::string note{};  // what the last successful poll wanted said once (SourceOutcome::note)
 };
 
-struct Snapshot {
-  std::chrono::steady_clock::time_point taken_at;
-  uint64_t polls = 0;  // polls completed, this one included
-  std::map<std::string, SourceStatus, std::less<>> status;  // enabled sources only
-  // Cumulative error counts by (source, reason), every known pair present from the start.
-  std::map<std::pair<std::string, std::string>, uint64_t> errors;
+// What one server answered in this poll.
+struct ServerView {
   // This server's name: from this poll's /varz, or the last one seen when /varz failed (used to
   // tell whether this server leads a JetStream asset).
   std::string server_name;
@@ -60,6 +62,25 @@ struct Snapshot {
   std::optional<std::map<std::string, QueueGroupView>> queue_groups;
   std::optional<AllQueueGroups> all_queue_groups;  // with --queuegroups.all
   std::optional<Raftz> raftz;
+};
+
+struct Snapshot {
+  std::chrono::steady_clock::time_point taken_at;
+  uint64_t polls = 0;  // polls completed, this one included
+  std::map<std::string, SourceStatus, std::less<>> status;  // enabled sources only
+  // Cumulative error counts by (source, reason), every known pair present from the start.
+  std::map<std::pair<std::string, std::string>, uint64_t> errors;
+  // By server id; the empty key is the one server a fetcher reaches without naming it.
+  std::map<std::string, ServerView, std::less<>> servers;
+
+  // The sidecar's server: the view under the empty key (an empty view when there is none).
+  const ServerView& Local() const {
+    static const ServerView kNone;
+    auto it = servers.find(std::string_view{});
+    return it == servers.end() ? kNone : it->second;
+  }
+  // The same, created if missing: for whoever builds the snapshot.
+  ServerView& MutableLocal() { return servers[std::string()]; }
 };
 
 }  // namespace farrier

@@ -4,7 +4,6 @@
 #include <tuple>
 
 #include "core/json_fields.h"
-#include "core/query_escape.h"
 
 namespace farrier {
 
@@ -45,8 +44,8 @@ QueueGroupView SelectQueueGroup(const SubsTest& test, std::string_view queue_gro
   return v;
 }
 
-std::string SubsTestPath(std::string_view subject) {
-  return "/subsz?subs=1&limit=100000&test=" + QueryEscape(subject);
+EndpointRequest SubsTestRequest(std::string_view subject) {
+  return {"subsz", {{"subs", true}, {"limit", uint64_t{100000}}, {"test", std::string(subject)}}};
 }
 
 AllQueueGroups SummarizeQueueGroups(const SubsTest& all, size_t limit) {

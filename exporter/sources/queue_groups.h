@@ -13,6 +13,7 @@
 
 #include "core/families.h"
 #include "core/result.h"
+#include "transport/endpoint.h"
 
 namespace farrier {
 
@@ -43,8 +44,8 @@ struct QueueGroupView {
 // count: they are not part of a pool).
 QueueGroupView SelectQueueGroup(const SubsTest& test, std::string_view queue_group);
 
-// The request path for a service subject (URL-encoded).
-std::string SubsTestPath(std::string_view subject);
+// The /subsz request listing the subscriptions that `subject` would be delivered to.
+EndpointRequest SubsTestRequest(std::string_view subject);
 
 // Every queue group on this server (--queuegroups.all), from /subsz?subs=1: one entry per
 // (account, subject, queue group) with its local members and the messages delivered to them.

@@ -1,6 +1,7 @@
-// HTTP access to the nats-server monitoring port, behind a small interface so the sources'
-// poll functions can be exercised without a network (tests/unit/capture_fetcher.h serves
-// captured bodies).
+// The transport seam: the sources' poll functions ask a Fetcher for "endpoint X with options O
+// from server S" (transport/endpoint.h) and never see how it travels. HTTP to the nats-server
+// monitoring port is one implementation (MakeHttpFetcher); tests use fakes that serve captured
+// bodies or inject faults (tests/unit/capture_fetcher.h, tests/unit/poller_test.cc).
 #pragma once
 
 #include <chrono>
@@ -11,13 +12,15 @@
 #include <string_view>
 
 #include "core/error_kind.h"
+#include "transport/endpoint.h"
 
 namespace farrier {
 
 struct FetchResult {
   int status = 0;
-  std::string_view body;  // valid until the fetcher's next Get
-  // Set when the request failed (any HTTP status counts as a success here).
+  std::string_view body;  // valid until the fetcher's next Fetch
+  // Set when the request failed; any answer counts as a success here, its status says how the
+  // server answered (HTTP status; 200 for a $SYS reply without error).
   std::optional<ErrorKind> failure{};
   std::string detail{};  // human text for the log; never contains credentials
   bool ok() const { return !failure; }
@@ -33,11 +36,40 @@ class Fetcher {
   virtual ~Fetcher() = default;
   // Limits for the requests of the poll about to start.
   virtual void StartPoll(const FetchLimits& limits) = 0;
-  // GET `path_and_query` (e.g. "/connz?offset=0&limit=1024") relative to the monitor URL.
-  virtual FetchResult Get(const std::string& path_and_query) = 0;
-  // From another thread, at shutdown: an in-flight Get returns promptly and later ones fail at
+  // Ask `request.server_id` (empty: the server this fetcher reaches) for the endpoint.
+  virtual FetchResult Fetch(const EndpointRequest& request) = 0;
+  // How the request is named in logs and error details ("GET /connz?offset=0&limit=1024").
+  virtual std::string Describe(const EndpointRequest& request) const {
+    std::string text = "GET " + HttpTarget(request);
+    if (!request.server_id.empty()) text += " from server " + request.server_id;
+    return text;
+  }
+  // From another thread, at shutdown: an in-flight Fetch returns promptly and later ones fail at
   // once, so stopping never waits for --poll.timeout.
   virtual void Cancel() {}
+};
+
+// One server of many behind a shared transport: every request is sent to `server_id`. How a
+// multi-server source reuses the single-server poll functions unchanged (their requests name no
+// server). Borrows the transport, which must outlive it.
+class ServerFetcher final : public Fetcher {
+ public:
+  ServerFetcher(Fetcher& transport, std::string server_id)
+      : transport_(transport), server_id_(std::move(server_id)) {}
+  void StartPoll(const FetchLimits& limits) override { transport_.StartPoll(limits); }
+  FetchResult Fetch(const EndpointRequest& request) override { return transport_.Fetch(Addressed(request)); }
+  std::string Describe(const EndpointRequest& request) const override {
+    return transport_.Describe(Addressed(request));
+  }
+  void Cancel() override { transport_.Cancel(); }
+
+ private:
+  EndpointRequest Addressed(EndpointRequest request) const {
+    request.server_id = server_id_;
+    return request;
+  }
+  Fetcher& transport_;
+  std::string server_id_;
 };
 
 struct MonitorUrl {
@@ -52,9 +84,6 @@ struct MonitorUrl {
 // Parses http(s)://host[:port][/base]; the error says what is wrong.
 bool ParseMonitorUrl(std::string_view text, MonitorUrl* out, std::string* error);
 
-// One per source, kept across polls: it holds a keep-alive connection and a body buffer that is
-// reused, so a poll neither reconnects nor faults in fresh pages for its bodies. Not
-// thread-safe; each source's worker has its own.
 // TLS towards an https monitoring port. Empty fields: the system's CA store, no client
 // certificate, the URL's host as the expected name.
 struct MonitorTls {
@@ -64,6 +93,10 @@ struct MonitorTls {
   bool insecure_skip_verify = false;
 };
 
+// HTTP to one server's monitoring port. One per source, kept across polls: it holds a keep-alive
+// connection and a body buffer that is reused, so a poll neither reconnects nor faults in fresh
+// pages for its bodies. Not thread-safe; each source's worker has its own. A request naming a
+// server (server_id) fails with kConnect: over HTTP the URL decides which server answers.
 std::unique_ptr<Fetcher> MakeHttpFetcher(const MonitorUrl& url, const MonitorTls& tls = {});
 
 }  // namespace farrier

@@ -85,11 +85,18 @@ class HttpFetcher final : public Fetcher {
     client_.stop();
   }
 
-  FetchResult Get(const std::string& path_and_query) override {
+  FetchResult Fetch(const EndpointRequest& request) override {
     FetchResult result;
+    const std::string path_and_query = HttpTarget(request);
     // Keep the buffer's capacity between requests, but not an exceptional one.
     if (body_.capacity() > kKeptBufferBytes) std::string().swap(body_);
     body_.clear();
+    if (!request.server_id.empty()) {
+      result.failure = ErrorKind::kConnect;
+      result.detail = "GET " + path_and_query + ": HTTP reaches only the server at " + url_.Origin() +
+                      ", not server " + request.server_id;
+      return result;
+    }
     if (cancelled_) {
       result.failure = ErrorKind::kTimeout;
       result.detail = "GET " + path_and_query + " not sent: shutting down";

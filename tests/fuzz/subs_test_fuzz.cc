@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   farrier::SelectQueueGroup(*test, "");
   for (const auto& s : test->subscriptions) {
     farrier::SelectQueueGroup(*test, s.queue_group);
-    farrier::SubsTestPath(s.subject);
+    farrier::HttpTarget(farrier::SubsTestRequest(s.subject));
   }
   farrier::Families out;
   farrier::RenderAllQueueGroups(farrier::SummarizeQueueGroups(*test, /*limit=*/3), /*total_counts_all=*/true, out);

@@ -1,5 +1,5 @@
 // A Fetcher (transport/fetcher.h) that answers from one release's captures instead of a network:
-// each request path maps to a capture file, answered with the status the server gave it
+// each request's HTTP path and query maps to a capture file, answered with the status the server gave it
 // (status-codes.json). An unmapped path answers 404 with the Go mux's body, as a server without
 // that endpoint does. Lets the sources' real poll functions run on real bodies of every release.
 #pragma once
@@ -19,7 +19,8 @@ class CaptureFetcher : public Fetcher {
 
   void StartPoll(const FetchLimits&) override {}
 
-  FetchResult Get(const std::string& path) override {
+  FetchResult Fetch(const EndpointRequest& request) override {
+    const std::string path = HttpTarget(request);
     requests_[path]++;
     auto it = files_.find(path);
     if (it == files_.end() && path.rfind("/connz?", 0) == 0) it = files_.find("/connz");

@@ -33,7 +33,7 @@ inline Scenario SingleServer() {
           {"/leafz", "leafz-hub.json"},
           {"/gatewayz", "gatewayz.json"},
           {"/accstatz?unused=true", "accstatz-unused.json"},
-          {"/subsz?subs=1&limit=2", "subsz-subs-limit2.json"},
+          {"/subsz?subs=true&limit=2", "subsz-subs-limit2.json"},
           {"/raftz", "raftz-single.txt"}};
 }
 
@@ -99,11 +99,12 @@ inline Snapshot PolledSnapshot(const std::string& release, const Scenario& scena
     if (outcome.failure) status.reason = ReasonLabel(*outcome.failure);
     status.detail = outcome.detail;
     status.note = outcome.note;
-    if (status.up) outcome.store(s);
+    if (status.up) outcome.store(s.MutableLocal());
   }
-  if (s.varz) {
-    s.server_name = s.varz->server_name;
-    s.server_version = ServerVersion::Parse(s.varz->version);
+  ServerView& server = s.MutableLocal();
+  if (server.varz) {
+    server.server_name = server.varz->server_name;
+    server.server_version = ServerVersion::Parse(server.varz->version);
   }
   return s;
 }

@@ -1,6 +1,6 @@
 // The poller without a network or a clock: PollOnce with fetchers that answer from a release's
-// captures (CaptureFetcher) or fail as told (ScriptedFetcher). Paging, error kinds counted by
-// source and reason, and one log line per change of state.
+// captures (CaptureFetcher) or fail as told (ScriptedFetcher). Paging, the poll deadline, error
+// kinds counted by source and reason, and one log line per change of state.
 #include "poll/poller.h"
 
 #include <gtest/gtest.h>
@@ -9,7 +9,9 @@
 
 #include <memory>
 #include <mutex>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "capture_fetcher.h"
 #include "polled_snapshot.h"
@@ -36,10 +38,22 @@ class Script {
     std::lock_guard lock(mu_);
     bodies_[path] = std::move(body);
   }
+  // `path` answers nothing until the poll's deadline, as a SIGSTOPped server does; the fetcher
+  // then reports a timeout, as the HTTP fetcher does.
+  void Hang(const std::string& path) {
+    std::lock_guard lock(mu_);
+    hanging_.insert(path);
+  }
+  // The limits the fetchers were given for the last poll, and when.
+  std::pair<FetchLimits, std::chrono::steady_clock::time_point> LastLimits() const {
+    std::lock_guard lock(mu_);
+    return {limits_, limits_set_at_};
+  }
   void Heal(const std::string& path) {
     std::lock_guard lock(mu_);
     failures_.erase(path);
     bodies_.erase(path);
+    hanging_.erase(path);
   }
   int Requests(const std::string& prefix) const {
     std::lock_guard lock(mu_);
@@ -56,8 +70,14 @@ class Script {
   class ScriptedFetcher : public Fetcher {
    public:
     explicit ScriptedFetcher(Script* script) : script_(script), captures_(script->release_, script->scenario_) {}
-    void StartPoll(const FetchLimits&) override {}
-    FetchResult Get(const std::string& path) override {
+    void StartPoll(const FetchLimits& limits) override {
+      limits_ = limits;
+      std::lock_guard lock(script_->mu_);
+      script_->limits_ = limits;
+      script_->limits_set_at_ = std::chrono::steady_clock::now();
+    }
+    FetchResult Fetch(const EndpointRequest& request) override {
+      const std::string path = HttpTarget(request);
       {
         std::lock_guard lock(script_->mu_);
         script_->requested_.push_back(path);
@@ -67,16 +87,26 @@ class Script {
           failed.detail = "GET " + path + ": scripted failure";
           return failed;
         }
+        if (script_->hanging_.count(path)) {
+          script_->mu_.unlock();
+          std::this_thread::sleep_until(limits_.deadline);
+          script_->mu_.lock();
+          FetchResult late;
+          late.failure = ErrorKind::kTimeout;
+          late.detail = "GET " + path + ": no answer before the deadline";
+          return late;
+        }
         if (auto it = script_->bodies_.find(path); it != script_->bodies_.end()) {
           body_ = it->second;
           return {200, body_};
         }
       }
-      return captures_.Get(path);
+      return captures_.Fetch(request);
     }
 
    private:
     Script* script_;
+    FetchLimits limits_;
     CaptureFetcher captures_;
     std::string body_;
   };
@@ -86,7 +116,10 @@ class Script {
   mutable std::mutex mu_;
   std::map<std::string, ErrorKind> failures_;
   std::map<std::string, std::string> bodies_;
+  std::set<std::string> hanging_;
   std::vector<std::string> requested_;
+  FetchLimits limits_;
+  std::chrono::steady_clock::time_point limits_set_at_;
 };
 
 // Captures what spdlog's default logger writes while it lives.
@@ -125,8 +158,8 @@ TEST(Poller, OnePollReadsEverySourceAndPublishesOneSnapshot) {
   for (const char* source : {"varz", "connz", "routez", "subsz", "jsz", "healthz"}) {
     EXPECT_TRUE(s->status.at(source).up) << source << ": " << s->status.at(source).detail;
   }
-  EXPECT_EQ(s->server_name, "farrier-single");
-  EXPECT_EQ(s->server_version.ToString(), kNewest);
+  EXPECT_EQ(s->Local().server_name, "farrier-single");
+  EXPECT_EQ(s->Local().server_version.ToString(), kNewest);
   for (const auto& [key, count] : s->errors) EXPECT_EQ(count, 0u) << key.first << " " << key.second;
 }
 
@@ -150,9 +183,9 @@ TEST(Poller, ConnzIsReadPageByPage) {
   Poller poller(ConfigWith({"--connz.page-size", "3"}).poll, script.Factory());
   poller.PollOnce();
   std::shared_ptr<const Snapshot> s = poller.Current();
-  ASSERT_TRUE(s->connz) << s->status.at("connz").detail;
-  EXPECT_EQ(s->connz->pages, (total + 2) / 3);
-  EXPECT_EQ(s->connz->clients.connections, total);
+  ASSERT_TRUE(s->Local().connz) << s->status.at("connz").detail;
+  EXPECT_EQ(s->Local().connz->pages, (total + 2) / 3);
+  EXPECT_EQ(s->Local().connz->clients.connections, total);
   EXPECT_EQ(script.Requests("/connz?"), static_cast<int>((total + 2) / 3));
 }
 
@@ -171,9 +204,34 @@ TEST(Poller, FailuresAreCountedBySourceAndKind) {
   EXPECT_EQ(s->errors.at({"connz", "timeout"}), 0u);
   EXPECT_FALSE(s->status.at("varz").up);
   EXPECT_EQ(s->status.at("varz").reason, "timeout");
-  EXPECT_FALSE(s->varz) << "a failed source has no data, never the last good one";
-  EXPECT_FALSE(s->jsz);
-  EXPECT_TRUE(s->connz);
+  EXPECT_FALSE(s->Local().varz) << "a failed source has no data, never the last good one";
+  EXPECT_FALSE(s->Local().jsz);
+  EXPECT_TRUE(s->Local().connz);
+}
+
+// Every source gets the poll's deadline (--poll.timeout from the start) and body limit; a source
+// that hangs until then fails with timeout while the others, polled in parallel, are up.
+TEST(Poller, AHangingSourceTimesOutAloneAtThePollDeadline) {
+  LogCapture log;
+  Script script(kNewest, test::SingleServer());
+  script.Hang("/varz");
+  Poller poller(ConfigWith({"--poll.timeout", "300ms", "--poll.max-body-bytes", "123456"}).poll, script.Factory());
+  auto before = std::chrono::steady_clock::now();
+  poller.PollOnce();
+  auto after = std::chrono::steady_clock::now();
+  auto [limits, given_at] = script.LastLimits();
+  EXPECT_EQ(limits.max_body_bytes, 123456u);
+  EXPECT_GE(limits.deadline, before + std::chrono::milliseconds(300));
+  EXPECT_LE(limits.deadline, given_at + std::chrono::milliseconds(300));
+  EXPECT_GE(after, limits.deadline) << "the poll waited for the hanging source";
+  std::shared_ptr<const Snapshot> s = poller.Current();
+  EXPECT_EQ(s->status.at("varz").reason, "timeout");
+  EXPECT_EQ(s->errors.at({"varz", "timeout"}), 1u);
+  EXPECT_FALSE(s->Local().varz);
+  for (const char* source : {"connz", "routez", "subsz", "jsz", "healthz"}) {
+    EXPECT_TRUE(s->status.at(source).up) << source << ": " << s->status.at(source).detail;
+    EXPECT_LT(s->status.at(source).duration_seconds, s->status.at("varz").duration_seconds) << source;
+  }
 }
 
 TEST(Poller, OneLogLinePerChangeOfState) {
@@ -201,9 +259,9 @@ TEST(Poller, UnhealthyVerdictIsAnAnswerLoggedOnce) {
   Poller poller(ConfigWith({}).poll, script.Factory());
   for (int i = 0; i < 4; ++i) poller.PollOnce();
   std::shared_ptr<const Snapshot> s = poller.Current();
-  ASSERT_TRUE(s->healthz);
+  ASSERT_TRUE(s->Local().healthz);
   EXPECT_TRUE(s->status.at("healthz").up);
-  EXPECT_FALSE(s->healthz->healthy);
+  EXPECT_FALSE(s->Local().healthz->healthy);
   EXPECT_EQ(s->errors.at({"healthz", "http_status"}), 0u);
   EXPECT_EQ(log.Count("server reports unhealthy"), 1u) << log.Text();
 }

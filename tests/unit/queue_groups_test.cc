@@ -46,8 +46,8 @@ TEST(QueueGroups, NoMatchAndBadBodies) {
 }
 
 TEST(QueueGroups, TestPathEncodesTheSubject) {
-  EXPECT_EQ(SubsTestPath("api.echo"), "/subsz?subs=1&limit=100000&test=api.echo");
-  EXPECT_EQ(SubsTestPath("a b&c"), "/subsz?subs=1&limit=100000&test=a%20b%26c");
+  EXPECT_EQ(HttpTarget(SubsTestRequest("api.echo")), "/subsz?subs=true&limit=100000&test=api.echo");
+  EXPECT_EQ(HttpTarget(SubsTestRequest("a b&c")), "/subsz?subs=true&limit=100000&test=a%20b%26c");
 }
 
 TEST(QueueGroups, AllGroupsAreSummarizedAndCapped) {

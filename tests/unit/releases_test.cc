@@ -170,7 +170,7 @@ TEST(EveryRelease, LameDuckHealthzIsAnUnhealthyAnswer) {
     EXPECT_EQ(StatusOf(release, "ldm-healthz-details.json"), details ? 500 : 503);
     Snapshot s = PolledSnapshot(release, test::LameDuckServer(), config);
     ASSERT_TRUE(s.status["healthz"].up) << s.status["healthz"].detail;
-    EXPECT_NE(s.healthz->error.find("ready for connections"), std::string::npos) << s.healthz->error;
+    EXPECT_NE(s.Local().healthz->error.find("ready for connections"), std::string::npos) << s.Local().healthz->error;
     Scraped out(s, config);
     EXPECT_EQ(out.Value("nats_server_healthy"), 0);
     if (details) {

@@ -50,19 +50,19 @@ Snapshot FullSnapshot(const std::string& varz_fixture, const std::string& jsz_fi
     s.status[std::string(spec.name)] = SourceStatus{true, true, 0.01, "", ""};
     s.errors[{std::string(spec.name), "connect"}] = 0;
   }
-  s.varz = MustParse(ParseVarz, varz_fixture);
-  s.server_name = s.varz->server_name;
+  s.MutableLocal().varz = MustParse(ParseVarz, varz_fixture);
+  s.MutableLocal().server_name = s.MutableLocal().varz->server_name;
   ConnzAccumulator acc(100);
   acc.Add(MustParse(ParseConnzPage, "connz.json"));
-  s.connz = std::move(acc).Finish();
-  s.routez = MustParse(ParseRoutez, "cluster-node1-routez.json");
-  s.subsz = MustParse(ParseSubsz, "subsz.json");
-  s.jsz = MustParse(ParseJsz, jsz_fixture);
-  s.healthz = MustParse(ParseHealthz, "healthz.json");
-  s.leafz = MustParse(ParseLeafz, "leafz-hub.json");
-  s.gatewayz = MustParse(ParseGatewayz, "gatewayz.json");
-  s.accstatz = MustParse(ParseAccstatz, "accstatz.json");
-  s.all_queue_groups = SummarizeQueueGroups(MustParse(ParseSubsTest, "subsz-test.json"), 10);
+  s.MutableLocal().connz = std::move(acc).Finish();
+  s.MutableLocal().routez = MustParse(ParseRoutez, "cluster-node1-routez.json");
+  s.MutableLocal().subsz = MustParse(ParseSubsz, "subsz.json");
+  s.MutableLocal().jsz = MustParse(ParseJsz, jsz_fixture);
+  s.MutableLocal().healthz = MustParse(ParseHealthz, "healthz.json");
+  s.MutableLocal().leafz = MustParse(ParseLeafz, "leafz-hub.json");
+  s.MutableLocal().gatewayz = MustParse(ParseGatewayz, "gatewayz.json");
+  s.MutableLocal().accstatz = MustParse(ParseAccstatz, "accstatz.json");
+  s.MutableLocal().all_queue_groups = SummarizeQueueGroups(MustParse(ParseSubsTest, "subsz-test.json"), 10);
   return s;
 }
 
@@ -118,8 +118,8 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   auto replicas = FamilyTypes(FullSnapshot(stream_leader + "-varz.json", stream_leader + "-jsz-full.json"), config);
   // The captured streams have no limits: the same capture with max_bytes and max_msgs set on one.
   Snapshot limited = FullSnapshot("varz.json", "jsz-full.json");
-  limited.jsz->stream_details.at(0).max_bytes = 1 << 20;
-  limited.jsz->stream_details.at(0).max_msgs = 1000;
+  limited.MutableLocal().jsz->stream_details.at(0).max_bytes = 1 << 20;
+  limited.MutableLocal().jsz->stream_details.at(0).max_msgs = 1000;
   auto limits = FamilyTypes(limited, config);
   std::map<std::string, std::string> rendered;
   for (const auto* set : {&single, &cluster, &replicas, &limits}) {
@@ -143,9 +143,9 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   // No capture ran long enough for a meta snapshot (last_time is Go's zero time in all of them):
   // the newest release's cluster node with one taken.
   Snapshot snapshotted = test::PolledSnapshot(test::CapturedReleases().back(), test::ClusterNode(1), every);
-  ASSERT_TRUE(snapshotted.jsz && snapshotted.jsz->meta_snapshot);
-  snapshotted.jsz->meta_snapshot->last_time_seconds = 1.8e9;
-  snapshotted.jsz->meta_snapshot->last_duration_seconds = 0.02;
+  ASSERT_TRUE(snapshotted.Local().jsz && snapshotted.Local().jsz->meta_snapshot);
+  snapshotted.MutableLocal().jsz->meta_snapshot->last_time_seconds = 1.8e9;
+  snapshotted.MutableLocal().jsz->meta_snapshot->last_duration_seconds = 0.02;
   for (const auto& [name, type] : FamilyTypes(snapshotted, every)) rendered[name] = TypeName(type);
   // The NATS client side (probes, micro stats, latency events) renders from its own snapshot.
   Families services;
@@ -212,9 +212,9 @@ TEST(Render, FollowsPrometheusNamingConventions) {
 TEST(Render, FailedSourceHasNoSeriesAndNatsUpFollowsVarz) {
   Config config = AllCollectors();
   Snapshot s = FullSnapshot("varz.json", "jsz-full.json");
-  s.varz.reset();
+  s.MutableLocal().varz.reset();
   s.status["varz"] = SourceStatus{false, true, 0.2, "timeout", "GET /varz: timed out"};
-  s.jsz.reset();
+  s.MutableLocal().jsz.reset();
   s.status["jsz"] = SourceStatus{false, true, 0.2, "connect", ""};
   auto families = RenderSnapshot(s, config.poll.sources, s.taken_at);
   std::map<std::string, const prometheus::MetricFamily*> by_name;

@@ -50,8 +50,8 @@ struct Pool {
       members.push_back({cid, "1", delivered});
       connections.push_back({cid, delivered, 0});
     }
-    s.queue_groups = std::map<std::string, QueueGroupView>{{"echo", test::Members(members)}};
-    s.connz = test::ConnzOf(connections);
+    s.MutableLocal().queue_groups = std::map<std::string, QueueGroupView>{{"echo", test::Members(members)}};
+    s.MutableLocal().connz = test::ConnzOf(connections);
     return s;
   }
 };
@@ -200,15 +200,15 @@ TEST(ScalingTracker, ConsumersFromTheLeadersJsz) {
   orders.lag_threshold = 10;
   ScalingTracker t({.window = 4s, .up_window = 0s, .down_window = 10s, .services = {}, .consumers = {orders}}, {});
   Snapshot s;
-  s.server_name = "n1";
+  s.MutableLocal().server_name = "n1";
   // No services: the queue-group source is disabled (no queue_groups, no status), which is no
   // reason to call the consumers' figures stale.
-  s.jsz = test::JszWith({test::Consumer("worker", 40, 10, 0, "n1")}, /*clustered=*/true);
+  s.MutableLocal().jsz = test::JszWith({test::Consumer("worker", 40, 10, 0, "n1")}, /*clustered=*/true);
   t.Observe(s, At(0), {});
   ASSERT_EQ(t.Current()->consumers.size(), 1u);
   EXPECT_EQ(t.Current()->consumers[0].desired_workers, 5);
   EXPECT_TRUE(t.Current()->stale_reasons.empty());
-  s.jsz.reset();
+  s.MutableLocal().jsz.reset();
   t.Observe(s, At(1), {});
   EXPECT_FALSE(t.Current()->consumers[0].found);
   EXPECT_EQ(t.Current()->stale_reasons, std::vector<std::string>{"/jsz not available this poll"});

@@ -124,8 +124,10 @@ TEST_F(Capacity, SteadyLoadUtilizationPredictionAndDesiredWorkers) {
 }
 
 // Low load, then 150 req/s against 2 x C=2 x 20 ms (ρ ≈ 0.75, a third lost), then nothing:
-// desired rises above current within two polls of the overload starting, and after the load
-// stops it falls back to min_workers once the down window has passed, never going back up.
+// desired rises above current while the overload lasts, and after the load stops it falls back
+// to min_workers once the down window has passed, never going back up. How soon it rises (at the
+// first poll whose window holds timeouts) is asserted with injected time in
+// tests/unit/scaling_tracker_test.cc; here only that it does, well within the 6 s of load.
 TEST_F(Capacity, OverloadRaisesDesiredAndRecoveryLowersItWithoutFlapping) {
   StartWorkers(2, 2, "20ms");
   Json service{{"name", "echo"}, {"subject", "api.echo"}, {"queue_group", "workers"},
@@ -140,11 +142,8 @@ TEST_F(Capacity, OverloadRaisesDesiredAndRecoveryLowersItWithoutFlapping) {
   ASSERT_TRUE(WaitUntil([&] { return !Json::parse(f->Get("/api/v1/scaling").body)["services"]["echo"]["warming_up"].get<bool>(); }, 10s));
 
   auto load = StartLoad(150, "6s", "poisson");
-  auto start = std::chrono::steady_clock::now();
   auto up = f->WaitFor([](const Scrape& x) { return Get(x, "nats_service_desired_workers") > 2; }, 5s);
   ASSERT_TRUE(up) << f->Metrics().Describe();
-  // Two poll intervals (1 s), plus 300 ms for the load generator's start and the scrape step.
-  EXPECT_LE(std::chrono::steady_clock::now() - start, 1300ms) << "desired rose later than two poll intervals";
   Finish(*load);
 
   // Recovery: record desired every 100 ms until it is back at min, then a little longer.

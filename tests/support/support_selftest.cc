@@ -240,10 +240,22 @@ TEST(NatsServer, ThreeNodeJetStreamClusterFormsAndRejoins) {
   std::string leader = Json(nodes[0]->monitor_url() + "/jsz")["meta_cluster"].value("leader", "");
   EXPECT_FALSE(leader.empty());
 
-  // Restart one node on the same ports; it must rejoin both peers.
-  nodes[1]->Restart();
-  EXPECT_TRUE(WaitUntil([&] { return RoutePeers(*nodes[1]).size() == 2; }, 15s));
+  // Restart the first node on the same ports; it started with no route to a peer (the others
+  // routed to it) and must rejoin both from its rewritten config.
+  nodes[0]->Restart();
+  EXPECT_TRUE(WaitUntil([&] { return RoutePeers(*nodes[0]).size() == 2; }, 15s));
   ExpectMeshOfThree(nodes);
+}
+
+TEST(NatsServer, LoggedPortReadsWholeLoopbackPorts) {
+  const std::string log =
+      "[1] [INF] Starting http monitor on 127.0.0.1:42897\n"
+      "[1] [INF] Listening for client connections on 127.0.0.1:39965\n"
+      "[1] [INF] Listening for route connections on 127.0.0.1:3627";  // still being written
+  EXPECT_EQ(LoggedPort(log, "Starting http monitor on"), 42897);
+  EXPECT_EQ(LoggedPort(log, "Listening for client connections on"), 39965);
+  EXPECT_EQ(LoggedPort(log, "Listening for route connections on"), 0);
+  EXPECT_EQ(LoggedPort(log, "Listening for leafnode connections on"), 0);
 }
 
 TEST(NatsServer, PlainClusterWithoutJetStream) {

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -57,19 +58,30 @@ TEST(WaitUntil, TrueAndTimeout) {
   EXPECT_FALSE(WaitUntil([] { return false; }, 30ms, 5ms));
 }
 
-TEST(Ports, DistinctAndBindable) {
-  auto ports = FreeLoopbackPorts(20);
-  std::set<int> unique(ports.begin(), ports.end());
-  EXPECT_EQ(unique.size(), ports.size());
-  int port = FreeLoopbackPort();
-  EXPECT_GT(port, 0);
+// Bind or connect to 127.0.0.1:port; 0 or the errno.
+int TryLoopback(int port, bool connect) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  auto* a = reinterpret_cast<sockaddr*>(&addr);
+  int rc = connect ? ::connect(fd, a, sizeof(addr)) : ::bind(fd, a, sizeof(addr));
+  int err = rc == 0 ? 0 : errno;
   ::close(fd);
+  return err;
+}
+
+TEST(Ports, RefusedAndUnbindableWhileHeldBindableOnceReleased) {
+  RefusedLoopbackPort held;
+  EXPECT_GT(held.port(), 0);
+  EXPECT_EQ(held.url(), "http://127.0.0.1:" + std::to_string(held.port()));
+  EXPECT_EQ(TryLoopback(held.port(), /*connect=*/true), ECONNREFUSED);
+  EXPECT_EQ(TryLoopback(held.port(), /*connect=*/false), EADDRINUSE);
+  RefusedLoopbackPort other;
+  EXPECT_NE(other.port(), held.port());
+  EXPECT_EQ(held.Release(), held.port());
+  EXPECT_EQ(TryLoopback(held.port(), /*connect=*/false), 0);
 }
 
 // ---------------------------------------------------------------- ChildProcess
@@ -139,7 +151,8 @@ TEST(ChildProcess, DoesNotLeakParentFds) {
 
 // ---------------------------------------------------------------- HTTP
 TEST(Http, ConnectionRefusedIsAnErrorNotAThrow) {
-  HttpResponse r = HttpGet("http://127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "/x", 1s);
+  RefusedLoopbackPort nobody;
+  HttpResponse r = HttpGet(nobody.url() + "/x", 1s);
   EXPECT_EQ(r.status, 0);
   EXPECT_FALSE(r.error.empty());
   EXPECT_FALSE(HttpGet("not a url").error.empty());

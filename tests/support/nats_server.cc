@@ -289,9 +289,17 @@ std::vector<std::unique_ptr<NatsServer>> StartCluster(int n, bool jetstream, Nat
       }
       return ids.size();
     };
-    if (!WaitUntil([&] { return peers() == static_cast<std::size_t>(n - 1); }, Remaining(deadline))) {
-      throw std::runtime_error("StartCluster: " + s->name() + " has " + std::to_string(peers()) + " route peers, want " +
-                               std::to_string(n - 1) + "\n--- log tail ---\n" + s->LogTail());
+    // And /varz remotes: from 2.10 a peer can show in /routez by its $SYS route before its pooled
+    // routes count it as a remote.
+    auto remotes = [&] {
+      nlohmann::json j = GetJson(s->monitor_url() + "/varz");
+      return j.is_object() ? j.value("remotes", 0) : 0;
+    };
+    if (!WaitUntil([&] { return peers() == static_cast<std::size_t>(n - 1) && remotes() == n - 1; },
+                   Remaining(deadline))) {
+      throw std::runtime_error("StartCluster: " + s->name() + " has " + std::to_string(peers()) + " route peers and " +
+                               std::to_string(remotes()) + " remotes, want " + std::to_string(n - 1) +
+                               "\n--- log tail ---\n" + s->LogTail());
     }
   }
 

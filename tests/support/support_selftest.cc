@@ -256,7 +256,8 @@ TEST(NatsServer, ThreeNodeJetStreamClusterFormsAndRejoins) {
   // Restart the first node on the same ports; it started with no route to a peer (the others
   // routed to it) and must rejoin both from its rewritten config.
   nodes[0]->Restart();
-  EXPECT_TRUE(WaitUntil([&] { return RoutePeers(*nodes[0]).size() == 2; }, 15s));
+  EXPECT_TRUE(WaitUntil(
+      [&] { return RoutePeers(*nodes[0]).size() == 2 && Json(nodes[0]->monitor_url() + "/varz")["remotes"] == 2; }, 15s));
   ExpectMeshOfThree(nodes);
 }
 

@@ -6,7 +6,6 @@
 #include <regex>
 
 #include "harness.h"
-#include "support/ports.h"
 #include "support/temp_dir.h"
 
 namespace farrier::itest {
@@ -121,7 +120,7 @@ TEST(Config, BadEnvironmentVariable) {
 // for every Service in the namespace (enableServiceLinks defaults to true), so a Service named
 // "farrier" puts FARRIER_SERVICE_HOST etc. into the environment. That must not stop farrier.
 TEST(Config, KubernetesServiceLinkVariablesDoNotStopFarrier) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(farrier::test::FreeLoopbackPort());
+  const std::string& url = NobodyListens();
   Env env = {{"FARRIER_SERVICE_HOST", "10.96.0.12"},
              {"FARRIER_SERVICE_PORT", "7778"},
              {"FARRIER_PORT", "tcp://10.96.0.12:7778"},
@@ -163,7 +162,7 @@ std::string IntervalShown(const Farrier& f) {
 
 TEST(Config, PrecedenceFlagsOverEnvironmentOverFile) {
   TempDir dir;
-  const std::string url = "http://127.0.0.1:" + std::to_string(farrier::test::FreeLoopbackPort());
+  const std::string& url = NobodyListens();
   auto file = WriteConfig(dir, "farrier.json",
                           R"({"poll": {"interval": "7s", "timeout": "1s"}, "nats": {"monitor_url": ")" + url +
                               R"("}})");

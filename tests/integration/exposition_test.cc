@@ -8,7 +8,6 @@
 #include <regex>
 
 #include "harness.h"
-#include "support/ports.h"
 #include "support/promtool.h"
 
 namespace farrier::itest {
@@ -100,8 +99,7 @@ TEST_F(RichServer, PromtoolAcceptsConnzDetailOutput) {
 }
 
 TEST(Promtool, AcceptsOutputWhileServerIsDown) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(farrier::test::FreeLoopbackPort());
-  Farrier f({"--nats.monitor-url", url, "--poll.interval", "300ms", "--poll.timeout", "200ms"});
+  Farrier f({"--nats.monitor-url", NobodyListens(), "--poll.interval", "300ms", "--poll.timeout", "200ms"});
   auto s = f.WaitFor([](const Scrape& s) { return s.Errors("varz", "connect") >= 1; }, 10s);
   ASSERT_TRUE(s) << f.Metrics().Describe();
   ExpectPromtoolClean(*s);

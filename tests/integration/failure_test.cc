@@ -113,9 +113,10 @@ Scrape ExpectRecovered(const Farrier& f, const std::vector<std::string>& sources
 // ---------------------------------------------------------------- real nats-server
 
 TEST(Failure, ServerDownAtStartThenStarted) {
-  const int monitor_port = farrier::test::FreeLoopbackPort();  // nobody listens here
-  const std::string url = "http://127.0.0.1:" + std::to_string(monitor_port);
-  Farrier f(FastPolling(url));
+  // Refused until released right before the server starts on it: the one port in the tests
+  // chosen before its server binds it, since farrier must be polling it first.
+  farrier::test::RefusedLoopbackPort monitor_port;
+  Farrier f(FastPolling(monitor_port.url()));
 
   Scrape last;
   auto down = f.WaitFor(
@@ -138,7 +139,7 @@ TEST(Failure, ServerDownAtStartThenStarted) {
   }
   ExpectOnlyExporterFamilies(*down);
 
-  NatsServer server({.monitor_port = monitor_port});
+  NatsServer server({.monitor_port = monitor_port.Release()});
   double polls_at_fix = f.Metrics().Polls();
   Scrape up = ExpectRecovered(f, kDefaultSources, *down, polls_at_fix);
   EXPECT_EQ(up.Value("nats_server_connections"), 0);

@@ -16,7 +16,6 @@ extern char** environ;
 namespace farrier::itest {
 
 using farrier::test::ChildProcessOptions;
-using farrier::test::FreeLoopbackPort;
 using farrier::test::HttpGet;
 using farrier::test::WaitUntil;
 
@@ -205,6 +204,12 @@ std::optional<Scrape> Farrier::WaitForPolls(double n, std::chrono::milliseconds 
 }
 
 // ---------------------------------------------------------------- FaultUpstream
+
+const std::string& NobodyListens() {
+  static const farrier::test::RefusedLoopbackPort port;
+  static const std::string url = port.url();
+  return url;
+}
 
 FaultUpstream::FaultUpstream() : server_(std::make_unique<httplib::Server>()) {
   server_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) {

@@ -135,6 +135,10 @@ std::string SanitizerReport(const std::string& err);
 
 // ---------------------------------------------------------------- fault injection
 
+// "http://127.0.0.1:<port>" where connections are refused: a RefusedLoopbackPort (see
+// support/ports.h) held for the whole test run, so no other process can listen there.
+const std::string& NobodyListens();
+
 // An HTTP server on a free loopback port that plays a monitoring endpoint. Each path answers
 // with whatever handler is currently set for it (404 otherwise); handlers can be swapped at any
 // time from the test thread. Handlers that block (Hang) return once Release() is called or the

@@ -7,14 +7,9 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "support/ports.h"
 
 namespace farrier::itest {
 namespace {
-
-std::string NobodyListens() {
-  return "http://127.0.0.1:" + std::to_string(farrier::test::FreeLoopbackPort());
-}
 
 TEST(Listener, HealthzIsOkWhileNatsIsDown) {
   Farrier f({"--nats.monitor-url", NobodyListens(), "--poll.interval", "300ms", "--poll.timeout", "200ms"});

@@ -17,7 +17,7 @@
 #include "harness.h"
 #include "support/certs.h"
 #include "support/http.h"
-#include "support/ports.h"
+#include "support/nats_server.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -31,16 +31,24 @@ class MonitorTls : public ::testing::Test {
   // `cert` names the server's certificate and key (<dir>/<cert>.pem, .key), signed by "ca".
   void StartServer(bool require_client_cert = false, const std::string& cert = "server") {
     if (!std::filesystem::exists(dir_.path() / "ca.pem")) farrier::test::MakeTestPki(dir_.path());
-    auto ports = farrier::test::FreeLoopbackPorts(2);
-    client_port_ = ports[0];
-    https_port_ = ports[1];
-    std::ofstream(dir_.path() / "nats.conf") << "listen: 127.0.0.1:" << ports[0] << "\nhttps: 127.0.0.1:" << ports[1]
+    // Ports the kernel picks (-1), read back from the server's log: nothing chosen here can be
+    // taken by another process first.
+    std::ofstream(dir_.path() / "nats.conf") << "listen: 127.0.0.1:-1\nhttps: 127.0.0.1:-1"
                                              << "\ntls {\n  cert_file: \"" << (dir_.path() / (cert + ".pem")).string()
                                              << "\"\n  key_file: \"" << (dir_.path() / (cert + ".key")).string()
                                              << "\"\n  ca_file: \"" << (dir_.path() / "ca.pem").string() << "\"\n"
                                              << (require_client_cert ? "  verify: true\n" : "") << "}\n";
     server_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{"nats-server", "-c", (dir_.path() / "nats.conf").string()});
+    ASSERT_TRUE(farrier::test::WaitUntil(
+        [&] {
+          const std::string log = server_->ReadStderr();
+          client_port_ = farrier::test::LoggedPort(log, "Listening for client connections on");
+          https_port_ = farrier::test::LoggedPort(log, "Starting https monitor on");
+          return (client_port_ != 0 && https_port_ != 0) || !server_->Running();
+        },
+        10s) && server_->Running())
+        << "nats-server did not say which ports it bound\n" << server_->ReadStderr();
     farrier::test::HttpGetOptions o;
     o.ca_cert_path = (dir_.path() / "ca.pem").string();
     // The readiness check has no client certificate, and does not judge the server's.

@@ -20,7 +20,6 @@
 #include "harness.h"
 #include "support/certs.h"
 #include "support/http.h"
-#include "support/ports.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -31,8 +30,6 @@ namespace fs = std::filesystem;
 using farrier::test::HttpGetOptions;
 using farrier::test::HttpRequest;
 using farrier::test::TempDir;
-
-std::string NobodyListens() { return "http://127.0.0.1:" + std::to_string(farrier::test::FreeLoopbackPort()); }
 
 // bcrypt of "correct horse" at cost 10, as htpasswd -nbBC 10 writes it (made with libxcrypt's
 // crypt() and a fixed salt).

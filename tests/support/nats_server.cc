@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -15,7 +14,6 @@
 #include <thread>
 
 #include "support/http.h"
-#include "support/ports.h"
 #include "support/wait.h"
 
 namespace farrier::test {
@@ -73,52 +71,47 @@ char ProcState(pid_t pid) {
 NatsServer::NatsServer(NatsServerOptions options) : options_(std::move(options)), dir_("farrier-nats") {
   static std::atomic<int> seq{0};
   if (options_.name.empty()) options_.name = "nats-" + std::to_string(::getpid()) + "-" + std::to_string(++seq);
-  const bool pick_client = options_.client_port == 0, pick_monitor = options_.monitor_port == 0;
-  const bool pick_cluster = options_.cluster_port == 0 && !options_.cluster_name.empty();
-  // A lone server that is waited for binds ports the kernel picks (-1 in its config) and its
-  // log says which; the config is then rewritten with them, so Restart() reuses them.
-  if (pick_client && pick_monitor && options_.cluster_name.empty() && options_.wait_healthy) {
-    options_.client_port = options_.monitor_port = -1;
-    WriteConfig();
-    Spawn();
-    ReadBoundPorts(options_.start_timeout);
-    WriteConfig();
-    WaitHealthy(options_.start_timeout);
-    return;
-  }
-  // Otherwise the ports are chosen here, free when chosen (see ports.h): retry with new ones if
-  // one was taken in between. Only when nobody else was told our ports, i.e. not for cluster
-  // members.
-  const int attempts = options_.cluster_name.empty() ? 3 : 1;
-  for (int attempt = 1;; ++attempt) {
-    auto ports = FreeLoopbackPorts(3);
-    if (pick_client) options_.client_port = ports[0];
-    if (pick_monitor) options_.monitor_port = ports[1];
-    if (pick_cluster) options_.cluster_port = ports[2];
-    WriteConfig();
-    Spawn();
-    if (!options_.wait_healthy) return;
-    try {
-      WaitHealthy(options_.start_timeout);
-      return;
-    } catch (const std::runtime_error&) {
-      if (attempt >= attempts || Running() || Log().find("address already in use") == std::string::npos) throw;
-    }
-  }
+  // Ports left 0 are bound by the server on ports the kernel picks (-1 in its config) and its
+  // log says which; the config is then rewritten with them, so Restart() reuses them. No port is
+  // chosen here that another process could take first.
+  if (options_.client_port == 0) options_.client_port = -1;
+  if (options_.monitor_port == 0) options_.monitor_port = -1;
+  if (options_.cluster_port == 0 && !options_.cluster_name.empty()) options_.cluster_port = -1;
+  WriteConfig();
+  Spawn();
+  ReadBoundPorts(options_.start_timeout);
+  WriteConfig();
+  if (options_.wait_healthy) WaitHealthy(options_.start_timeout);
+}
+
+int LoggedPort(const std::string& log, std::string_view what) {
+  const std::string needle = std::string(what) + " 127.0.0.1:";
+  const std::size_t at = log.find(needle);
+  if (at == std::string::npos) return 0;
+  std::size_t end = at + needle.size();
+  int port = 0;
+  while (end < log.size() && log[end] >= '0' && log[end] <= '9' && port < 65536) port = port * 10 + (log[end++] - '0');
+  return end < log.size() && port > 0 && port < 65536 ? port : 0;  // a whole number, not a line cut short
 }
 
 void NatsServer::ReadBoundPorts(milliseconds timeout) {
-  static const std::regex kClient(R"(Listening for client connections on 127\.0\.0\.1:([0-9]+))");
-  static const std::regex kMonitor(R"(Starting http monitor on 127\.0\.0\.1:([0-9]+))");
+  struct Bound {
+    int& port;
+    const char* line;
+  };
+  const Bound bound[] = {{options_.client_port, "Listening for client connections on"},
+                         {options_.monitor_port, "Starting http monitor on"},
+                         {options_.cluster_port, "Listening for route connections on"}};
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    std::string log = Log();
-    std::smatch client, monitor;
-    if (std::regex_search(log, client, kClient) && std::regex_search(log, monitor, kMonitor)) {
-      options_.client_port = std::stoi(client[1]);
-      options_.monitor_port = std::stoi(monitor[1]);
-      return;
+    const std::string log = Log();
+    bool all = true;
+    for (const Bound& b : bound) {
+      if (b.port != -1) continue;
+      if (int port = LoggedPort(log, b.line); port != 0) b.port = port;
+      all = all && b.port != -1;
     }
+    if (all) return;
     if (!Running() || Clock::now() >= deadline) {
       std::string why = Running() ? "did not say which ports it bound within " + std::to_string(timeout.count()) + "ms"
                                   : "exited with code " + std::to_string(process_->exit_code().value_or(-1));
@@ -165,6 +158,11 @@ void NatsServer::WriteConfig() const {
   std::ofstream out(config_path(), std::ios::trunc);
   out << c.str();
   if (!out.flush()) throw std::runtime_error("cannot write " + config_path().string());
+}
+
+void NatsServer::SetRoutes(std::vector<std::string> routes) {
+  options_.routes = std::move(routes);
+  WriteConfig();
 }
 
 void NatsServer::Spawn() {
@@ -251,24 +249,33 @@ std::vector<std::unique_ptr<NatsServer>> StartCluster(int n, bool jetstream, Nat
   const auto deadline = Clock::now() + timeout;
   if (base.cluster_name.empty()) base.cluster_name = "farrier-test";
   const std::string prefix = base.name.empty() ? base.cluster_name : base.name;
-  const std::vector<int> ports = FreeLoopbackPorts(3 * n);  // client, monitor, cluster per node
-  auto port = [&](int node, int kind) { return ports[3 * node + kind]; };
 
-  // Spawn everything first: JetStream nodes only turn healthy once a meta leader exists.
+  // Spawn everything first: JetStream nodes only turn healthy once a meta leader exists. Every
+  // node binds kernel-picked ports and routes to the nodes started before it, so each pair is
+  // routed once (from the later node) and the mesh is complete without waiting for gossip.
   std::vector<std::unique_ptr<NatsServer>> servers;
   for (int i = 0; i < n; ++i) {
     NatsServerOptions o = base;
     o.name = prefix + "-" + std::to_string(i + 1);
     o.jetstream = jetstream;
-    o.client_port = port(i, 0);
-    o.monitor_port = port(i, 1);
-    o.cluster_port = port(i, 2);
+    o.client_port = o.monitor_port = o.cluster_port = 0;
     o.routes.clear();
-    for (int j = 0; j < n; ++j) {
-      if (j != i) o.routes.push_back("nats-route://" + LoopbackAddr(port(j, 2)));
-    }
+    for (const auto& s : servers) o.routes.push_back(s->route_url());
+    // A clustered JetStream server refuses to start without a route ("JetStream cluster requires
+    // configured routes"); the first node gets one to port 0, which nothing can listen on, so it
+    // is refused for as long as the node runs (retried each second, logged as an error at first).
+    if (jetstream && o.routes.empty()) o.routes.push_back("nats-route://" + LoopbackAddr(0));
     o.wait_healthy = false;
     servers.push_back(std::make_unique<NatsServer>(std::move(o)));
+  }
+  // Each config file now routes to every other node (the running processes keep the routes they
+  // started with), so a Restart()ed node rejoins all its peers on the same ports.
+  for (auto& s : servers) {
+    std::vector<std::string> routes;
+    for (const auto& peer : servers) {
+      if (peer != s) routes.push_back(peer->route_url());
+    }
+    s->SetRoutes(std::move(routes));
   }
   for (auto& s : servers) s->WaitHealthy(Remaining(deadline));
 
@@ -282,9 +289,17 @@ std::vector<std::unique_ptr<NatsServer>> StartCluster(int n, bool jetstream, Nat
       }
       return ids.size();
     };
-    if (!WaitUntil([&] { return peers() == static_cast<std::size_t>(n - 1); }, Remaining(deadline))) {
-      throw std::runtime_error("StartCluster: " + s->name() + " has " + std::to_string(peers()) + " route peers, want " +
-                               std::to_string(n - 1) + "\n--- log tail ---\n" + s->LogTail());
+    // And /varz remotes: from 2.10 a peer can show in /routez by its $SYS route before its pooled
+    // routes count it as a remote.
+    auto remotes = [&] {
+      nlohmann::json j = GetJson(s->monitor_url() + "/varz");
+      return j.is_object() ? j.value("remotes", 0) : 0;
+    };
+    if (!WaitUntil([&] { return peers() == static_cast<std::size_t>(n - 1) && remotes() == n - 1; },
+                   Remaining(deadline))) {
+      throw std::runtime_error("StartCluster: " + s->name() + " has " + std::to_string(peers()) + " route peers and " +
+                               std::to_string(remotes()) + " remotes, want " + std::to_string(n - 1) +
+                               "\n--- log tail ---\n" + s->LogTail());
     }
   }
 

@@ -24,6 +24,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/process.h"
@@ -38,9 +39,11 @@ struct NatsServerOptions {
   std::string js_max_file = "1GB";  // explicit so /jsz config values are deterministic
   std::string cluster_name{};       // non-empty: emit a cluster {} block
   std::vector<std::string> routes{};  // e.g. other.route_url(); only with cluster_name
-  int client_port = 0;              // 0: a free loopback port (the kernel's pick when both are 0)
-  int monitor_port = 0;             // 0: likewise
-  int cluster_port = 0;             // 0 with cluster_name: pick a free loopback port
+  // 0: the server binds a port the kernel picks (-1 in its config) and the constructor reads
+  // it from the server's log; port() accessors and the config file then hold the bound port.
+  int client_port = 0;
+  int monitor_port = 0;
+  int cluster_port = 0;             // only with cluster_name
   std::string extra_config{};       // appended verbatim, e.g. "debug: true\nmax_payload: 4096"
   bool wait_healthy = true;         // false: the constructor returns right after spawning
   std::chrono::milliseconds start_timeout = std::chrono::seconds(15);
@@ -76,6 +79,9 @@ class NatsServer {
   int Kill();     // SIGKILL by PID; returns 137
   void Pause();   // SIGSTOP; returns once /proc shows the process stopped
   void Resume();  // SIGCONT; returns once /proc shows it running again
+  // Replaces the cluster routes and rewrites the config file; the running process keeps the
+  // routes it started with, the next Restart() uses these.
+  void SetRoutes(std::vector<std::string> routes);
   // Stops if running, then starts again with the same config, ports and JetStream store.
   // Throws like the constructor (e.g. if another process took one of the ports meanwhile).
   void Restart(bool wait_healthy = true);
@@ -87,7 +93,8 @@ class NatsServer {
  private:
   void WriteConfig() const;
   void Spawn();
-  // Reads the client and monitoring ports a server started with port -1 bound, from its log.
+  // Reads the ports the server bound where its config says -1 (client, monitor, cluster) from
+  // its log. Throws (with log tail) if it exits or says nothing within `timeout`.
   void ReadBoundPorts(std::chrono::milliseconds timeout);
 
   NatsServerOptions options_;
@@ -95,6 +102,11 @@ class NatsServer {
   std::unique_ptr<ChildProcess> process_;
   int generation_ = 0;
 };
+
+// The port of the first "<what> 127.0.0.1:<port>" in a nats-server log, e.g. what = "Listening
+// for route connections on" or "Starting https monitor on" (the same words from 2.9 to 2.15);
+// 0 when there is no such line (yet). For servers started with port -1.
+int LoggedPort(const std::string& log, std::string_view what);
 
 // A nats-server release number, e.g. {2, 10, 29}; compares like the releases do.
 struct NatsVersion {
@@ -109,9 +121,10 @@ NatsVersion ServerVersion(const NatsServer& server);
 // route pinned to the system account ($SYS). Reads the node's /varz; throws like ServerVersion.
 int ExpectedRouteConnections(const NatsServer& node, int peers);
 
-// Starts n servers routed together (full mesh of explicit routes) on fresh loopback ports and
-// waits until every node is healthy and its /routez lists n-1 distinct peers, and, with
-// JetStream, until some node's /jsz reports meta_cluster.leader. `base` supplies shared
+// Starts n servers routed together on kernel-picked loopback ports (node i routes to nodes
+// 1..i-1; afterwards every config file lists all peers, for Restart()) and waits until every
+// node is healthy, its /routez lists n-1 distinct peers and its /varz counts n-1 remotes, and,
+// with JetStream, until some node's /jsz reports meta_cluster.leader. `base` supplies shared
 // options (extra_config, JetStream limits...); names default to "<cluster>-1".."<cluster>-n"
 // (base.name, if set, is used as the prefix) and cluster_name defaults to "farrier-test".
 // Throws std::runtime_error describing the unmet condition, with log tails.

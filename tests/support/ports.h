@@ -1,23 +1,37 @@
-// Ephemeral loopback ports for servers started by tests.
+// A loopback port nobody listens on, for tests that want connections refused.
 //
-// RACE: the port is found by binding 127.0.0.1:0, reading the assigned port and closing the
-// socket, so another process may grab it before our server binds it. The window is short and
-// the kernel hands out ports randomly from the ephemeral range, so collisions are rare;
-// NatsServer retries with fresh ports when it sees "address already in use" (single-node only).
+// Servers the tests start never get a port chosen for them: they bind one the kernel picks
+// (port 0, or -1 in a nats-server config) and say which (NatsServer and MonitorTls read
+// nats-server's log, Farrier and PrometheusServer their start-up lines), so no test picks a
+// "free" port and hopes nobody takes it before its server binds it.
 // Never hard-code well-known ports (4222/8222): other test runs and developers use them.
-// Thread-safety: stateless, safe from any thread.
+// Thread-safety: one object per thread; port() and url() may be read from any thread.
 #pragma once
 
-#include <cstddef>
-#include <vector>
+#include <string>
 
 namespace farrier::test {
 
-// One currently-free TCP port on 127.0.0.1. Throws std::runtime_error on socket errors.
-int FreeLoopbackPort();
+// Holds a socket bound to 127.0.0.1:<kernel's pick> without listening on it: the kernel refuses
+// connections to the port, and no other process can bind it, for as long as the object lives
+// (or until Release()). Non-copyable, non-movable.
+class RefusedLoopbackPort {
+ public:
+  RefusedLoopbackPort();  // throws std::runtime_error on socket errors
+  ~RefusedLoopbackPort();
+  RefusedLoopbackPort(const RefusedLoopbackPort&) = delete;
+  RefusedLoopbackPort& operator=(const RefusedLoopbackPort&) = delete;
 
-// n distinct free ports. All sockets are held open until every port is chosen, so the kernel
-// cannot hand the same port out twice within one call (it can across separate calls).
-std::vector<int> FreeLoopbackPorts(std::size_t n);
+  int port() const { return port_; }
+  std::string url() const;  // "http://127.0.0.1:<port>"
+  // Closes the socket so that a server can bind the port, and returns it. From then on another
+  // process may bind it first (a server told to use it then fails to start, and says so); keep
+  // the time until the server binds it short.
+  int Release();
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
 
 }  // namespace farrier::test

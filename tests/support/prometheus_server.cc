@@ -1,13 +1,13 @@
 #include "support/prometheus_server.h"
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "support/http.h"
-#include "support/ports.h"
 #include "support/wait.h"
 
 namespace farrier::test {
@@ -50,24 +50,29 @@ PrometheusServer::PrometheusServer(PrometheusOptions options)
   config << "]\n";
   config.close();
   const char* binary = std::getenv("FARRIER_PROMETHEUS");
-  for (int attempt = 1;; ++attempt) {
-    port_ = FreeLoopbackPort();
-    ChildProcessOptions o;
-    o.argv = {binary ? binary : "prometheus",
-              "--config.file=" + (dir_.path() / "prometheus.yml").string(),
-              "--storage.tsdb.path=" + (dir_.path() / "data").string(),
-              "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-              "--log.level=warn"};
-    o.log_dir = dir_.path();
-    o.log_name = "prometheus-" + std::to_string(attempt);
-    process_ = std::make_unique<ChildProcess>(o);
-    bool ready = WaitUntil([&] { return !process_->Running() || HttpGet(url() + "/-/ready", std::chrono::seconds(1)).status == 200; },
-                           options_.start_timeout, std::chrono::milliseconds(50));
-    if (ready && process_->Running()) return;
-    std::string log = process_->ReadStderr();
-    if (attempt < 3 && log.find("address already in use") != std::string::npos) continue;
-    throw std::runtime_error("prometheus did not start:\n" + log);
-  }
+  // Port 0: the kernel picks as Prometheus binds, and its info line `msg="Listening on"
+  // ... address=127.0.0.1:<port>` (exporter-toolkit, 2.42 and 3.x) says which.
+  ChildProcessOptions o;
+  o.argv = {binary ? binary : "prometheus",
+            "--config.file=" + (dir_.path() / "prometheus.yml").string(),
+            "--storage.tsdb.path=" + (dir_.path() / "data").string(),
+            "--web.listen-address=127.0.0.1:0",
+            "--log.level=info"};
+  o.log_dir = dir_.path();
+  o.log_name = "prometheus";
+  process_ = std::make_unique<ChildProcess>(o);
+  auto listening_port = [&] {
+    static const std::regex kListening(R"re("Listening on".*address=127\.0\.0\.1:([0-9]+))re");
+    std::smatch m;
+    const std::string log = process_->ReadStderr();
+    return std::regex_search(log, m, kListening) ? std::stoi(m[1]) : 0;
+  };
+  bool ready = WaitUntil([&] {
+    if (!process_->Running()) return true;
+    if (port_ == 0) port_ = listening_port();
+    return port_ != 0 && HttpGet(url() + "/-/ready", std::chrono::seconds(1)).status == 200;
+  }, options_.start_timeout, std::chrono::milliseconds(50));
+  if (!ready || !process_->Running()) throw std::runtime_error("prometheus did not start:\n" + process_->ReadStderr());
 }
 
 PrometheusServer::~PrometheusServer() {

@@ -1,4 +1,4 @@
-// A real Prometheus (Debian's `prometheus`, 2.42) on a free loopback port with a temp TSDB, for
+// A real Prometheus (Debian's `prometheus`, 2.42) on a kernel-picked loopback port with a temp TSDB, for
 // end-to-end tests of scraping, recording rules and alerts.
 //
 // Ownership: owns its temp dir (config, rules copies, TSDB, logs) and its process; the

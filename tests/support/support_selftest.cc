@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -57,19 +58,30 @@ TEST(WaitUntil, TrueAndTimeout) {
   EXPECT_FALSE(WaitUntil([] { return false; }, 30ms, 5ms));
 }
 
-TEST(Ports, DistinctAndBindable) {
-  auto ports = FreeLoopbackPorts(20);
-  std::set<int> unique(ports.begin(), ports.end());
-  EXPECT_EQ(unique.size(), ports.size());
-  int port = FreeLoopbackPort();
-  EXPECT_GT(port, 0);
+// Bind or connect to 127.0.0.1:port; 0 or the errno.
+int TryLoopback(int port, bool connect) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  auto* a = reinterpret_cast<sockaddr*>(&addr);
+  int rc = connect ? ::connect(fd, a, sizeof(addr)) : ::bind(fd, a, sizeof(addr));
+  int err = rc == 0 ? 0 : errno;
   ::close(fd);
+  return err;
+}
+
+TEST(Ports, RefusedAndUnbindableWhileHeldBindableOnceReleased) {
+  RefusedLoopbackPort held;
+  EXPECT_GT(held.port(), 0);
+  EXPECT_EQ(held.url(), "http://127.0.0.1:" + std::to_string(held.port()));
+  EXPECT_EQ(TryLoopback(held.port(), /*connect=*/true), ECONNREFUSED);
+  EXPECT_EQ(TryLoopback(held.port(), /*connect=*/false), EADDRINUSE);
+  RefusedLoopbackPort other;
+  EXPECT_NE(other.port(), held.port());
+  EXPECT_EQ(held.Release(), held.port());
+  EXPECT_EQ(TryLoopback(held.port(), /*connect=*/false), 0);
 }
 
 // ---------------------------------------------------------------- ChildProcess
@@ -139,7 +151,8 @@ TEST(ChildProcess, DoesNotLeakParentFds) {
 
 // ---------------------------------------------------------------- HTTP
 TEST(Http, ConnectionRefusedIsAnErrorNotAThrow) {
-  HttpResponse r = HttpGet("http://127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "/x", 1s);
+  RefusedLoopbackPort nobody;
+  HttpResponse r = HttpGet(nobody.url() + "/x", 1s);
   EXPECT_EQ(r.status, 0);
   EXPECT_FALSE(r.error.empty());
   EXPECT_FALSE(HttpGet("not a url").error.empty());
@@ -240,10 +253,23 @@ TEST(NatsServer, ThreeNodeJetStreamClusterFormsAndRejoins) {
   std::string leader = Json(nodes[0]->monitor_url() + "/jsz")["meta_cluster"].value("leader", "");
   EXPECT_FALSE(leader.empty());
 
-  // Restart one node on the same ports; it must rejoin both peers.
-  nodes[1]->Restart();
-  EXPECT_TRUE(WaitUntil([&] { return RoutePeers(*nodes[1]).size() == 2; }, 15s));
+  // Restart the first node on the same ports; it started with no route to a peer (the others
+  // routed to it) and must rejoin both from its rewritten config.
+  nodes[0]->Restart();
+  EXPECT_TRUE(WaitUntil(
+      [&] { return RoutePeers(*nodes[0]).size() == 2 && Json(nodes[0]->monitor_url() + "/varz")["remotes"] == 2; }, 15s));
   ExpectMeshOfThree(nodes);
+}
+
+TEST(NatsServer, LoggedPortReadsWholeLoopbackPorts) {
+  const std::string log =
+      "[1] [INF] Starting http monitor on 127.0.0.1:42897\n"
+      "[1] [INF] Listening for client connections on 127.0.0.1:39965\n"
+      "[1] [INF] Listening for route connections on 127.0.0.1:3627";  // still being written
+  EXPECT_EQ(LoggedPort(log, "Starting http monitor on"), 42897);
+  EXPECT_EQ(LoggedPort(log, "Listening for client connections on"), 39965);
+  EXPECT_EQ(LoggedPort(log, "Listening for route connections on"), 0);
+  EXPECT_EQ(LoggedPort(log, "Listening for leafnode connections on"), 0);
 }
 
 TEST(NatsServer, PlainClusterWithoutJetStream) {

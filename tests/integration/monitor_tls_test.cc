@@ -39,7 +39,7 @@ class MonitorTls : public ::testing::Test {
                                              << "\"\n  ca_file: \"" << (dir_.path() / "ca.pem").string() << "\"\n"
                                              << (require_client_cert ? "  verify: true\n" : "") << "}\n";
     server_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"nats-server", "-c", (dir_.path() / "nats.conf").string()});
+        std::vector<std::string>{farrier::test::NatsServerBinary(), "-c", (dir_.path() / "nats.conf").string()});
     ASSERT_TRUE(farrier::test::WaitUntil(
         [&] {
           const std::string log = server_->ReadStderr();

@@ -22,10 +22,9 @@ namespace {
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-// $FARRIER_NATS_SERVER, which must then name an executable file (the version matrix of
-// tests/integration/CMakeLists.txt sets it to binaries that scripts/nats-servers.sh provides),
-// else nats-server on PATH.
-std::string Binary() {
+}  // namespace
+
+std::string NatsServerBinary() {
   const char* env = std::getenv("FARRIER_NATS_SERVER");
   if (env == nullptr || *env == '\0') return "nats-server";
   if (::access(env, X_OK) != 0) {
@@ -35,6 +34,8 @@ std::string Binary() {
   }
   return env;
 }
+
+namespace {
 
 // nats-server config strings use JSON-like quoting.
 std::string Quote(const std::string& s) {
@@ -168,7 +169,7 @@ void NatsServer::SetRoutes(std::vector<std::string> routes) {
 void NatsServer::Spawn() {
   process_.reset();
   ChildProcessOptions co;
-  co.argv = {Binary(), "-c", config_path().string()};
+  co.argv = {NatsServerBinary(), "-c", config_path().string()};
   co.log_dir = dir_.path();
   co.log_name = "nats-server." + std::to_string(++generation_);  // keep earlier generations' logs
   process_ = std::make_unique<ChildProcess>(std::move(co));

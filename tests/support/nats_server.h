@@ -108,6 +108,12 @@ class NatsServer {
 // 0 when there is no such line (yet). For servers started with port -1.
 int LoggedPort(const std::string& log, std::string_view what);
 
+// The nats-server to run: $FARRIER_NATS_SERVER, which must then name an executable file (the
+// version matrix of tests/integration/CMakeLists.txt sets it to binaries that
+// scripts/nats-servers.sh provides), else nats-server on PATH. Throws when the variable names
+// no executable.
+std::string NatsServerBinary();
+
 // A nats-server release number, e.g. {2, 10, 29}; compares like the releases do.
 struct NatsVersion {
   int major = 0, minor = 0, patch = 0;

@@ -129,10 +129,9 @@ int main(int argc, char** argv) {
   const char* body_file = argc > 5 ? argv[5] : nullptr;
   if (port <= 0 || count <= 0 || warmup < 0) Die("bad arguments");
 
-  const std::string request =
-      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-      "\r\nUser-Agent: farrier-bench\r\nAccept: */*\r\nConnection: " +
-      (fresh ? "close" : "keep-alive") + "\r\n\r\n";
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                              "\r\nUser-Agent: farrier-bench\r\nAccept: */*\r\nConnection: " +
+                              (fresh ? "close" : "keep-alive") + "\r\n\r\n";
   int fd = -1;
   std::string buf;
   std::vector<double> samples_us;
@@ -145,8 +144,7 @@ int main(int argc, char** argv) {
   for (long i = 0; i < warmup + count; ++i) {
     auto t0 = Clock::now();
     if (i == warmup) timed_start = t0;
-    if (i > warmup && max_seconds > 0 &&
-        std::chrono::duration<double>(t0 - timed_start).count() > max_seconds) {
+    if (i > warmup && max_seconds > 0 && std::chrono::duration<double>(t0 - timed_start).count() > max_seconds) {
       break;
     }
     bool done = false;
@@ -202,9 +200,10 @@ int main(int argc, char** argv) {
   };
   double sum = 0;
   for (double s : sorted) sum += s;
-  std::printf("count=%zu p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f mean_us=%.1f bytes=%zu "
-              "connects=%ld\n",
-              sorted.size(), pct(0.50), pct(0.90), pct(0.99), sorted.back(),
-              sum / static_cast<double>(sorted.size()), last_bytes, connects);
+  std::printf(
+      "count=%zu p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f mean_us=%.1f bytes=%zu "
+      "connects=%ld\n",
+      sorted.size(), pct(0.50), pct(0.90), pct(0.99), sorted.back(), sum / static_cast<double>(sorted.size()),
+      last_bytes, connects);
   return 0;
 }

@@ -31,6 +31,8 @@ test_packages=(
   nats-server prometheus curl procps ca-certificates openssl
   # scripts/nats-servers.sh: unpacks the Go toolchain (a module zip) on machines without Go 1.26.8
   unzip
+  # ctest format: scripts/check-format.sh (clang-format 14 exactly: others format differently)
+  clang-format-14
   # manifest validation (tests/manifests: npm's kubernetes-models, offline)
   nodejs
   # the container-image test (tests/docker): podman builds the Dockerfile on a base image made

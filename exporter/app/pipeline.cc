@@ -3,16 +3,16 @@
 #include <chrono>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "capacity/render_scaling.h"
 #include "capacity/scaling.h"
-#include "snapshot/render.h"
 #include "poll/poller.h"
 #include "services/nats_client.h"
 #include "services/prober.h"
 #include "services/render_services.h"
+#include "snapshot/render.h"
 
 namespace farrier {
 namespace {
@@ -27,10 +27,11 @@ void LogServiceTimeSource(const ScalingSnapshot& before, const ScalingSnapshot& 
     }
     const bool ignored = sig.micro_service_seconds_ignored > 0;
     if (ignored && !was_ignored) {
-      spdlog::warn("service {}: $SRV.STATS says a request takes {:.6f} s, but no probe was answered in under "
-                   "10 times that; sizing with probe latency instead (a micro handler that answers on another "
-                   "goroutine or thread is timed only until it returns)",
-                   sig.name, sig.micro_service_seconds_ignored);
+      spdlog::warn(
+          "service {}: $SRV.STATS says a request takes {:.6f} s, but no probe was answered in under "
+          "10 times that; sizing with probe latency instead (a micro handler that answers on another "
+          "goroutine or thread is timed only until it returns)",
+          sig.name, sig.micro_service_seconds_ignored);
     } else if (!ignored && was_ignored && sig.service_time_source == "micro") {
       spdlog::info("service {}: $SRV.STATS service time agrees with the probes again", sig.name);
     }
@@ -46,14 +47,18 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
   std::unique_ptr<Pipeline> p(new Pipeline(config));
   const Config& c = p->config_;
   p->poller_ = std::make_unique<Poller>(c.poll, HttpFetcherFactory(c.monitor_url, c.monitor_tls));
-  p->collectors_.push_back(std::make_shared<SnapshotCollector>(c.poll.sources, [poller = p->poller_.get()] { return poller->Current(); }));
+  p->collectors_.push_back(std::make_shared<SnapshotCollector>(c.poll.sources, [poller = p->poller_.get()] {
+    return poller->Current();
+  }));
   if (!c.services.empty()) {
     Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(c.nats);
     if (!client) return Error{client.error()};
     p->nats_ = std::move(client).value();
     p->prober_ = std::make_unique<Prober>(c.services, c.poll.interval, p->nats_.get());
     if (Result<bool> started = p->prober_->Start(); !started) return Error{started.error()};
-    p->collectors_.push_back(std::make_shared<ServicesCollector>([prober = p->prober_.get()] { return prober->Snapshot(); }));
+    p->collectors_.push_back(std::make_shared<ServicesCollector>([prober = p->prober_.get()] {
+      return prober->Snapshot();
+    }));
     spdlog::info("probing {} service(s) over NATS {}", c.services.size(), p->nats_->servers());
   }
   // Capacity signals follow the polls: each new snapshot, with the prober's figures, updates them.
@@ -71,7 +76,9 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
       tracker->Observe(*s, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
       LogServiceTimeSource(*before, *tracker->Current());
     });
-    p->collectors_.push_back(std::make_shared<ScalingCollector>([tracker = p->scaling_.get()] { return tracker->Current(); }));
+    p->collectors_.push_back(std::make_shared<ScalingCollector>([tracker = p->scaling_.get()] {
+      return tracker->Current();
+    }));
   }
   return p;
 }
@@ -103,7 +110,8 @@ std::pair<int, std::string> Pipeline::Scaling(const std::string& name) const {
     return {404, nlohmann::json{{"error", "no services or consumers are configured"}}.dump() + "\n"};
   }
   // Figures older than three polls are stale: the poller is stuck or the server unreachable.
-  ScalingResponse r = ScalingJson(*scaling_->Current(), name, std::chrono::steady_clock::now(), 3 * config_.poll.interval);
+  ScalingResponse r = ScalingJson(*scaling_->Current(), name, std::chrono::steady_clock::now(),
+                                  3 * config_.poll.interval);
   return {r.status, r.body};
 }
 

@@ -14,15 +14,15 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "app/logging.h"
 #include "app/pipeline.h"
 #include "config/config.h"
 #include "core/reload_state.h"
-#include "snapshot/render.h"
 #include "core/series_limit.h"
+#include "snapshot/render.h"
 #include "web/web_server.h"
 
 namespace farrier {
@@ -69,8 +69,8 @@ class PipelineCollector : public prometheus::Collectable {
 // (or one whose NATS credentials cannot be read) leaves the running pipeline untouched.
 class Reloader {
  public:
-  Reloader(std::vector<std::string> args, std::vector<std::string> env, PipelineCollector* collector,
-           WebServer* web, std::string log_format)
+  Reloader(std::vector<std::string> args, std::vector<std::string> env, PipelineCollector* collector, WebServer* web,
+           std::string log_format)
       : args_(std::move(args)), env_(std::move(env)), collector_(collector), web_(web),
         log_format_(std::move(log_format)) {}
 

@@ -24,7 +24,8 @@ ConsumerScaler::ConsumerScaler(const ConsumerConfig& consumer, const ScalingOpti
 const JszConsumer* ConsumerScaler::Find(const Jsz& jsz) const {
   const JszConsumer* found = nullptr;
   for (const JszConsumer& c : jsz.consumer_details) {
-    if (c.stream == config_.stream && c.name == config_.consumer && (config_.account.empty() || c.account == config_.account)) {
+    if (c.stream == config_.stream && c.name == config_.consumer &&
+        (config_.account.empty() || c.account == config_.account)) {
       found = &c;
     }
   }

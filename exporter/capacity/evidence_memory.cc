@@ -13,7 +13,8 @@ void EvidenceMemory::Observe(bool evidence, int workers, double lambda) {
     } else if (workers == insufficient_at_) {
       insufficient_lambda_ = std::min(insufficient_lambda_, lambda);
     }
-  } else if (insufficient_at_ > 0 && (!std::isfinite(lambda) || lambda < kEvidenceMemoryLoadShare * insufficient_lambda_)) {
+  } else if (insufficient_at_ > 0 &&
+             (!std::isfinite(lambda) || lambda < kEvidenceMemoryLoadShare * insufficient_lambda_)) {
     insufficient_at_ = 0;
   }
 }

@@ -28,7 +28,7 @@ class EvidenceMemory {
   void Apply(PoolAssessment& a, int min_workers, int max_workers) const;
 
   int proven_too_small() const { return insufficient_at_; }  // 0: nothing remembered
-  double lambda() const { return insufficient_lambda_; }      // meaningful while remembered
+  double lambda() const { return insufficient_lambda_; }     // meaningful while remembered
 
  private:
   int insufficient_at_ = 0;

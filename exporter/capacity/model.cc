@@ -174,7 +174,8 @@ PoolAssessment Assess(const PoolInputs& in) {
     }
     if (queue && slo > 0) {
       const double budget = std::max(0.0, slo - s);  // what the SLO leaves for waiting
-      consider(SmallestMeeting(hi, [&](int k) { return AtMost(WaitQuantileSeconds(lambda / k, s, c, kLatencyQuantile), budget); }),
+      consider(SmallestMeeting(
+                   hi, [&](int k) { return AtMost(WaitQuantileSeconds(lambda / k, s, c, kLatencyQuantile), budget); }),
                "latency_slo");
     }
     need = std::max(need, 1);  // load needs somebody, whatever the objectives say
@@ -193,11 +194,11 @@ PoolAssessment Assess(const PoolInputs& in) {
   // Evidence that the model is low: it can only raise desired above the current size.
   if (in.observed_timeout_ratio > obj.max_timeout_ratio) {
     const double attempts = std::isfinite(in.observed_attempts) ? std::floor(in.observed_attempts + 0.5) : 0;
-    const bool significant =
-        attempts < 1 ||
-        BinomialTailAtLeast(static_cast<long long>(attempts),
-                            static_cast<long long>(std::floor(in.observed_timeout_ratio * attempts + 0.5)),
-                            std::max(obj.max_timeout_ratio, 0.0)) < kEvidenceSignificance;
+    const bool significant = attempts < 1 ||
+                             BinomialTailAtLeast(
+                                 static_cast<long long>(attempts),
+                                 static_cast<long long>(std::floor(in.observed_timeout_ratio * attempts + 0.5)),
+                                 std::max(obj.max_timeout_ratio, 0.0)) < kEvidenceSignificance;
     if (significant) AddEvidence(out.evidence, "timeouts");
   }
   if (slo > 0 && in.observed_p99_seconds > slo && (!s_known || s < slo)) AddEvidence(out.evidence, "p99_above_slo");

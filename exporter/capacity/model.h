@@ -43,7 +43,7 @@ struct Objectives {
   double max_timeout_ratio = 0.01;  // drop pools: Erlang-B loss bound; 0: see docs (evidence only)
   double latency_slo_seconds = 1;   // queue pools: p99 wait + S within this; <= 0 turns it off
   int min_workers = 1;
-  int max_workers = 100;            // raised to min_workers if below it
+  int max_workers = 100;  // raised to min_workers if below it
   // Evidence steps desired to at least current + max(1, ceil(current · evidence_step)).
   double evidence_step = 0.5;
 };
@@ -56,7 +56,7 @@ struct PoolInputs {
   Overflow overflow = Overflow::kDrop;
   Objectives objectives;
   // Evidence that the prediction is low (a saturated pool censors S).
-  double observed_timeout_ratio = 0;     // timeouts / attempts over the window
+  double observed_timeout_ratio = 0;  // timeouts / attempts over the window
   // Attempts behind observed_timeout_ratio; 0 = unknown (the ratio is then taken as it is).
   // When known, the timeouts count as evidence only if they are significantly above
   // max_timeout_ratio (binomial tail below kEvidenceSignificance).
@@ -67,14 +67,15 @@ struct PoolInputs {
 
 struct PoolAssessment {
   // At the current N. NaN when λ is unknown, or λ > 0 with S unknown.
-  double utilization = 0;             // λ·S/(N·C); +Inf when N = 0 with load
-  double predicted_timeout_ratio = 0; // drop: ErlangB(λ·S/N, C); queue: 0, or 1 − 1/ρ when ρ >= 1; 1 when N = 0 with load
-  double predicted_wait_seconds = 0;  // queue: MeanWaitSeconds(λ/N, S, C); drop: 0; +Inf when ρ >= 1 or N = 0
+  double utilization = 0;  // λ·S/(N·C); +Inf when N = 0 with load
+  double predicted_timeout_ratio =
+      0;  // drop: ErlangB(λ·S/N, C); queue: 0, or 1 − 1/ρ when ρ >= 1; 1 when N = 0 with load
+  double predicted_wait_seconds = 0;      // queue: MeanWaitSeconds(λ/N, S, C); drop: 0; +Inf when ρ >= 1 or N = 0
   double predicted_p99_wait_seconds = 0;  // queue: WaitQuantileSeconds(λ/N, S, C, 0.99); drop: 0
-  double demand_workers = 0;          // λ·S/C (busy-worker equivalent), additive across sidecars
-  int model_workers = 0;              // the objectives alone, before evidence, within [min, max]
-  int desired_workers = 0;            // model_workers, pushed up by evidence, within [min, max]
-  bool saturated = false;             // ρ >= 1 (N = 0 with load included) or any evidence
+  double demand_workers = 0;              // λ·S/C (busy-worker equivalent), additive across sidecars
+  int model_workers = 0;                  // the objectives alone, before evidence, within [min, max]
+  int desired_workers = 0;                // model_workers, pushed up by evidence, within [min, max]
+  bool saturated = false;                 // ρ >= 1 (N = 0 with load included) or any evidence
   // What set desired_workers: "utilization", "timeout_ratio", "latency_slo", "evidence",
   // "min_workers", "max_workers" or "no_data" (holding current: λ unknown, or S unknown with load).
   std::string limited_by;

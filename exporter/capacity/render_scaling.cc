@@ -71,13 +71,15 @@ void RenderScaling(const ScalingSnapshot& s, Families& out) {
         .Add(sig.arrival_rate, service);
     if (sig.service_seconds > 0) {
       out.Gauge("nats_service_service_time_seconds",
-                "Mean service time over --scaling.window, from micro stats or else answered probes (capacity model input S).")
+                "Mean service time over --scaling.window, from micro stats or else answered probes (capacity model "
+                "input S).")
           .Add(sig.service_seconds, service);
     }
     // Unknown figures (no service time yet) are absent, never a zero an autoscaler would act on.
     if (std::isfinite(a.demand_workers)) {
-      out.Gauge("nats_service_demand_workers",
-                "Busy-worker equivalent λ·S/C on this server; additive: sum across servers, then size (capacity model).")
+      out.Gauge(
+             "nats_service_demand_workers",
+             "Busy-worker equivalent λ·S/C on this server; additive: sum across servers, then size (capacity model).")
           .Add(a.demand_workers, service);
     }
     if (std::isfinite(a.utilization)) {
@@ -112,7 +114,8 @@ void RenderConsumerScaling(const ScalingSnapshot& s, Families& out) {
               "num_pending + num_ack_pending of the configured consumer, from its leader only "
               "(/jsz consumer_detail[]).")
         .Add(static_cast<double>(c.lag), labels);
-    out.Gauge("nats_consumer_ack_rate", "Messages acked per second over --scaling.window (/jsz ack_floor.consumer_seq).")
+    out.Gauge("nats_consumer_ack_rate",
+              "Messages acked per second over --scaling.window (/jsz ack_floor.consumer_seq).")
         .Add(c.ack_rate, labels);
     out.Gauge("nats_consumer_incoming_rate",
               "Messages per second arriving for the consumer: ack rate plus lag growth (/jsz, capacity model).")
@@ -126,8 +129,7 @@ void RenderConsumerScaling(const ScalingSnapshot& s, Families& out) {
 }
 
 ScalingResponse ScalingJson(const ScalingSnapshot& s, const std::string& service,
-                            std::chrono::steady_clock::time_point now,
-                            std::chrono::steady_clock::duration max_age) {
+                            std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration max_age) {
   std::vector<std::string> stale = s.stale_reasons;
   double age = std::chrono::duration<double>(now - s.taken_at).count();
   if (!s.observed) {

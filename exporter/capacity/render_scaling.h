@@ -27,8 +27,7 @@ struct ScalingResponse {
   std::string body;
 };
 ScalingResponse ScalingJson(const ScalingSnapshot& s, const std::string& service,
-                            std::chrono::steady_clock::time_point now,
-                            std::chrono::steady_clock::duration max_age);
+                            std::chrono::steady_clock::time_point now, std::chrono::steady_clock::duration max_age);
 
 class ScalingCollector : public prometheus::Collectable {
  public:

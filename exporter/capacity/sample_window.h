@@ -39,9 +39,7 @@ class SampleWindow {
   const Sample& newest() const { return samples_.back(); }
   const std::deque<Sample>& samples() const { return samples_; }  // oldest first
   // newest − oldest; 0 with fewer than two samples.
-  double seconds() const {
-    return has_rate() ? std::chrono::duration<double>(newest().at - oldest().at).count() : 0;
-  }
+  double seconds() const { return has_rate() ? std::chrono::duration<double>(newest().at - oldest().at).count() : 0; }
   // Spans at least half its length. Rates from a window much shorter than that (just after
   // start) are noise: a burst over half a second would be held for the whole down window.
   bool half_full() const { return seconds() * 2 >= std::chrono::duration<double>(length_).count(); }

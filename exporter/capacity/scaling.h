@@ -17,8 +17,8 @@
 #include "capacity/scaling_options.h"
 #include "capacity/service_scaler.h"
 #include "capacity/signals.h"
-#include "snapshot/snapshot.h"
 #include "services/service_stats.h"
+#include "snapshot/snapshot.h"
 
 namespace farrier {
 
@@ -34,8 +34,8 @@ class ScalingTracker {
 
  private:
   ServicesSource services_source_;
-  std::vector<capacity::ServiceScaler> services_;     // per configured service, same order
-  std::vector<capacity::ConsumerScaler> consumers_;   // per configured consumer, same order
+  std::vector<capacity::ServiceScaler> services_;    // per configured service, same order
+  std::vector<capacity::ConsumerScaler> consumers_;  // per configured consumer, same order
   std::atomic<std::shared_ptr<const ScalingSnapshot>> current_;
 };
 

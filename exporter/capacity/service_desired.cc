@@ -5,7 +5,8 @@
 
 namespace farrier::capacity {
 
-int ServiceDesiredSmoother::Update(const PoolInputs& in, int raw, bool hold, std::chrono::steady_clock::time_point now) {
+int ServiceDesiredSmoother::Update(const PoolInputs& in, int raw, bool hold,
+                                   std::chrono::steady_clock::time_point now) {
   if (hold) {
     if (smoother_.started()) return smoother_.current();
     const Objectives& o = in.objectives;

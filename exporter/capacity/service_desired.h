@@ -16,8 +16,7 @@ inline constexpr double kScaleDownLoadMargin = 1.1;
 
 class ServiceDesiredSmoother {
  public:
-  ServiceDesiredSmoother(std::chrono::steady_clock::duration up_window,
-                         std::chrono::steady_clock::duration down_window)
+  ServiceDesiredSmoother(std::chrono::steady_clock::duration up_window, std::chrono::steady_clock::duration down_window)
       : smoother_(up_window, down_window) {}
 
   // `raw`: this poll's answer (the model's, raised by evidence and the evidence memory) for the

@@ -28,8 +28,8 @@ struct ProbeLatencyDelta {
 };
 
 struct ServiceTimeEstimate {
-  double seconds = 0;   // S; 0 = unknown
-  std::string source;   // "micro", "probe" or "" (unknown)
+  double seconds = 0;  // S; 0 = unknown
+  std::string source;  // "micro", "probe" or "" (unknown)
   // The $SRV.STATS figure when it was set aside as implausible (MicroServiceTimeImplausible); 0
   // otherwise.
   double micro_ignored_seconds = 0;

@@ -44,9 +44,9 @@ struct ServiceWindowFigures {
   double arrival_rate = std::nan("");
   MicroDelta micro;
   ProbeLatencyDelta probe_latency;
-  double p99_seconds = 0;     // of the answered probes, from kMinAnswersForP99 or more; 0 = unknown
-  uint64_t probes = 0;        // probes completed (answered or failed) in the window
-  double timeout_ratio = 0;   // timeouts / probes; 0 without probes
+  double p99_seconds = 0;      // of the answered probes, from kMinAnswersForP99 or more; 0 = unknown
+  uint64_t probes = 0;         // probes completed (answered or failed) in the window
+  double timeout_ratio = 0;    // timeouts / probes; 0 without probes
   bool no_responders = false;  // a probe got "no responders" in the window
   // The fewest members any sample of the window saw: the pool size its evidence is attributed
   // to. Timeouts still in the window after the pool grew were seen at the smaller size.

@@ -67,12 +67,10 @@ Option FileOption(std::string name, std::string help, Member member) {
   return o;
 }
 
-Option ChoiceOption(std::string name, std::string help, std::vector<std::string> choices,
-                    std::string Config::*member) {
+Option ChoiceOption(std::string name, std::string help, std::vector<std::string> choices, std::string Config::*member) {
   std::string hint;
   for (const auto& c : choices) hint += (hint.empty() ? "" : "|") + c;
-  return {std::move(name), hint, std::move(help),
-          [member](const Config& c) { return c.*member; },
+  return {std::move(name), hint, std::move(help), [member](const Config& c) { return c.*member; },
           [member, choices, hint](Config& c, const std::string& v) {
             if (std::find(choices.begin(), choices.end(), v) == choices.end()) {
               return "one of " + hint;
@@ -92,7 +90,8 @@ Option DurationOption(std::string name, std::string help, Member member, bool al
           [member, allow_zero](Config& c, const std::string& v) {
             auto d = ParseDuration(v);
             if (!d || d->count() < 0 || (d->count() == 0 && !allow_zero)) {
-              return std::string(allow_zero ? "a duration like 0s, 30s or 5m" : "a positive duration like 5s, 500ms or 1m");
+              return std::string(allow_zero ? "a duration like 0s, 30s or 5m"
+                                            : "a positive duration like 5s, 500ms or 1m");
             }
             std::invoke(member, c) = *d;
             return std::string();
@@ -100,8 +99,8 @@ Option DurationOption(std::string name, std::string help, Member member, bool al
 }
 
 template <class Member>
-Option CountOption(std::string name, std::string hint, std::string help, Member member,
-                   uint64_t min, uint64_t max, bool sizes = false) {
+Option CountOption(std::string name, std::string hint, std::string help, Member member, uint64_t min, uint64_t max,
+                   bool sizes = false) {
   Option o{std::move(name), std::move(hint), std::move(help),
            [member, sizes](const Config& c) {
              Config copy = c;  // members may be reached through non-const accessors
@@ -110,8 +109,7 @@ Option CountOption(std::string name, std::string hint, std::string help, Member 
            },
            [member, min, max, sizes](Config& c, const std::string& v) {
              bool digits_only = v.find_first_not_of("0123456789") == std::string::npos;
-             std::optional<uint64_t> n =
-                 (sizes || digits_only) ? ParseSize(v) : std::optional<uint64_t>();
+             std::optional<uint64_t> n = (sizes || digits_only) ? ParseSize(v) : std::optional<uint64_t>();
              if (!n || *n < min || *n > max) {
                return "an integer from " + std::to_string(min) + " to " + std::to_string(max) +
                       (sizes ? " (suffixes KiB, MiB, GiB allowed)" : "");
@@ -202,17 +200,14 @@ const std::vector<Option>& Options() {
                            [](Config& c) -> std::string& { return c.nats.tls_cert_file; }));
     o.push_back(FileOption("nats.tls.key-file", "Client key (PEM) for NATS TLS.",
                            [](Config& c) -> std::string& { return c.nats.tls_key_file; }));
-    Option sni = StringOption("nats.tls.server-name", "NAME",
-                              "Host name expected in the NATS server's certificate.",
+    Option sni = StringOption("nats.tls.server-name", "NAME", "Host name expected in the NATS server's certificate.",
                               [](Config& c) -> std::string& { return c.nats.tls_server_name; });
     sni.show = [](const Config& c) {
       return c.nats.tls_server_name.empty() ? std::string("the URL's host") : c.nats.tls_server_name;
     };
     o.push_back(std::move(sni));
-    o.push_back(DurationOption("probe.interval", "Default time between probes of a service.",
-                               &Config::probe_interval));
-    o.push_back(DurationOption("probe.timeout", "Default time a probe waits for its reply.",
-                               &Config::probe_timeout));
+    o.push_back(DurationOption("probe.interval", "Default time between probes of a service.", &Config::probe_interval));
+    o.push_back(DurationOption("probe.timeout", "Default time a probe waits for its reply.", &Config::probe_timeout));
     o.push_back({"probe.buckets", "SECONDS[,SECONDS...]",
                  "Default upper bounds of the probe latency histogram buckets.",
                  [](const Config& c) {
@@ -232,11 +227,12 @@ const std::vector<Option>& Options() {
     o.push_back(BoolOption("queuegroups.all",
                            "Also export members of every queue group on the server (reads all of /subsz?subs=1).",
                            [](Config& c) -> bool& { return c.poll.sources.queuegroups_all; }));
-    o.push_back(CountOption("queuegroups.limit", "N", "Most queue groups exported with --queuegroups.all.",
-                            [](Config& c) -> size_t& { return c.poll.sources.queuegroups_limit; }, 1, 100000));
-    o.push_back(CountOption("queuegroups.subscription-limit", "N",
-                            "Most subscriptions read per poll with --queuegroups.all.",
-                            [](Config& c) -> size_t& { return c.poll.sources.queuegroups_subscription_limit; }, 1, 10000000));
+    o.push_back(CountOption(
+        "queuegroups.limit", "N", "Most queue groups exported with --queuegroups.all.",
+        [](Config& c) -> size_t& { return c.poll.sources.queuegroups_limit; }, 1, 100000));
+    o.push_back(CountOption(
+        "queuegroups.subscription-limit", "N", "Most subscriptions read per poll with --queuegroups.all.",
+        [](Config& c) -> size_t& { return c.poll.sources.queuegroups_subscription_limit; }, 1, 10000000));
     o.push_back(DurationOption("scaling.window", "Window over which request rates and service times are measured.",
                                &Config::scaling_window));
     o.push_back(DurationOption("scaling.up-window",
@@ -245,19 +241,17 @@ const std::vector<Option>& Options() {
     o.push_back(DurationOption("scaling.down-window",
                                "Desired workers fall only to the highest answer of this last window.",
                                &Config::scaling_down_window, /*allow_zero=*/true));
-    o.push_back(StringOption("web.listen-address", "[HOST]:PORT",
-                             "Address to serve /metrics, /healthz and / on.",
+    o.push_back(StringOption("web.listen-address", "[HOST]:PORT", "Address to serve /metrics, /healthz and / on.",
                              [](Config& c) -> std::string& { return c.listener.listen_address_text; }));
     o.push_back(FileOption("web.config.file",
                            "Web configuration file (JSON): TLS, client certificates and basic auth for this listener.",
                            [](Config& c) -> std::string& { return c.listener.config_file; }));
-    o.push_back(CountOption("web.max-requests", "N",
-                            "Most /metrics scrapes served at once; more are answered 503 at once (0: no limit).",
-                            [](Config& c) -> size_t& { return c.listener.max_requests; }, 0, 100000));
+    o.push_back(CountOption(
+        "web.max-requests", "N", "Most /metrics scrapes served at once; more are answered 503 at once (0: no limit).",
+        [](Config& c) -> size_t& { return c.listener.max_requests; }, 0, 100000));
     o.push_back(BoolOption("web.enable-lifecycle", "Serve POST /-/reload, which reloads the configuration file.",
                            [](Config& c) -> bool& { return c.listener.enable_lifecycle; }));
-    o.push_back(DurationOption("poll.interval",
-                               "How often to poll the monitoring endpoints (scrapes never poll).",
+    o.push_back(DurationOption("poll.interval", "How often to poll the monitoring endpoints (scrapes never poll).",
                                [](Config& c) -> std::chrono::milliseconds& { return c.poll.interval; }));
     // Given or not: a default timeout follows a shorter interval (Validate), a given one must fit.
     Option timeout = DurationOption("poll.timeout",
@@ -270,44 +264,41 @@ const std::vector<Option>& Options() {
       return err;
     };
     o.push_back(std::move(timeout));
-    o.push_back(CountOption("poll.max-body-bytes", "BYTES",
-                            "Largest response accepted from one monitoring request.",
-                            [](Config& c) -> size_t& { return c.poll.max_body_bytes; }, 1024, 1ull << 32, /*sizes=*/true));
+    o.push_back(CountOption(
+        "poll.max-body-bytes", "BYTES", "Largest response accepted from one monitoring request.",
+        [](Config& c) -> size_t& { return c.poll.max_body_bytes; }, 1024, 1ull << 32, /*sizes=*/true));
     o.push_back(CountOption("metrics.max-series-per-family", "N",
                             "Most series of one metric family per scrape (0: no limit); the rest are "
                             "counted in nats_exporter_series_dropped.",
                             &Config::max_series_per_family, 0, 100000000));
-    o.push_back(ChoiceOption("log.level", "Log level.", {"debug", "info", "warn", "error"},
-                             &Config::log_level));
+    o.push_back(ChoiceOption("log.level", "Log level.", {"debug", "info", "warn", "error"}, &Config::log_level));
     o.push_back(ChoiceOption("log.format", "Log format.", {"text", "json"}, &Config::log_format));
     for (const SourceSpec& s : AllSources()) {
       std::string name(s.name);
       o.push_back(BoolOption("collector." + name, std::string(s.summary),
                              [name](Config& c) -> bool& { return c.poll.sources.collectors[name]; }));
     }
-    o.push_back(CountOption("connz.page-size", "N",
-                            "Connections per /connz request; pages are read until all are seen.",
-                            [](Config& c) -> size_t& { return c.poll.sources.connz_page_size; }, 1, 100000));
-    o.push_back(BoolOption("connz.detail",
-                           "Export per-connection series (labels cid, name); off by default.",
+    o.push_back(CountOption(
+        "connz.page-size", "N", "Connections per /connz request; pages are read until all are seen.",
+        [](Config& c) -> size_t& { return c.poll.sources.connz_page_size; }, 1, 100000));
+    o.push_back(BoolOption("connz.detail", "Export per-connection series (labels cid, name); off by default.",
                            [](Config& c) -> bool& { return c.poll.sources.connz_detail; }));
-    o.push_back(CountOption("connz.detail-limit", "N",
-                            "Most connections with per-connection series (lowest cids first).",
-                            [](Config& c) -> size_t& { return c.poll.sources.connz_detail_limit; }, 1, 100000));
-    o.push_back(BoolOption("jsz.leader-only",
-                           "Export stream/consumer values only from the replica this server leads.",
+    o.push_back(CountOption(
+        "connz.detail-limit", "N", "Most connections with per-connection series (lowest cids first).",
+        [](Config& c) -> size_t& { return c.poll.sources.connz_detail_limit; }, 1, 100000));
+    o.push_back(BoolOption("jsz.leader-only", "Export stream/consumer values only from the replica this server leads.",
                            [](Config& c) -> bool& { return c.poll.sources.jsz.leader_only; }));
-    o.push_back(BoolOption("jsz.fold-ephemeral",
-                           "Sum ephemeral consumers of a stream into consumer=\"_ephemeral\".",
+    o.push_back(BoolOption("jsz.fold-ephemeral", "Sum ephemeral consumers of a stream into consumer=\"_ephemeral\".",
                            [](Config& c) -> bool& { return c.poll.sources.jsz.fold_ephemeral; }));
-    o.push_back(CountOption("jsz.stream-limit", "N", "Most streams exported.",
-                            [](Config& c) -> size_t& { return c.poll.sources.jsz.stream_limit; }, 0, 1000000));
-    o.push_back(CountOption("jsz.consumer-limit", "N", "Most consumers exported.",
-                            [](Config& c) -> size_t& { return c.poll.sources.jsz.consumer_limit; }, 0,
-                            1000000));
-    o.push_back(CountOption("raftz.group-limit", "N",
-                            "Most Raft groups exported with --collector.raftz (the rest counted).",
-                            [](Config& c) -> size_t& { return c.poll.sources.raftz_group_limit; }, 0, 1000000));
+    o.push_back(CountOption(
+        "jsz.stream-limit", "N", "Most streams exported.",
+        [](Config& c) -> size_t& { return c.poll.sources.jsz.stream_limit; }, 0, 1000000));
+    o.push_back(CountOption(
+        "jsz.consumer-limit", "N", "Most consumers exported.",
+        [](Config& c) -> size_t& { return c.poll.sources.jsz.consumer_limit; }, 0, 1000000));
+    o.push_back(CountOption(
+        "raftz.group-limit", "N", "Most Raft groups exported with --collector.raftz (the rest counted).",
+        [](Config& c) -> size_t& { return c.poll.sources.raftz_group_limit; }, 0, 1000000));
     return o;
   }();
   return options;
@@ -327,8 +318,8 @@ Config Defaults() {
 }
 
 // Walks the JSON file, applying every leaf to the option of the same dotted name.
-std::string ApplyJson(Config& c, const Json& node, const std::string& prefix,
-                      const std::string& file, const FileReader& read) {
+std::string ApplyJson(Config& c, const Json& node, const std::string& prefix, const std::string& file,
+                      const FileReader& read) {
   for (const auto& [key, value] : node.items()) {
     std::string dotted = prefix.empty() ? key : prefix + "." + key;
     std::string jpath = "$." + dotted;
@@ -401,9 +392,10 @@ std::string Validate(Config& c, const FileReader& read) {
   if (!mt.cert_file.empty() != !mt.key_file.empty()) {
     return "nats.monitor-tls.cert-file and nats.monitor-tls.key-file: set both or neither";
   }
-  for (const auto& [option, path] : {std::pair<const char*, const std::string*>{"nats.monitor-tls.ca-file", &mt.ca_file},
-                                     {"nats.monitor-tls.cert-file", &mt.cert_file},
-                                     {"nats.monitor-tls.key-file", &mt.key_file}}) {
+  for (const auto& [option, path] :
+       {std::pair<const char*, const std::string*>{"nats.monitor-tls.ca-file", &mt.ca_file},
+        {"nats.monitor-tls.cert-file", &mt.cert_file},
+        {"nats.monitor-tls.key-file", &mt.key_file}}) {
     if (std::string err = CheckReadable(option, *path, read); !err.empty()) return err;
   }
   const std::string& la = c.listener.listen_address_text;
@@ -422,8 +414,8 @@ std::string Validate(Config& c, const FileReader& read) {
   c.listener.poll_interval = c.poll.interval;
   if (!c.poll_timeout_given) c.poll.timeout = std::min(c.poll.timeout, c.poll.interval);
   if (c.poll.timeout > c.poll.interval) {
-    return "poll.timeout: expected at most poll.interval (" + FormatDuration(c.poll.interval) +
-           "), got " + FormatDuration(c.poll.timeout);
+    return "poll.timeout: expected at most poll.interval (" + FormatDuration(c.poll.interval) + "), got " +
+           FormatDuration(c.poll.timeout);
   }
   if (!c.CollectorEnabled("varz")) {
     return "collector.varz: cannot be disabled: nats_up and the server's identity come from /varz";
@@ -449,8 +441,8 @@ std::string ValidateAll(Config& c, const FileReader& read) {
 
 }  // namespace
 
-Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
-                                const std::vector<std::string>& env, const FileReader& read) {
+Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                                const FileReader& read) {
   LoadedConfig loaded;
   Config& c = loaded.config = Defaults();
 
@@ -529,12 +521,12 @@ Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
       if (EnvName(o.name) == var) match = &o;
     }
     if (!match) {
-      loaded.warnings.push_back("environment variable " + var +
-                                " is not a farrier option; ignored (see --help)");
+      loaded.warnings.push_back("environment variable " + var + " is not a farrier option; ignored (see --help)");
       continue;
     }
     std::string err = match->set(c, kv.substr(eq + 1));
-    if (!err.empty()) return Error{"environment variable " + var + ": expected " + err + ", got \"" + kv.substr(eq + 1) + "\""};
+    if (!err.empty())
+      return Error{"environment variable " + var + ": expected " + err + ", got \"" + kv.substr(eq + 1) + "\""};
   }
   for (const FlagValue& f : flags) {
     std::string err = f.option->set(c, f.value);

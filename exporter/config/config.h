@@ -7,17 +7,17 @@
 
 #include <chrono>
 #include <cstddef>
-#include <string>
-#include <string_view>
 #include <map>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/services_config.h"
 #include "core/files.h"
 #include "core/result.h"
-#include "transport/fetcher.h"
 #include "poll/poller.h"
+#include "transport/fetcher.h"
 #include "web/web_server.h"
 
 namespace farrier {
@@ -40,7 +40,7 @@ struct Config {
   // Request/reply probing of API services over a NATS client connection (only opened when
   // `services` is not empty).
   NatsClientConfig nats;
-  std::vector<ServiceConfig> services;  // from the file's "services" array
+  std::vector<ServiceConfig> services;    // from the file's "services" array
   std::vector<ConsumerConfig> consumers;  // from the file's "consumers" array
   std::chrono::milliseconds probe_interval{1000};
   std::chrono::milliseconds probe_timeout{1000};
@@ -70,8 +70,7 @@ struct LoadedConfig {
 // JSON path, and say what was expected.
 // `read` reads every file the configuration names (the file itself, secrets, certificates, probe
 // payloads); tests and the fuzz target pass their own.
-Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args,
-                                const std::vector<std::string>& env,
+Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args, const std::vector<std::string>& env,
                                 const FileReader& read = RegularFiles());
 
 // What `--config <name>` alone would give if the file held `text`: the file's options and every

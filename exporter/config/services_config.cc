@@ -24,9 +24,8 @@ using json_fields::Got;
 // whitespace.
 bool IsPublishSubject(const std::string& s) {
   if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != std::string::npos) return false;
-  return std::none_of(s.begin(), s.end(), [](char c) {
-    return c == '*' || c == '>' || c == ' ' || c == '\t' || c == '\r' || c == '\n';
-  });
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return c == '*' || c == '>' || c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
 bool IsLabelSafeName(const std::string& s) {
@@ -89,8 +88,8 @@ ObjectReader::FieldFn Bool(bool* out) {
 ObjectReader::FieldFn Int(int* out, int min, int max) {
   return [out, min, max](const Json& v, const std::string& path) -> std::string {
     if (!v.is_number_integer() || v.get<int64_t>() < min || v.get<int64_t>() > max) {
-      return path + ": expected an integer from " + std::to_string(min) + " to " +
-             std::to_string(max) + ", got " + Got(v);
+      return path + ": expected an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got " +
+             Got(v);
     }
     *out = static_cast<int>(v.get<int64_t>());
     return {};
@@ -103,8 +102,8 @@ ObjectReader::FieldFn Ratio(double* out, bool include_zero) {
     double x = v.is_number() ? v.get<double>() : NAN;
     bool ok = include_zero ? (x >= 0 && x < 1) : (x > 0 && x <= 1);
     if (!ok) {
-      return path + ": expected a number " + (include_zero ? "from 0 up to (not including) 1" : "above 0 and at most 1") +
-             ", got " + Got(v);
+      return path + ": expected a number " +
+             (include_zero ? "from 0 up to (not including) 1" : "above 0 and at most 1") + ", got " + Got(v);
     }
     *out = x;
     return {};
@@ -154,33 +153,36 @@ std::string ParseService(const Json& v, const std::string& path, ServiceConfig* 
   if (!v.is_object()) return path + ": expected an object, got " + Got(v);
   bool has_payload = false;
   std::string overflow;
-  std::string err =
-      ObjectReader(v, path)
-          .Field("name", String(&s->name))
-          .Field("subject", String(&s->subject))
-          .Field("queue_group", String(&s->queue_group))
-          .Field("probe", [&](const Json& p, const std::string& at) { return ParseProbe(p, at, &s->probe, &has_payload); })
-          .Field("worker_concurrency", Int(&s->worker_concurrency, 1, 1000000))
-          .Field("overflow", String(&overflow))
-          .Field("target_utilization", Ratio(&s->target_utilization, false))
-          .Field("max_timeout_ratio", Ratio(&s->max_timeout_ratio, true))
-          .Field("latency_slo", Duration(&s->latency_slo))
-          .Field("min_workers", Int(&s->min_workers, 0, 1000000))
-          .Field("max_workers", Int(&s->max_workers, 1, 1000000))
-          .Field("micro_service", String(&s->micro_service))
-          .Field("latency_subject", String(&s->latency_subject))
-          .Field("buckets",
-                 [s](const Json& b, const std::string& at) -> std::string {
-                   if (!b.is_array() || b.empty()) return at + ": expected a non-empty array of numbers (seconds), got " + Got(b);
-                   std::string text;
-                   for (const auto& x : b) {
-                     if (!x.is_number()) return at + ": expected numbers (seconds), got " + Got(x);
-                     text += (text.empty() ? "" : ",") + x.dump();
-                   }
-                   std::string why = ParseBuckets(text, &s->buckets);
-                   return why.empty() ? why : at + ": " + why;
-                 })
-          .Run();
+  std::string err = ObjectReader(v, path)
+                        .Field("name", String(&s->name))
+                        .Field("subject", String(&s->subject))
+                        .Field("queue_group", String(&s->queue_group))
+                        .Field("probe",
+                               [&](const Json& p, const std::string& at) {
+                                 return ParseProbe(p, at, &s->probe, &has_payload);
+                               })
+                        .Field("worker_concurrency", Int(&s->worker_concurrency, 1, 1000000))
+                        .Field("overflow", String(&overflow))
+                        .Field("target_utilization", Ratio(&s->target_utilization, false))
+                        .Field("max_timeout_ratio", Ratio(&s->max_timeout_ratio, true))
+                        .Field("latency_slo", Duration(&s->latency_slo))
+                        .Field("min_workers", Int(&s->min_workers, 0, 1000000))
+                        .Field("max_workers", Int(&s->max_workers, 1, 1000000))
+                        .Field("micro_service", String(&s->micro_service))
+                        .Field("latency_subject", String(&s->latency_subject))
+                        .Field("buckets",
+                               [s](const Json& b, const std::string& at) -> std::string {
+                                 if (!b.is_array() || b.empty())
+                                   return at + ": expected a non-empty array of numbers (seconds), got " + Got(b);
+                                 std::string text;
+                                 for (const auto& x : b) {
+                                   if (!x.is_number()) return at + ": expected numbers (seconds), got " + Got(x);
+                                   text += (text.empty() ? "" : ",") + x.dump();
+                                 }
+                                 std::string why = ParseBuckets(text, &s->buckets);
+                                 return why.empty() ? why : at + ": " + why;
+                               })
+                        .Run();
   if (!err.empty()) return err;
   if (s->name.empty()) return path + ".name: required (the service label)";
   if (!IsLabelSafeName(s->name)) {
@@ -188,7 +190,8 @@ std::string ParseService(const Json& v, const std::string& path, ServiceConfig* 
   }
   if (s->subject.empty()) return path + ".subject: required (the subject requests are sent to)";
   if (!IsPublishSubject(s->subject)) {
-    return path + ".subject: expected a subject without wildcards or spaces, like \"api.echo\", got \"" + s->subject + "\"";
+    return path + ".subject: expected a subject without wildcards or spaces, like \"api.echo\", got \"" + s->subject +
+           "\"";
   }
   if (!s->latency_subject.empty() && !IsPublishSubject(s->latency_subject)) {
     return path + ".latency_subject: expected a subject without wildcards, got \"" + s->latency_subject + "\"";
@@ -271,7 +274,8 @@ std::string ParseServices(const Json& services, const std::string& file, std::ve
     ServiceConfig s;
     std::string err = ParseService(services[i], path, &s, read);
     if (!err.empty()) return file + ": " + err;
-    if (!names.insert(s.name).second) return file + ": " + path + ".name: \"" + s.name + "\" is used by an earlier service";
+    if (!names.insert(s.name).second)
+      return file + ": " + path + ".name: \"" + s.name + "\" is used by an earlier service";
     parsed.push_back(std::move(s));
   }
   *out = std::move(parsed);
@@ -279,7 +283,8 @@ std::string ParseServices(const Json& services, const std::string& file, std::ve
 }
 
 std::string ParseConsumers(const Json& consumers, const std::string& file, std::vector<ConsumerConfig>* out) {
-  if (!consumers.is_array()) return file + ": $.consumers: expected an array of consumer objects, got " + Got(consumers);
+  if (!consumers.is_array())
+    return file + ": $.consumers: expected an array of consumer objects, got " + Got(consumers);
   std::vector<ConsumerConfig> parsed;
   std::set<std::string> keys;
   for (size_t i = 0; i < consumers.size(); ++i) {
@@ -325,10 +330,8 @@ std::string ParseConsumers(const Json& consumers, const std::string& file, std::
 }
 
 std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfig& nats,
-                           std::chrono::milliseconds default_interval,
-                           std::chrono::milliseconds default_timeout,
-                           const std::vector<double>& default_buckets,
-                           const FileReader& read) {
+                           std::chrono::milliseconds default_interval, std::chrono::milliseconds default_timeout,
+                           const std::vector<double>& default_buckets, const FileReader& read) {
   for (ServiceConfig& s : services) {
     if (s.probe.interval.count() == 0) s.probe.interval = default_interval;
     if (s.probe.timeout.count() == 0) s.probe.timeout = default_timeout;
@@ -339,7 +342,8 @@ std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfi
   if (!nats.user.empty() != !nats.password_file.empty()) {
     return "nats.user and nats.password-file: set both or neither";
   }
-  int auth_modes = !nats.creds_file.empty() + !nats.nkey_seed_file.empty() + !nats.token_file.empty() + !nats.user.empty();
+  int auth_modes = !nats.creds_file.empty() + !nats.nkey_seed_file.empty() + !nats.token_file.empty() +
+                   !nats.user.empty();
   if (auth_modes > 1) return "nats: choose one of creds-file, nkey-seed-file, token-file or user/password-file";
   if (!nats.tls_cert_file.empty() != !nats.tls_key_file.empty()) {
     return "nats.tls.cert-file and nats.tls.key-file: set both or neither";
@@ -355,7 +359,8 @@ std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfi
     if (std::string err = ReadSecret("nats.token-file", nats.token_file, &nats.token, read); !err.empty()) return err;
   }
   if (!nats.password_file.empty()) {
-    if (std::string err = ReadSecret("nats.password-file", nats.password_file, &nats.password, read); !err.empty()) return err;
+    if (std::string err = ReadSecret("nats.password-file", nats.password_file, &nats.password, read); !err.empty())
+      return err;
   }
   if (nats.urls.empty()) nats.urls.push_back("nats://127.0.0.1:4222");
   for (const std::string& url : nats.urls) {

@@ -25,21 +25,18 @@ std::string ParseConsumers(const nlohmann::json& consumers, const std::string& f
 // Parses the `services` array of the file named `file`. Errors say "<file>: $.services[i].field:
 // expected ..., got ...". Payload files are read here; relative paths are taken from the
 // current directory.
-std::string ParseServices(const nlohmann::json& services, const std::string& file,
-                          std::vector<ServiceConfig>* out, const FileReader& read = RegularFiles());
+std::string ParseServices(const nlohmann::json& services, const std::string& file, std::vector<ServiceConfig>* out,
+                          const FileReader& read = RegularFiles());
 
 // Checks that need the whole configuration: fills probe defaults, reads secret files, requires
 // a NATS URL when services exist. Returns an error naming the option or service field.
 std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfig& nats,
-                           std::chrono::milliseconds default_interval,
-                           std::chrono::milliseconds default_timeout,
-                           const std::vector<double>& default_buckets,
-                           const FileReader& read = RegularFiles());
+                           std::chrono::milliseconds default_interval, std::chrono::milliseconds default_timeout,
+                           const std::vector<double>& default_buckets, const FileReader& read = RegularFiles());
 
 // "" when `path` is empty or a readable, non-empty file; else "<option>: cannot read <path>:
 // <why>" (never the contents: these are secrets and certificates).
-std::string CheckReadable(const std::string& option, const std::string& path,
-                          const FileReader& read = RegularFiles());
+std::string CheckReadable(const std::string& option, const std::string& path, const FileReader& read = RegularFiles());
 
 // "0.005,0.01,0.1" -> sorted strictly increasing positive bounds; error text on failure.
 std::string ParseBuckets(const std::string& text, std::vector<double>* out);

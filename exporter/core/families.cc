@@ -10,14 +10,9 @@ FamilyBuilder& FamilyBuilder::Add(double value, const Labels& labels) {
   metric.label.reserve(labels.size());
   for (const auto& [name, val] : labels) metric.label.push_back({name, val});
   switch (family_->type) {
-    case prometheus::MetricType::Counter:
-      metric.counter.value = value;
-      break;
-    case prometheus::MetricType::Gauge:
-      metric.gauge.value = value;
-      break;
-    default:
-      metric.untyped.value = value;
+    case prometheus::MetricType::Counter: metric.counter.value = value; break;
+    case prometheus::MetricType::Gauge: metric.gauge.value = value; break;
+    default: metric.untyped.value = value;
   }
   family_->metric.push_back(std::move(metric));
   return *this;
@@ -50,8 +45,7 @@ FamilyBuilder Families::Counter(const std::string& name, const std::string& help
   return Get(name, help, prometheus::MetricType::Counter);
 }
 
-FamilyBuilder Families::Get(const std::string& name, const std::string& help,
-                            prometheus::MetricType type) {
+FamilyBuilder Families::Get(const std::string& name, const std::string& help, prometheus::MetricType type) {
   for (auto& f : families_) {
     if (f.name == name) {
       // Two renderers disagreeing on a family's type is a programming error caught by tests.

@@ -9,8 +9,8 @@
 namespace farrier {
 
 struct Histogram {
-  std::vector<double> bounds;   // upper bounds, strictly increasing; +Inf is implicit
-  std::vector<uint64_t> counts; // per bucket, not cumulative; bounds.size() + 1 entries
+  std::vector<double> bounds;    // upper bounds, strictly increasing; +Inf is implicit
+  std::vector<uint64_t> counts;  // per bucket, not cumulative; bounds.size() + 1 entries
   double sum = 0;
   uint64_t count = 0;
 

@@ -17,8 +17,7 @@ std::string Where(std::string_view path, std::string_view key) {
 
 const char* TypeName(const Json& v) { return v.type_name(); }
 
-[[noreturn]] void Fail(std::string_view path, std::string_view key, std::string_view expected,
-                       const Json* got) {
+[[noreturn]] void Fail(std::string_view path, std::string_view key, std::string_view expected, const Json* got) {
   std::string msg = Where(path, key) + ": expected " + std::string(expected);
   msg += got ? std::string(", got ") + TypeName(*got) : std::string(", field missing");
   throw SchemaError(msg);
@@ -168,9 +167,9 @@ double Rfc3339Seconds(std::string_view text) {
     return ec == std::errc() && p == text.data() + pos + len;
   };
   int year, mon, day, hour, min, sec;
-  if (!num(0, 4, year) || text[4] != '-' || !num(5, 2, mon) || text[7] != '-' ||
-      !num(8, 2, day) || (text[10] != 'T' && text[10] != 't') || !num(11, 2, hour) ||
-      text[13] != ':' || !num(14, 2, min) || text[16] != ':' || !num(17, 2, sec)) {
+  if (!num(0, 4, year) || text[4] != '-' || !num(5, 2, mon) || text[7] != '-' || !num(8, 2, day) ||
+      (text[10] != 'T' && text[10] != 't') || !num(11, 2, hour) || text[13] != ':' || !num(14, 2, min) ||
+      text[16] != ':' || !num(17, 2, sec)) {
     return -1;
   }
   size_t i = 19;

@@ -34,8 +34,7 @@ using Json = nlohmann::json;
 uint64_t U64(const Json& obj, std::string_view key, std::string_view path, bool required = false);
 int64_t I64(const Json& obj, std::string_view key, std::string_view path, bool required = false);
 double F64(const Json& obj, std::string_view key, std::string_view path, bool required = false);
-std::string Str(const Json& obj, std::string_view key, std::string_view path,
-                bool required = false);
+std::string Str(const Json& obj, std::string_view key, std::string_view path, bool required = false);
 bool Bool(const Json& obj, std::string_view key, std::string_view path, bool required = false);
 
 // For fields that only newer servers print (and print always, even when zero): nullopt when the

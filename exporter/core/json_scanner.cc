@@ -10,19 +10,17 @@ bool JsonScanner::SyntaxError(std::string_view what) {
     syntax_ = true;
     error_ = pos_ >= text_.size() && !text_.empty()
                  ? "body is not valid JSON (ends early: " + std::string(what) + ")"
-                 : "body is not valid JSON (at byte " + std::to_string(pos_) + ": " +
-                       std::string(what) + ")";
+                 : "body is not valid JSON (at byte " + std::to_string(pos_) + ": " + std::string(what) + ")";
     if (text_.empty()) error_ = "empty body";
   }
   return false;
 }
 
 bool JsonScanner::TypeError(std::string_view path, std::string_view expected) {
-  static constexpr const char* kNames[] = {"object", "array", "string", "number",
-                                           "boolean", "boolean", "null", "invalid"};
+  static constexpr const char* kNames[] = {"object",  "array",   "string", "number",
+                                           "boolean", "boolean", "null",   "invalid"};
   if (error_.empty()) {
-    error_ = std::string(path) + ": expected " + std::string(expected) + ", got " +
-             kNames[static_cast<int>(Peek())];
+    error_ = std::string(path) + ": expected " + std::string(expected) + ", got " + kNames[static_cast<int>(Peek())];
   }
   return false;
 }
@@ -46,8 +44,7 @@ JsonScanner::Kind JsonScanner::Peek() {
     case 'f': return Kind::kFalse;
     case 'n': return Kind::kNull;
     case '-': return Kind::kNumber;
-    default:
-      return (text_[pos_] >= '0' && text_[pos_] <= '9') ? Kind::kNumber : Kind::kInvalid;
+    default: return (text_[pos_] >= '0' && text_[pos_] <= '9') ? Kind::kNumber : Kind::kInvalid;
   }
 }
 
@@ -163,7 +160,8 @@ bool JsonScanner::NextMember(std::string_view* key) {
 
 bool JsonScanner::EnterArray(std::string_view path) {
   if (!ok()) return false;
-  if (Peek() != Kind::kArray) return Peek() == Kind::kInvalid ? SyntaxError("expected a value") : TypeError(path, "array");
+  if (Peek() != Kind::kArray)
+    return Peek() == Kind::kInvalid ? SyntaxError("expected a value") : TypeError(path, "array");
   ++pos_;
   first_.push_back(true);
   if (first_.size() > kMaxDepth) return SyntaxError("nested too deeply");
@@ -310,8 +308,8 @@ bool UnescapeJsonString(std::string_view raw, std::string* out) {
         i += 4;
         if (cp >= 0xD800 && cp <= 0xDBFF) {  // high surrogate: a low one must follow
           uint32_t low;
-          if (i + 2 < raw.size() && raw[i + 1] == '\\' && raw[i + 2] == 'u' &&
-              Hex4(raw, i + 3, &low) && low >= 0xDC00 && low <= 0xDFFF) {
+          if (i + 2 < raw.size() && raw[i + 1] == '\\' && raw[i + 2] == 'u' && Hex4(raw, i + 3, &low) &&
+              low >= 0xDC00 && low <= 0xDFFF) {
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
             i += 6;
           } else {

@@ -7,8 +7,8 @@
 
 namespace farrier {
 
-void ParseLinkTraffic(const nlohmann::json& o, const std::string& path,
-                      std::string_view pending_key, LinkTraffic* out) {
+void ParseLinkTraffic(const nlohmann::json& o, const std::string& path, std::string_view pending_key,
+                      LinkTraffic* out) {
   using namespace json_fields;
   if (!pending_key.empty()) out->pending_bytes = U64(o, pending_key, path);
   out->subscriptions = U64(o, "subscriptions", path);
@@ -19,8 +19,8 @@ void ParseLinkTraffic(const nlohmann::json& o, const std::string& path,
   out->rtt_seconds = RttSeconds(Str(o, "rtt", path));
 }
 
-void RenderLinks(const std::vector<std::pair<Labels, const LinkTraffic*>>& links,
-                 const LinkFamilySpec& spec, Families& out) {
+void RenderLinks(const std::vector<std::pair<Labels, const LinkTraffic*>>& links, const LinkFamilySpec& spec,
+                 Families& out) {
   if (links.empty()) return;
   struct Sum {
     uint64_t connections = 0;
@@ -45,8 +45,8 @@ void RenderLinks(const std::vector<std::pair<Labels, const LinkTraffic*>>& links
   auto out_msgs = out.Counter(p + "_messages_sent_total", "Messages sent over " + spec.noun + field("out_msgs"));
   auto in_bytes = out.Counter(p + "_bytes_received_total", "Bytes received over " + spec.noun + field("in_bytes"));
   auto out_bytes = out.Counter(p + "_bytes_sent_total", "Bytes sent over " + spec.noun + field("out_bytes"));
-  auto rtt = out.Gauge(p + "_rtt_seconds", "Largest round-trip time of " + spec.noun +
-                                               ", absent until measured" + field("rtt"));
+  auto rtt = out.Gauge(p + "_rtt_seconds",
+                       "Largest round-trip time of " + spec.noun + ", absent until measured" + field("rtt"));
   for (const auto& [labels, s] : groups) {
     subs.Add(s.t.subscriptions, labels);
     in_msgs.Add(s.t.in_msgs, labels);

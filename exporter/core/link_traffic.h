@@ -28,8 +28,8 @@ struct LinkTraffic {
 
 // Reads the shared fields of one connection object. `pending_key` is the field holding queued
 // bytes ("pending_size" in /routez, "pending_bytes" elsewhere), empty where none is printed.
-void ParseLinkTraffic(const nlohmann::json& object, const std::string& path,
-                      std::string_view pending_key, LinkTraffic* out);
+void ParseLinkTraffic(const nlohmann::json& object, const std::string& path, std::string_view pending_key,
+                      LinkTraffic* out);
 
 // How one kind of link is exported: <prefix>_connections (unless count_connections is false),
 // _pending_bytes (when the endpoint prints it), _subscriptions, _messages_{received,sent}_total,
@@ -42,7 +42,7 @@ struct LinkFamilySpec {
   bool count_connections = true;
 };
 
-void RenderLinks(const std::vector<std::pair<Labels, const LinkTraffic*>>& links,
-                 const LinkFamilySpec& spec, Families& out);
+void RenderLinks(const std::vector<std::pair<Labels, const LinkTraffic*>>& links, const LinkFamilySpec& spec,
+                 Families& out);
 
 }  // namespace farrier

@@ -2,8 +2,7 @@
 
 namespace farrier {
 
-std::map<std::string, uint64_t> LimitSeries(std::vector<prometheus::MetricFamily>& families,
-                                            size_t max_per_family) {
+std::map<std::string, uint64_t> LimitSeries(std::vector<prometheus::MetricFamily>& families, size_t max_per_family) {
   std::map<std::string, uint64_t> dropped;
   if (max_per_family == 0) return dropped;
   for (prometheus::MetricFamily& family : families) {

@@ -16,8 +16,7 @@ namespace farrier {
 // Keeps the first `max_per_family` series of every family, in rendered order (the order of the
 // objects in the snapshot), and returns how many it left out of each family that had more. 0
 // means no limit.
-std::map<std::string, uint64_t> LimitSeries(std::vector<prometheus::MetricFamily>& families,
-                                            size_t max_per_family);
+std::map<std::string, uint64_t> LimitSeries(std::vector<prometheus::MetricFamily>& families, size_t max_per_family);
 
 // nats_exporter_series_dropped{family}: what LimitSeries left out of this scrape. A gauge of the
 // scrape itself, not a count over scrapes, so its value does not depend on how many scrapers

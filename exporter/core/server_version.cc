@@ -23,8 +23,7 @@ bool TakeNumber(std::string_view& text, int* out, char separator) {
 ServerVersion ServerVersion::Parse(std::string_view text) {
   if (!text.empty() && text.front() == 'v') text.remove_prefix(1);
   ServerVersion v;
-  if (!TakeNumber(text, &v.major, '.') || !TakeNumber(text, &v.minor, '.') ||
-      !TakeNumber(text, &v.patch, '\0')) {
+  if (!TakeNumber(text, &v.major, '.') || !TakeNumber(text, &v.minor, '.') || !TakeNumber(text, &v.patch, '\0')) {
     return {};
   }
   // A pre-release or build suffix ("-RC.1", "-fips", "+build") may follow; nothing else may.

@@ -69,8 +69,7 @@ class Poller::SourceWorker {
       lock.unlock();
       fetcher_->StartPoll(limits);
       SourceOutcome outcome = spec_.poll(*fetcher_, options_);
-      double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       lock.lock();
       result_ = Result{std::move(outcome), seconds};
       done_ = true;
@@ -129,7 +128,9 @@ void Poller::ContinueFrom(const Snapshot& replaced) {
   current_.store(std::move(initial));
 }
 
-void Poller::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Poller::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void Poller::Stop() {
   {
@@ -229,10 +230,11 @@ void Poller::LogTransitions(const Snapshot& previous, const Snapshot& next) cons
     if (now.server_version.known) {
       spdlog::info("nats-server {} ({})", now.varz->version, now.varz->server_name);
     } else {
-      spdlog::warn("nats-server version \"{}\" is not x.y.z: fields whose meaning changed between "
-                   "releases (connz leaf nodes, healthz details, subsz total, paused consumers) are "
-                   "left out",
-                   now.varz->version);
+      spdlog::warn(
+          "nats-server version \"{}\" is not x.y.z: fields whose meaning changed between "
+          "releases (connz leaf nodes, healthz details, subsz total, paused consumers) are "
+          "left out",
+          now.varz->version);
     }
   }
   if (now.healthz) {

@@ -8,11 +8,11 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <set>
 #include <stdexcept>
-#include <iostream>
 #include <string>
 
 namespace farrier::samples {
@@ -128,8 +128,7 @@ inline void CloseConnection(natsConnection* nc) {
 }
 
 // main() of both programs: exit 0 for --help, 2 for a usage error, 1 for a runtime error.
-inline int RunMain(const char* program, const char* usage, int (*run)(int, char**), int argc,
-                   char** argv) {
+inline int RunMain(const char* program, const char* usage, int (*run)(int, char**), int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {

@@ -198,6 +198,5 @@ int Run(int argc, char** argv) {
 }  // namespace farrier::samples
 
 int main(int argc, char** argv) {
-  return farrier::samples::RunMain("farrier-loadgen", farrier::samples::kUsage, farrier::samples::Run, argc,
-                                   argv);
+  return farrier::samples::RunMain("farrier-loadgen", farrier::samples::kUsage, farrier::samples::Run, argc, argv);
 }

@@ -103,8 +103,8 @@ std::string NowRfc3339() {
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(ns % 1000000000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(ns % 1000000000));
   return buf;
 }
 
@@ -116,8 +116,8 @@ struct MicroConfig {
 
 class Worker {
  public:
-  Worker(natsConnection* nc, int concurrency, std::chrono::nanoseconds service, bool exponential,
-         bool queue_overflow, double error_rate, MicroConfig micro, uint64_t seed)
+  Worker(natsConnection* nc, int concurrency, std::chrono::nanoseconds service, bool exponential, bool queue_overflow,
+         double error_rate, MicroConfig micro, uint64_t seed)
       : nc_(nc), concurrency_(concurrency), service_(service), exponential_(exponential),
         queue_overflow_(queue_overflow), error_rate_(error_rate), micro_(std::move(micro)), rng_(seed),
         timer_([this] { TimerLoop(); }) {}
@@ -271,14 +271,12 @@ class Worker {
     const std::string endpoint_id = "\"name\":" + Quote(micro_.endpoint) + ",\"subject\":" + Quote(micro_.subject) +
                                     ",\"queue_group\":" + Quote(micro_.queue_group);
     switch (verb) {
-      case Verb::kPing:
-        return IdentityJson("io.nats.micro.v1.ping_response") + "}";
+      case Verb::kPing: return IdentityJson("io.nats.micro.v1.ping_response") + "}";
       case Verb::kInfo:
         return IdentityJson("io.nats.micro.v1.info_response") +
                ",\"description\":\"farrier-sample-worker: echoes requests after a simulated service time\"" +
                ",\"endpoints\":[{" + endpoint_id + ",\"metadata\":null}]}";
-      case Verb::kStats:
-        break;
+      case Verb::kStats: break;
     }
     std::lock_guard lock(mu_);
     // num_requests counts requests answered (error replies included, as nats.go does);
@@ -331,8 +329,9 @@ MicroConfig MicroFromFlags(const Flags& f, const std::string& subject, const std
 }
 
 int Run(int argc, char** argv) {
-  Flags f(argc, argv, {"url", "subject", "queue", "concurrency", "service-time", "service-time-dist",
-                       "overflow", "name", "seed", "error-rate", "micro-name", "micro-version", "micro-endpoint"});
+  Flags f(argc, argv,
+          {"url", "subject", "queue", "concurrency", "service-time", "service-time-dist", "overflow", "name", "seed",
+           "error-rate", "micro-name", "micro-version", "micro-endpoint"});
   const std::string url = f.Str("url", "nats://127.0.0.1:4222");
   const std::string subject = f.Str("subject", "api.echo");
   const std::string queue = f.Str("queue", "workers");
@@ -377,7 +376,8 @@ int Run(int argc, char** argv) {
     // No pending limit: overflow policy is ours, not the client library's slow-consumer drop.
     natsSubscription_SetPendingLimits(sub, -1, -1);
     track(sub);
-    Worker::VerbClosure verbs[] = {{&worker, Worker::Verb::kPing}, {&worker, Worker::Verb::kInfo},
+    Worker::VerbClosure verbs[] = {{&worker, Worker::Verb::kPing},
+                                   {&worker, Worker::Verb::kInfo},
                                    {&worker, Worker::Verb::kStats}};
     if (micro_on) {
       // Plain subscriptions: every instance must answer a $SRV request, not one of a queue group.
@@ -400,8 +400,10 @@ int Run(int argc, char** argv) {
     // stats are final and `worker` and `verbs` may be destroyed.
     for (size_t i = 0; i < unsubscribed.size(); ++i) {
       if (!unsubscribed[i]->Wait(std::chrono::seconds(5))) {
-        std::fprintf(stderr, "farrier-sample-worker: subscription %zu of %zu still had a handler running 5 s "
-                     "after unsubscribing; the stats below may be short\n", i + 1, unsubscribed.size());
+        std::fprintf(stderr,
+                     "farrier-sample-worker: subscription %zu of %zu still had a handler running 5 s "
+                     "after unsubscribing; the stats below may be short\n",
+                     i + 1, unsubscribed.size());
       }
     }
     for (natsSubscription* s : subs) natsSubscription_Destroy(s);

@@ -19,11 +19,11 @@ struct NatsClientConfig {
   std::string nkey_seed_file;     // a user nkey seed (SU...); the public key is derived from it
   std::string token_file;
   std::string user;
-  std::string password_file;      // with user
+  std::string password_file;  // with user
   std::string tls_ca_file;
-  std::string tls_cert_file;      // client certificate, with tls_key_file
+  std::string tls_cert_file;  // client certificate, with tls_key_file
   std::string tls_key_file;
-  std::string tls_server_name;    // expected host name in the server's certificate
+  std::string tls_server_name;  // expected host name in the server's certificate
   // Read from the files above by LoadConfig.
   std::string token;
   std::string password;
@@ -64,8 +64,8 @@ struct ServiceConfig {
 struct ConsumerConfig {
   std::string account;  // empty: any account
   std::string stream, consumer;
-  double worker_rate = 0;    // messages/s one worker handles; 0 with lag_threshold: KEDA mode
-  double lag_threshold = 0;  // > 0: desired = ceil(lag / lag_threshold), as KEDA's NATS scaler
+  double worker_rate = 0;                       // messages/s one worker handles; 0 with lag_threshold: KEDA mode
+  double lag_threshold = 0;                     // > 0: desired = ceil(lag / lag_threshold), as KEDA's NATS scaler
   std::chrono::milliseconds drain_time{60000};  // rate mode: clear the backlog within this
   int min_workers = 0;
   int max_workers = 100;

@@ -60,8 +60,8 @@ class MicroCounters {
     uint64_t requests = 0, errors = 0;
     double processing_seconds = 0;
   };
-  std::vector<EndpointTotals> Totals() const;  // sorted by endpoint name
-  size_t Instances() const { return instances_last_round_; }  // instances that answered the last round
+  std::vector<EndpointTotals> Totals() const;                     // sorted by endpoint name
+  size_t Instances() const { return instances_last_round_; }      // instances that answered the last round
   size_t tracked_instances() const { return instances_.size(); }  // answered within the horizon
   // Distinct endpoint names left out of the last round because the cap was reached.
   size_t dropped_endpoints() const { return dropped_last_round_; }

@@ -63,7 +63,8 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& con
   if (!step.empty()) return Error{"NATS client options: " + step};
 
   if (!config.creds_file.empty()) {
-    if (natsStatus s = natsOptions_SetUserCredentialsFromFiles(opts, config.creds_file.c_str(), nullptr); s != NATS_OK) {
+    if (natsStatus s = natsOptions_SetUserCredentialsFromFiles(opts, config.creds_file.c_str(), nullptr);
+        s != NATS_OK) {
       return Error{"nats.creds-file " + config.creds_file + ": " + natsStatus_GetText(s)};
     }
   }
@@ -151,7 +152,8 @@ natsStatus NatsClient::Connect() {
         // A server that verifies clients rejects a handshake without a certificate with an
         // alert ("bad certificate" in TLS 1.2, "certificate required" in 1.3).
         if (!has_client_cert_ && std::strstr(reason, "alert") != nullptr) {
-          tls_failure_ += "; if the server requires client certificates, set --nats.tls.cert-file and --nats.tls.key-file";
+          tls_failure_ +=
+              "; if the server requires client certificates, set --nats.tls.cert-file and --nats.tls.key-file";
         }
       }
     }

@@ -16,8 +16,8 @@
 #include <memory>
 #include <string>
 
-#include "services/definitions.h"
 #include "core/result.h"
+#include "services/definitions.h"
 
 namespace farrier {
 
@@ -56,7 +56,7 @@ class NatsClient {
   natsConnection* nc_ = nullptr;
   std::atomic<bool> closed_{false};
   std::atomic<bool> close_done_{false};  // OnClosed ran after the destructor closed the connection
-  bool close_logged_ = false;  // "closed" logged since the last successful connect
+  bool close_logged_ = false;            // "closed" logged since the last successful connect
   std::chrono::steady_clock::time_point last_attempt_{};
   uint64_t generation_ = 1;
   std::atomic<bool> connected_{false};

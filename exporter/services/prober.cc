@@ -55,7 +55,8 @@ bool Prober::Subscribe() {
   natsConnection* nc = client_->connection();
   if (!nc) return false;
   std::string wildcard = inbox_ + ".*";
-  if (natsStatus s = natsConnection_Subscribe(&inbox_sub_, nc, wildcard.c_str(), &Prober::OnReply, this); s != NATS_OK) {
+  if (natsStatus s = natsConnection_Subscribe(&inbox_sub_, nc, wildcard.c_str(), &Prober::OnReply, this);
+      s != NATS_OK) {
     inbox_sub_ = nullptr;
     return false;
   }
@@ -174,7 +175,8 @@ void Prober::FailLocked(size_t service, ProbeFailure why) {
 void Prober::SucceedLocked(size_t service, double seconds) {
   ServiceStats& st = stats_[service];
   if (st.consecutive_failures >= kFailuresToLog) {
-    spdlog::info("service {}: probe answered again after {} failures", services_[service].name, st.consecutive_failures);
+    spdlog::info("service {}: probe answered again after {} failures", services_[service].name,
+                 st.consecutive_failures);
   } else if (!st.probed) {
     spdlog::info("service {}: first probe answered", services_[service].name);
   }
@@ -279,7 +281,8 @@ void Prober::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* sel
             pending.answers.push_back(std::move(r).value());
           } else {
             if (st.micro_invalid++ == 0) {
-              spdlog::warn("service {}: invalid $SRV.STATS answer ignored: {}", p->services_[pending.service].name, r.error());
+              spdlog::warn("service {}: invalid $SRV.STATS answer ignored: {}", p->services_[pending.service].name,
+                           r.error());
             }
           }
         }

@@ -84,7 +84,7 @@ class Prober {
   bool stopping_ = false;
   std::vector<ServiceStats> stats_;
   std::vector<Clock::time_point> next_probe_, next_micro_;
-  std::vector<int> in_flight_;  // probes outstanding per service
+  std::vector<int> in_flight_;           // probes outstanding per service
   std::map<uint64_t, Pending> pending_;  // by token
   uint64_t next_token_ = 1;
   std::thread thread_;

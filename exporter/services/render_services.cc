@@ -9,15 +9,18 @@ void RenderProbes(const ServiceConfig& s, const ServiceStats& st, Families& out)
                 "Request/reply latency of answered probes, from farrier's NATS client (probe of the "
                 "service subject).")
       .AddHistogram(st.latency, service);
-  out.Counter("nats_service_probes_total", "Probes completed: answered, failed or timed out (probe of the service subject).")
+  out.Counter("nats_service_probes_total",
+              "Probes completed: answered, failed or timed out (probe of the service subject).")
       .Add(static_cast<double>(st.probes), service);
   auto failures = out.Counter("nats_service_probe_failures_total",
                               "Probes that failed, by reason: timeout, no_responders, error (not sent: NATS "
                               "disconnected or publish failed) (probe of the service subject).");
   for (size_t r = 0; r < kProbeFailureNames.size(); ++r) {
-    failures.Add(static_cast<double>(st.failures[r]), {{"service", s.name}, {"reason", std::string(kProbeFailureNames[r])}});
+    failures.Add(static_cast<double>(st.failures[r]),
+                 {{"service", s.name}, {"reason", std::string(kProbeFailureNames[r])}});
   }
-  out.Gauge("nats_service_probe_up", "1 when the last probe was answered, else 0 (0 before the first) (probe of the service subject).")
+  out.Gauge("nats_service_probe_up",
+            "1 when the last probe was answered, else 0 (0 before the first) (probe of the service subject).")
       .Add(st.up ? 1 : 0, service);
 }
 
@@ -27,13 +30,15 @@ void RenderMicro(const ServiceConfig& s, const ServiceStats& st, Families& out) 
             "1 when the last $SRV.STATS request got at least one valid answer, else 0 ($SRV.STATS).")
       .Add(st.micro_up ? 1 : 0, service);
   if (!st.micro_polled) return;
-  out.Gauge("nats_micro_instances", "Instances of the micro service that answered the last $SRV.STATS request ($SRV.STATS).")
+  out.Gauge("nats_micro_instances",
+            "Instances of the micro service that answered the last $SRV.STATS request ($SRV.STATS).")
       .Add(static_cast<double>(st.micro.Instances()), service);
   auto requests = out.Counter("nats_micro_requests_total",
                               "Requests handled, summed over instances, kept monotonic as instances come and go "
                               "($SRV.STATS endpoints[].num_requests).");
-  auto errors = out.Counter("nats_micro_errors_total",
-                            "Requests answered with an error, summed over instances ($SRV.STATS endpoints[].num_errors).");
+  auto errors = out.Counter(
+      "nats_micro_errors_total",
+      "Requests answered with an error, summed over instances ($SRV.STATS endpoints[].num_errors).");
   auto seconds = out.Counter("nats_micro_processing_seconds_total",
                              "Time spent handling requests, summed over instances; divide its rate by the "
                              "requests rate for the mean ($SRV.STATS endpoints[].processing_time).");

@@ -9,8 +9,7 @@ using namespace json_fields;
 
 // A Go time.Duration field (int64 nanoseconds) in seconds. The server never sends a negative
 // latency (it clamps its estimates at 0), so one is a broken upstream, not a value to keep.
-double NanosAsSeconds(const Json& obj, std::string_view key, std::string_view path,
-                      bool required) {
+double NanosAsSeconds(const Json& obj, std::string_view key, std::string_view path, bool required) {
   const std::string where = std::string(path) + "." + std::string(key);
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) {
@@ -23,8 +22,7 @@ double NanosAsSeconds(const Json& obj, std::string_view key, std::string_view pa
   if (it->is_number_unsigned()) return static_cast<double>(it->get<uint64_t>()) / 1e9;
   const int64_t ns = it->get<int64_t>();
   if (ns < 0) {
-    throw SchemaError(where + ": expected non-negative integer nanoseconds, got " +
-                      std::to_string(ns));
+    throw SchemaError(where + ": expected non-negative integer nanoseconds, got " + std::to_string(ns));
   }
   return static_cast<double>(ns) / 1e9;
 }
@@ -42,14 +40,12 @@ Result<ServiceLatencyEvent> ParseServiceLatency(std::string_view json) {
   return ParseWith<ServiceLatencyEvent>("service_latency", json, [](const Json& j) {
     const std::string type = Str(j, "type", "$", /*required=*/true);
     if (type != kServiceLatencyType) {
-      throw SchemaError("$.type: expected \"" + std::string(kServiceLatencyType) + "\", got \"" +
-                        type + "\"");
+      throw SchemaError("$.type: expected \"" + std::string(kServiceLatencyType) + "\", got \"" + type + "\"");
     }
     ServiceLatencyEvent e;
     const int64_t status = I64(j, "status", "$", /*required=*/true);
     if (status < 100 || status > 599) {
-      throw SchemaError("$.status: expected an HTTP-like status 100-599, got " +
-                        std::to_string(status));
+      throw SchemaError("$.status: expected an HTTP-like status 100-599, got " + std::to_string(status));
     }
     e.status = static_cast<int>(status);
     e.error = Str(j, "description", "$");

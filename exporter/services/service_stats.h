@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "services/definitions.h"
 #include "core/histogram.h"
+#include "services/definitions.h"
 #include "services/micro_stats.h"
 
 namespace farrier {
@@ -33,7 +33,7 @@ struct ServiceStats {
 
   // $SRV.STATS.<micro_service> (when configured).
   bool micro_polled = false;
-  bool micro_up = false;  // the last round got at least one valid answer
+  bool micro_up = false;       // the last round got at least one valid answer
   uint64_t micro_invalid = 0;  // answers that did not parse
   MicroCounters micro;
 

@@ -32,9 +32,8 @@ SourceOutcome ParseFailure(const Fetcher& fetcher, const EndpointRequest& reques
 
 // Fetch one endpoint, parse it, and keep the result in `member` of the server's view.
 template <class T>
-SourceOutcome FetchOne(Fetcher& fetcher, const EndpointRequest& request,
-                       Result<T> (*parse)(std::string_view), std::optional<T> ServerView::*member,
-                       bool accept_unhealthy = false) {
+SourceOutcome FetchOne(Fetcher& fetcher, const EndpointRequest& request, Result<T> (*parse)(std::string_view),
+                       std::optional<T> ServerView::*member, bool accept_unhealthy = false) {
   FetchResult got = fetcher.Fetch(request);
   if (auto failure = FetchFailure(fetcher, got, request, accept_unhealthy)) return std::move(*failure);
   Result<T> parsed = parse(got.body);
@@ -81,7 +80,8 @@ SourceOutcome PollQueueGroups(Fetcher& fetcher, const SourceOptions& options) {
   }
   std::optional<AllQueueGroups> all;
   if (options.queuegroups_all) {
-    const EndpointRequest request{"subsz", {{"subs", true}, {"limit", uint64_t{options.queuegroups_subscription_limit}}}};
+    const EndpointRequest request{"subsz",
+                                  {{"subs", true}, {"limit", uint64_t{options.queuegroups_subscription_limit}}}};
     FetchResult got = fetcher.Fetch(request);
     if (auto failure = FetchFailure(fetcher, got, request)) return std::move(*failure);
     Result<SubsTest> list = ParseSubsTest(got.body);
@@ -178,12 +178,9 @@ const std::vector<SourceSpec>& AllSources() {
       {"varz", true, "Server identity and counters from /varz (always on).",
        [](Fetcher& f, const SourceOptions&) { return FetchOne(f, {"varz"}, ParseVarz, &ServerView::varz); },
        RenderIfPresent<&ServerView::varz, RenderVarz>},
-      {"connz", true, "Connection totals by kind from every page of /connz.", PollConnz,
-       RenderConnzOfServer},
+      {"connz", true, "Connection totals by kind from every page of /connz.", PollConnz, RenderConnzOfServer},
       {"routez", true, "Cluster routes from /routez.",
-       [](Fetcher& f, const SourceOptions&) {
-         return FetchOne(f, {"routez"}, ParseRoutez, &ServerView::routez);
-       },
+       [](Fetcher& f, const SourceOptions&) { return FetchOne(f, {"routez"}, ParseRoutez, &ServerView::routez); },
        RenderIfPresent<&ServerView::routez, RenderRoutez>},
       {"subsz", true, "Subscription table statistics from /subsz.",
        [](Fetcher& f, const SourceOptions&) { return FetchOne(f, {"subsz"}, ParseSubsz, &ServerView::subsz); },
@@ -205,9 +202,7 @@ const std::vector<SourceSpec>& AllSources() {
        [](Fetcher& f, const SourceOptions&) { return FetchOne(f, {"leafz"}, ParseLeafz, &ServerView::leafz); },
        RenderIfPresent<&ServerView::leafz, RenderLeafz>},
       {"gatewayz", false, "Gateway (super-cluster) connections from /gatewayz.",
-       [](Fetcher& f, const SourceOptions&) {
-         return FetchOne(f, {"gatewayz"}, ParseGatewayz, &ServerView::gatewayz);
-       },
+       [](Fetcher& f, const SourceOptions&) { return FetchOne(f, {"gatewayz"}, ParseGatewayz, &ServerView::gatewayz); },
        RenderIfPresent<&ServerView::gatewayz, RenderGatewayz>},
       {"accstatz", false, "Per-account traffic from /accstatz?unused=true.",
        [](Fetcher& f, const SourceOptions&) {
@@ -222,8 +217,7 @@ const std::vector<SourceSpec>& AllSources() {
        "Queue-group members of the configured services from /subsz?subs=1&test=<subject> "
        "(one request per service; nothing without services).",
        PollQueueGroups, RenderQueueGroupsOfServer},
-      {"raftz", false,
-       "Raft groups (JetStream meta, streams, consumers) from /raftz, at most --raftz.group-limit.",
+      {"raftz", false, "Raft groups (JetStream meta, streams, consumers) from /raftz, at most --raftz.group-limit.",
        PollRaftz, RenderRaftzOfServer},
   };
   return sources;

@@ -22,7 +22,7 @@ struct ServerView;
 // nothing here sees the whole configuration.
 struct SourceOptions {
   std::map<std::string, bool, std::less<>> collectors;  // source name -> enabled
-  size_t connz_page_size = 4096;  // see bench/README.md for the trade-off
+  size_t connz_page_size = 4096;                        // see bench/README.md for the trade-off
   bool connz_detail = false;
   size_t connz_detail_limit = 100;
   JszRenderOptions jsz;
@@ -33,8 +33,8 @@ struct SourceOptions {
     std::string name, subject, queue_group;
   };
   std::vector<QueueGroupQuery> queue_groups;
-  bool queuegroups_all = false;            // also summarize every queue group (/subsz?subs=1)
-  size_t queuegroups_limit = 200;          // most groups exported
+  bool queuegroups_all = false;                    // also summarize every queue group (/subsz?subs=1)
+  size_t queuegroups_limit = 200;                  // most groups exported
   size_t queuegroups_subscription_limit = 100000;  // most subscriptions read per poll
 
   bool Enabled(std::string_view source) const {

@@ -16,8 +16,7 @@
 
 namespace farrier {
 
-std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot,
-                                                     const SourceOptions& options,
+std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot, const SourceOptions& options,
                                                      std::chrono::steady_clock::time_point now);
 
 // The prometheus-cpp face of the above: reads whatever snapshot `current` returns at collect

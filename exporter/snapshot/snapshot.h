@@ -66,7 +66,7 @@ struct ServerView {
 
 struct Snapshot {
   std::chrono::steady_clock::time_point taken_at;
-  uint64_t polls = 0;  // polls completed, this one included
+  uint64_t polls = 0;                                       // polls completed, this one included
   std::map<std::string, SourceStatus, std::less<>> status;  // enabled sources only
   // Cumulative error counts by (source, reason), every known pair present from the start.
   std::map<std::pair<std::string, std::string>, uint64_t> errors;

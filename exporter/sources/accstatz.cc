@@ -10,8 +10,7 @@ using namespace json_fields;
 
 namespace {
 
-void ReadData(const Json& stat, const char* key, const std::string& path, uint64_t* msgs,
-              uint64_t* bytes) {
+void ReadData(const Json& stat, const char* key, const std::string& path, uint64_t* msgs, uint64_t* bytes) {
   const Json& data = Object(stat, key, path);
   if (data.is_null()) return;
   std::string dpath = path + "." + key;
@@ -65,15 +64,13 @@ void RenderAccstatz(const Accstatz& a, Families& out) {
 
   auto conns = out.Gauge("nats_account_connections",
                          "Client connections of the account (/accstatz account_statz[].conns).");
-  auto leafs =
-      out.Gauge("nats_account_leafnodes",
-                "Leaf node connections of the account (/accstatz account_statz[].leafnodes).");
+  auto leafs = out.Gauge("nats_account_leafnodes",
+                         "Leaf node connections of the account (/accstatz account_statz[].leafnodes).");
   auto sent_msgs = out.Counter("nats_account_messages_sent_total",
                                "Messages the server sent in this account, to any kind of "
                                "connection (/accstatz account_statz[].sent.msgs).");
-  auto sent_bytes =
-      out.Counter("nats_account_bytes_sent_total",
-                  "Bytes the server sent in this account (/accstatz account_statz[].sent.bytes).");
+  auto sent_bytes = out.Counter("nats_account_bytes_sent_total",
+                                "Bytes the server sent in this account (/accstatz account_statz[].sent.bytes).");
   auto recv_msgs = out.Counter("nats_account_messages_received_total",
                                "Messages the server received in this account, from any kind of "
                                "connection (/accstatz account_statz[].received.msgs).");

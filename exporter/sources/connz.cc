@@ -140,12 +140,14 @@ void RenderConnz(const Connz& c, bool lists_leafnodes, Families& out) {
       "nats_connz_connections",
       "Connections by kind (client; leafnode on 2.11.5+, which lists them), counted over every page "
       "of /connz (/connz connections[].kind, paged by limit/offset).");
-  auto subscriptions = out.Gauge("nats_connz_subscriptions",
-                                 "Sum of subscriptions over the connections of this kind (/connz connections[].subscriptions).");
+  auto subscriptions = out.Gauge(
+      "nats_connz_subscriptions",
+      "Sum of subscriptions over the connections of this kind (/connz connections[].subscriptions).");
   auto pending = out.Gauge("nats_connz_pending_bytes",
                            "Sum of bytes queued to the connections of this kind (/connz connections[].pending_bytes).");
-  auto pending_max = out.Gauge("nats_connz_pending_bytes_max",
-                               "Largest queue of one connection of this kind, in bytes (/connz connections[].pending_bytes, max).");
+  auto pending_max = out.Gauge(
+      "nats_connz_pending_bytes_max",
+      "Largest queue of one connection of this kind, in bytes (/connz connections[].pending_bytes, max).");
   for (const auto& [kind, totals] : kinds) {
     Labels l{{"kind", kind}};
     connections.Add(totals->connections, l);
@@ -164,8 +166,8 @@ void RenderConnz(const Connz& c, bool lists_leafnodes, Families& out) {
     links.push_back({{{"cid", std::to_string(conn.cid)}, {"name", conn.name}}, &conn});
   }
   RenderLinks(links,
-              {"nats_connection", "this client connection", "/connz connections[]",
-               "pending_bytes", /*count_connections=*/false},
+              {"nats_connection", "this client connection", "/connz connections[]", "pending_bytes",
+               /*count_connections=*/false},
               out);
 }
 

@@ -15,8 +15,8 @@ namespace {
 
 // One RemoteGatewayz object. Its "connection" is omitempty in Go; without it there is nothing
 // to measure, so the entry is skipped (returns false).
-bool ParseRemote(const Json& remote, const std::string& path, const std::string& gateway,
-                 std::string_view direction, GatewayConnection* out) {
+bool ParseRemote(const Json& remote, const std::string& path, const std::string& gateway, std::string_view direction,
+                 GatewayConnection* out) {
   out->gateway = gateway;
   out->direction = std::string(direction);
   out->configured = Bool(remote, "configured", path);
@@ -67,8 +67,7 @@ Result<Gatewayz> ParseGatewayz(std::string_view body) {
         }
         for (size_t i = 0; i < list.size(); ++i) {
           GatewayConnection c;
-          if (ParseRemote(list[i], lpath + "[" + std::to_string(i) + "]", name, kGatewayInbound,
-                          &c)) {
+          if (ParseRemote(list[i], lpath + "[" + std::to_string(i) + "]", name, kGatewayInbound, &c)) {
             g.connections.push_back(std::move(c));
           }
         }
@@ -80,8 +79,7 @@ Result<Gatewayz> ParseGatewayz(std::string_view body) {
 
 void RenderGatewayz(const Gatewayz& g, Families& out) {
   if (g.name.empty()) return;  // gateways not configured: nothing to say
-  out.Gauge("nats_gatewayz_info", "This server's gateway name, value 1 (/gatewayz name).")
-      .Add(1, {{"name", g.name}});
+  out.Gauge("nats_gatewayz_info", "This server's gateway name, value 1 (/gatewayz name).").Add(1, {{"name", g.name}});
   if (g.connections.empty()) return;
 
   // Keyed by (gateway, direction): inbound connections come one per remote server, whose ids

@@ -27,7 +27,7 @@ struct GatewayConnection : LinkTraffic {
 
 struct Gatewayz {
   std::string server_id;
-  std::string name;  // this server's gateway name; empty when gateways are not configured
+  std::string name;                            // this server's gateway name; empty when gateways are not configured
   std::vector<GatewayConnection> connections;  // outbound first, each direction by name
 };
 

@@ -47,8 +47,7 @@ Result<Healthz> ParseHealthz(std::string_view body) {
 }
 
 void RenderHealthz(const Healthz& h, bool has_details, Families& out) {
-  out.Gauge("nats_server_healthy",
-            "1 when the server reports itself healthy (/healthz status \"ok\"), else 0.")
+  out.Gauge("nats_server_healthy", "1 when the server reports itself healthy (/healthz status \"ok\"), else 0.")
       .Add(h.healthy ? 1 : 0);
   if (!has_details) return;
   auto errors = out.Gauge("nats_server_health_errors",

@@ -122,8 +122,8 @@ void ParseStream(const Json& s, const std::string& path, const std::string& acco
   const Json& consumers = Array(s, "consumer_detail", path);
   if (!consumers.is_null()) {
     for (size_t i = 0; i < consumers.size(); ++i) {
-      jsz.consumer_details.push_back(
-          ParseConsumer(consumers[i], path + ".consumer_detail[" + std::to_string(i) + "]", out));
+      jsz.consumer_details.push_back(ParseConsumer(consumers[i], path + ".consumer_detail[" + std::to_string(i) + "]",
+                                                   out));
     }
   }
   jsz.stream_details.push_back(std::move(out));
@@ -182,8 +182,7 @@ Result<Jsz> ParseJsz(std::string_view body) {
         if (!streams.is_null()) {
           acc.streams = streams.size();
           for (size_t k = 0; k < streams.size(); ++k) {
-            ParseStream(streams[k], path + ".stream_detail[" + std::to_string(k) + "]", acc.name,
-                        jsz);
+            ParseStream(streams[k], path + ".stream_detail[" + std::to_string(k) + "]", acc.name, jsz);
           }
         }
         jsz.account_details.push_back(std::move(acc));
@@ -207,8 +206,7 @@ void RenderMeta(const Jsz& j, std::string_view server_name, Families& out) {
   const bool leader = !server_name.empty() && j.meta_leader == server_name;
   out.Gauge("nats_jetstream_meta_cluster_size", "Servers in the JetStream meta group (/jsz meta_cluster.cluster_size).")
       .Add(j.meta_cluster_size);
-  out.Gauge("nats_jetstream_meta_leader",
-            "1 when this server is the JetStream meta leader (/jsz meta_cluster.leader).")
+  out.Gauge("nats_jetstream_meta_leader", "1 when this server is the JetStream meta leader (/jsz meta_cluster.leader).")
       .Add(leader ? 1 : 0);
   out.Gauge("nats_jetstream_meta_leader_known",
             "1 when this server knows a JetStream meta leader, 0 while there is none "
@@ -267,39 +265,27 @@ void RenderServer(const Jsz& j, std::string_view server_name, Families& out) {
   out.Gauge("nats_jetstream_enabled", "1 when JetStream is enabled on this server (/jsz disabled).")
       .Add(j.enabled ? 1 : 0);
   if (!j.enabled) return;
-  out.Gauge("nats_jetstream_memory_bytes", "Memory used by JetStream streams (/jsz memory).")
-      .Add(j.memory_bytes);
+  out.Gauge("nats_jetstream_memory_bytes", "Memory used by JetStream streams (/jsz memory).").Add(j.memory_bytes);
   out.Gauge("nats_jetstream_storage_bytes", "File storage used by JetStream streams (/jsz storage).")
       .Add(j.storage_bytes);
-  out.Gauge("nats_jetstream_reserved_memory_bytes",
-            "Memory reserved by stream limits (/jsz reserved_memory).")
+  out.Gauge("nats_jetstream_reserved_memory_bytes", "Memory reserved by stream limits (/jsz reserved_memory).")
       .Add(j.reserved_memory_bytes);
-  out.Gauge("nats_jetstream_reserved_storage_bytes",
-            "Storage reserved by stream limits (/jsz reserved_storage).")
+  out.Gauge("nats_jetstream_reserved_storage_bytes", "Storage reserved by stream limits (/jsz reserved_storage).")
       .Add(j.reserved_storage_bytes);
   out.Gauge("nats_jetstream_max_memory_bytes", "JetStream memory limit (/jsz config.max_memory).")
       .Add(j.max_memory_bytes);
   out.Gauge("nats_jetstream_max_storage_bytes", "JetStream storage limit (/jsz config.max_storage).")
       .Add(j.max_storage_bytes);
-  out.Gauge("nats_jetstream_accounts", "Accounts with JetStream enabled (/jsz accounts).")
-      .Add(j.accounts);
-  out.Gauge("nats_jetstream_ha_assets", "Replicated streams and consumers (/jsz ha_assets).")
-      .Add(j.ha_assets);
-  out.Counter("nats_jetstream_api_requests_total", "JetStream API requests (/jsz api.total).")
-      .Add(j.api_total);
-  out.Counter("nats_jetstream_api_errors_total", "JetStream API errors (/jsz api.errors).")
-      .Add(j.api_errors);
-  out.Gauge("nats_jetstream_streams", "Streams this server holds a replica of (/jsz streams).")
-      .Add(j.streams);
-  out.Gauge("nats_jetstream_consumers", "Consumers this server holds a replica of (/jsz consumers).")
-      .Add(j.consumers);
-  out.Gauge("nats_jetstream_messages", "Messages stored in this server's replicas (/jsz messages).")
-      .Add(j.messages);
-  out.Gauge("nats_jetstream_bytes", "Bytes stored in this server's replicas (/jsz bytes).")
-      .Add(j.bytes);
+  out.Gauge("nats_jetstream_accounts", "Accounts with JetStream enabled (/jsz accounts).").Add(j.accounts);
+  out.Gauge("nats_jetstream_ha_assets", "Replicated streams and consumers (/jsz ha_assets).").Add(j.ha_assets);
+  out.Counter("nats_jetstream_api_requests_total", "JetStream API requests (/jsz api.total).").Add(j.api_total);
+  out.Counter("nats_jetstream_api_errors_total", "JetStream API errors (/jsz api.errors).").Add(j.api_errors);
+  out.Gauge("nats_jetstream_streams", "Streams this server holds a replica of (/jsz streams).").Add(j.streams);
+  out.Gauge("nats_jetstream_consumers", "Consumers this server holds a replica of (/jsz consumers).").Add(j.consumers);
+  out.Gauge("nats_jetstream_messages", "Messages stored in this server's replicas (/jsz messages).").Add(j.messages);
+  out.Gauge("nats_jetstream_bytes", "Bytes stored in this server's replicas (/jsz bytes).").Add(j.bytes);
   if (j.api_level) {
-    out.Gauge("nats_jetstream_api_level",
-              "The JetStream API level this server speaks (/jsz api.level; 2.11+).")
+    out.Gauge("nats_jetstream_api_level", "The JetStream API level this server speaks (/jsz api.level; 2.11+).")
         .Add(*j.api_level);
   }
   if (j.meta_cluster_size > 0) RenderMeta(j, server_name, out);
@@ -327,8 +313,7 @@ void RenderAccounts(const Jsz& j, Families& out) {
   }
 }
 
-size_t RenderStreams(const Jsz& j, const JszRenderOptions& o, std::string_view server_name,
-                     Families& out) {
+size_t RenderStreams(const Jsz& j, const JszRenderOptions& o, std::string_view server_name, Families& out) {
   std::vector<const JszStream*> streams;
   for (const JszStream& s : j.stream_details) streams.push_back(&s);
   std::sort(streams.begin(), streams.end(), [](const JszStream* a, const JszStream* b) {
@@ -338,14 +323,18 @@ size_t RenderStreams(const Jsz& j, const JszRenderOptions& o, std::string_view s
   streams.resize(std::min(streams.size(), o.stream_limit));
   if (streams.empty()) return dropped;
 
-  auto leader = out.Gauge("nats_stream_leader",
-                          "1 when this server leads the stream, 0 on a follower (/jsz stream_detail[].cluster.leader).");
+  auto leader = out.Gauge(
+      "nats_stream_leader",
+      "1 when this server leads the stream, 0 on a follower (/jsz stream_detail[].cluster.leader).");
   auto messages = out.Gauge("nats_stream_messages", "Messages in the stream (/jsz stream_detail[].state.messages).");
   auto bytes = out.Gauge("nats_stream_bytes", "Bytes in the stream (/jsz stream_detail[].state.bytes).");
-  auto first = out.Gauge("nats_stream_first_seq", "First sequence in the stream (/jsz stream_detail[].state.first_seq).");
+  auto first = out.Gauge("nats_stream_first_seq",
+                         "First sequence in the stream (/jsz stream_detail[].state.first_seq).");
   auto last = out.Gauge("nats_stream_last_seq", "Last sequence in the stream (/jsz stream_detail[].state.last_seq).");
-  auto consumers = out.Gauge("nats_stream_consumers", "Consumers of the stream (/jsz stream_detail[].state.consumer_count).");
-  auto subjects = out.Gauge("nats_stream_subjects", "Distinct subjects in the stream (/jsz stream_detail[].state.num_subjects).");
+  auto consumers = out.Gauge("nats_stream_consumers",
+                             "Consumers of the stream (/jsz stream_detail[].state.consumer_count).");
+  auto subjects = out.Gauge("nats_stream_subjects",
+                            "Distinct subjects in the stream (/jsz stream_detail[].state.num_subjects).");
   auto deleted = out.Gauge("nats_stream_deleted_messages",
                            "Deleted messages inside the stream's range (/jsz stream_detail[].state.num_deleted).");
   auto replicas = out.Gauge("nats_stream_replicas", "Configured replicas (/jsz stream_detail[].config.num_replicas).");
@@ -389,8 +378,8 @@ size_t RenderStreams(const Jsz& j, const JszRenderOptions& o, std::string_view s
   return dropped;
 }
 
-size_t RenderConsumers(const Jsz& j, const JszRenderOptions& o, std::string_view server_name,
-                       bool can_pause, Families& out) {
+size_t RenderConsumers(const Jsz& j, const JszRenderOptions& o, std::string_view server_name, bool can_pause,
+                       Families& out) {
   using Key = std::tuple<std::string, std::string, std::string>;  // account, stream, consumer
   struct Row {
     const JszConsumer* consumer = nullptr;  // null for a fold of ephemerals
@@ -414,26 +403,31 @@ size_t RenderConsumers(const Jsz& j, const JszRenderOptions& o, std::string_view
   size_t dropped = rows.size() > o.consumer_limit ? rows.size() - o.consumer_limit : 0;
   if (rows.empty()) return dropped;
 
-  auto leader = out.Gauge("nats_consumer_leader",
-                          "1 when this server leads the consumer, 0 on a follower (/jsz consumer_detail[].cluster.leader).");
+  auto leader = out.Gauge(
+      "nats_consumer_leader",
+      "1 when this server leads the consumer, 0 on a follower (/jsz consumer_detail[].cluster.leader).");
   auto pending = out.Gauge("nats_consumer_num_pending",
                            "Stream messages not yet delivered to the consumer (/jsz consumer_detail[].num_pending).");
   auto ack_pending = out.Gauge("nats_consumer_num_ack_pending",
                                "Delivered messages awaiting acknowledgement (/jsz consumer_detail[].num_ack_pending).");
-  auto redelivered = out.Gauge("nats_consumer_num_redelivered",
-                               "Messages redelivered and not yet acknowledged (/jsz consumer_detail[].num_redelivered).");
+  auto redelivered = out.Gauge(
+      "nats_consumer_num_redelivered",
+      "Messages redelivered and not yet acknowledged (/jsz consumer_detail[].num_redelivered).");
   auto waiting = out.Gauge("nats_consumer_num_waiting",
                            "Pull requests waiting for messages (/jsz consumer_detail[].num_waiting).");
   auto delivered_cseq = out.Gauge("nats_consumer_delivered_consumer_seq",
                                   "Last delivered consumer sequence (/jsz consumer_detail[].delivered.consumer_seq).");
   auto delivered_sseq = out.Gauge("nats_consumer_delivered_stream_seq",
                                   "Last delivered stream sequence (/jsz consumer_detail[].delivered.stream_seq).");
-  auto floor_cseq = out.Gauge("nats_consumer_ack_floor_consumer_seq",
-                              "Consumer sequence below which all is acknowledged (/jsz consumer_detail[].ack_floor.consumer_seq).");
-  auto floor_sseq = out.Gauge("nats_consumer_ack_floor_stream_seq",
-                              "Stream sequence below which all is acknowledged (/jsz consumer_detail[].ack_floor.stream_seq).");
-  auto max_ack = out.Gauge("nats_consumer_max_ack_pending",
-                           "Configured limit of unacknowledged messages (/jsz consumer_detail[].config.max_ack_pending).");
+  auto floor_cseq = out.Gauge(
+      "nats_consumer_ack_floor_consumer_seq",
+      "Consumer sequence below which all is acknowledged (/jsz consumer_detail[].ack_floor.consumer_seq).");
+  auto floor_sseq = out.Gauge(
+      "nats_consumer_ack_floor_stream_seq",
+      "Stream sequence below which all is acknowledged (/jsz consumer_detail[].ack_floor.stream_seq).");
+  auto max_ack = out.Gauge(
+      "nats_consumer_max_ack_pending",
+      "Configured limit of unacknowledged messages (/jsz consumer_detail[].config.max_ack_pending).");
   auto paused = out.Gauge("nats_consumer_paused",
                           "1 while the consumer is paused: its backlog grows on purpose "
                           "(/jsz consumer_detail[].paused; 2.11+).");
@@ -442,8 +436,7 @@ size_t RenderConsumers(const Jsz& j, const JszRenderOptions& o, std::string_view
   size_t emitted = 0;
   for (const auto& [key, row] : rows) {
     if (emitted++ == o.consumer_limit) break;
-    Labels l{{"account", std::get<0>(key)}, {"stream", std::get<1>(key)},
-             {"consumer", std::get<2>(key)}};
+    Labels l{{"account", std::get<0>(key)}, {"stream", std::get<1>(key)}, {"consumer", std::get<2>(key)}};
     if (row.consumer) leader.Add(row.led ? 1 : 0, l);
     if (o.leader_only && !row.led) continue;
     pending.Add(row.pending, l);
@@ -472,8 +465,7 @@ void RenderJsz(const Jsz& jsz, const JszRenderOptions& options, std::string_view
   if (!jsz.enabled) return;
   RenderAccounts(jsz, out);
   size_t streams_dropped = RenderStreams(jsz, options, server_name, out);
-  size_t consumers_dropped =
-      RenderConsumers(jsz, options, server_name, ConsumersCanPause(version), out);
+  size_t consumers_dropped = RenderConsumers(jsz, options, server_name, ConsumersCanPause(version), out);
   out.Gauge("nats_exporter_jsz_series_dropped",
             "Streams or consumers left out by --jsz.stream-limit / --jsz.consumer-limit.")
       .Add(streams_dropped, {{"kind", "stream"}})

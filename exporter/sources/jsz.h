@@ -36,16 +36,16 @@ struct JszAccount {
 // the stream leader tracks its peers; a follower's list holds what it last heard, not the truth.
 struct JszPeer {
   std::string name;
-  bool current = false;         // caught up with the leader
-  double active_seconds = 0;    // since the leader last heard from it (active, nanoseconds)
-  uint64_t lag = 0;             // log entries behind the leader (lag; absent when 0)
-  bool offline = false;         // not seen recently (offline; absent when false)
+  bool current = false;       // caught up with the leader
+  double active_seconds = 0;  // since the leader last heard from it (active, nanoseconds)
+  uint64_t lag = 0;           // log entries behind the leader (lag; absent when 0)
+  bool offline = false;       // not seen recently (offline; absent when false)
 };
 
 struct JszStream {
   std::string account;
   std::string name;
-  std::string leader;  // cluster.leader: a server name; empty when not replicated
+  std::string leader;   // cluster.leader: a server name; empty when not replicated
   std::string storage;  // "file" or "memory"
   uint64_t messages = 0;
   uint64_t bytes = 0;

@@ -10,10 +10,7 @@ namespace farrier {
 
 using namespace json_fields;
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 Result<Leafz> ParseLeafz(std::string_view body) {
   return ParseWith<Leafz>("leafz", body, [](const Json& j) {
@@ -41,8 +38,7 @@ Result<Leafz> ParseLeafz(std::string_view body) {
 }
 
 void RenderLeafz(const Leafz& z, Families& out) {
-  out.Gauge("nats_leafz_leafnodes", "Current leaf node connections (/leafz leafnodes).")
-      .Add(z.num_leafs);
+  out.Gauge("nats_leafz_leafnodes", "Current leaf node connections (/leafz leafnodes).").Add(z.num_leafs);
   if (z.leafs.empty()) return;
 
   // Summed per (account, ip): several leaf servers behind one address, or a reconnect racing
@@ -50,8 +46,7 @@ void RenderLeafz(const Leafz& z, Families& out) {
   // member reconnects; Prometheus reads that as a counter reset, which is what it is.
   std::vector<std::pair<Labels, const LinkTraffic*>> links;
   for (const LeafConnection& c : z.leafs) links.push_back({{{"account", c.account}, {"ip", c.ip}}, &c});
-  RenderLinks(links, {"nats_leaf", "leaf node connections of this account and address", "/leafz leafs[]", ""},
-              out);
+  RenderLinks(links, {"nats_leaf", "leaf node connections of this account and address", "/leafz leafs[]", ""}, out);
 }
 
 }  // namespace farrier

@@ -18,7 +18,7 @@
 namespace farrier {
 
 struct LeafConnection : LinkTraffic {  // /leafz prints no pending bytes
-  std::string account;  // the local account the leaf connection is bound to
+  std::string account;                 // the local account the leaf connection is bound to
   std::string ip;
   uint64_t port = 0;  // kept for logs/debugging; never a label (ephemeral on the hub side)
 };

@@ -73,8 +73,9 @@ AllQueueGroups SummarizeQueueGroups(const SubsTest& all, size_t limit) {
 }
 
 void RenderAllQueueGroups(const AllQueueGroups& groups, bool total_counts_all, Families& out) {
-  auto members = out.Gauge("nats_queue_group_members",
-                           "Local queue subscriptions of each queue group (/subsz?subs=1 subscriptions_list[].qgroup).");
+  auto members = out.Gauge(
+      "nats_queue_group_members",
+      "Local queue subscriptions of each queue group (/subsz?subs=1 subscriptions_list[].qgroup).");
   auto msgs = out.Gauge("nats_queue_group_messages_delivered",
                         "Messages delivered to the group's present members; drops when a member leaves, so not a "
                         "counter: configure a service for an exact one (/subsz?subs=1 subscriptions_list[].msgs).");

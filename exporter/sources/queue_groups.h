@@ -36,7 +36,7 @@ Result<SubsTest> ParseSubsTest(std::string_view body);
 // The members of one service's queue group on this server.
 struct QueueGroupView {
   std::vector<QueueSubscription> members;  // queue subscriptions in the group
-  uint64_t pending_bytes = 0;  // sum over the members' connections (from /connz), when known
+  uint64_t pending_bytes = 0;              // sum over the members' connections (from /connz), when known
   bool pending_known = false;
 };
 

@@ -77,8 +77,7 @@ void RenderRaftz(const Raftz& r, size_t group_limit, Families& out) {
                            "Highest log index this server has applied (/raftz applied); "
                            "committed - applied is its backlog.");
   auto size = out.Gauge("nats_raft_group_size", "Members of the group (/raftz size).");
-  auto quorum = out.Gauge("nats_raft_group_quorum_needed",
-                          "Members needed for a quorum (/raftz quorum_needed).");
+  auto quorum = out.Gauge("nats_raft_group_quorum_needed", "Members needed for a quorum (/raftz quorum_needed).");
   auto catching_up = out.Gauge("nats_raft_group_catching_up",
                                "1 while this server catches up from the leader (/raftz catching_up).");
   auto queue = out.Gauge("nats_raft_group_queue_length",
@@ -101,10 +100,8 @@ void RenderRaftz(const Raftz& r, size_t group_limit, Families& out) {
     size.Add(g.size, l);
     quorum.Add(g.quorum_needed, l);
     catching_up.Add(g.catching_up ? 1 : 0, l);
-    for (const auto& [name, length] : {std::pair{"proposal", g.proposal_queue},
-                                       std::pair{"entry", g.entry_queue},
-                                       std::pair{"response", g.response_queue},
-                                       std::pair{"apply", g.apply_queue}}) {
+    for (const auto& [name, length] : {std::pair{"proposal", g.proposal_queue}, std::pair{"entry", g.entry_queue},
+                                       std::pair{"response", g.response_queue}, std::pair{"apply", g.apply_queue}}) {
       Labels ql = l;
       ql.push_back({"queue", name});
       queue.Add(length, ql);

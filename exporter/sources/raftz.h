@@ -18,15 +18,15 @@
 namespace farrier {
 
 struct RaftPeer {
-  std::string name;                // the peer's server name
-  double last_seen_seconds = -1;   // last_seen, a Go duration; negative when never seen
+  std::string name;               // the peer's server name
+  double last_seen_seconds = -1;  // last_seen, a Go duration; negative when never seen
   uint64_t last_replicated_index = 0;
 };
 
 struct RaftGroup {
-  std::string account;  // the account whose assets the group holds ("$SYS" for the meta group)
-  std::string name;     // "_meta_", "S-R3F-...", "C-R3F-..."
-  std::string state;    // LEADER, FOLLOWER, CANDIDATE, CLOSED
+  std::string account;        // the account whose assets the group holds ("$SYS" for the meta group)
+  std::string name;           // "_meta_", "S-R3F-...", "C-R3F-..."
+  std::string state;          // LEADER, FOLLOWER, CANDIDATE, CLOSED
   bool leader_known = false;  // `leader` set: the group has a leader this server knows of
   uint64_t term = 0;
   uint64_t committed = 0;

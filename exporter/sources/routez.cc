@@ -50,8 +50,7 @@ void RenderRoutez(const Routez& r, Families& out) {
                       : Labels{{"remote_id", route.remote_id}};
     links.push_back({std::move(peer), &route});
   }
-  RenderLinks(links, {"nats_route", "route connections to this peer", "/routez routes[]", "pending_size"},
-              out);
+  RenderLinks(links, {"nats_route", "route connections to this peer", "/routez routes[]", "pending_size"}, out);
 }
 
 }  // namespace farrier

@@ -18,8 +18,8 @@
 namespace farrier {
 
 struct Route : LinkTraffic {
-  uint64_t rid = 0;       // connection id: changes on every reconnect, so never a label
-  std::string remote_id;  // the peer's server id: stable for the peer's lifetime
+  uint64_t rid = 0;         // connection id: changes on every reconnect, so never a label
+  std::string remote_id;    // the peer's server id: stable for the peer's lifetime
   std::string remote_name;  // the peer's server name (2.10+): stable across its restarts
   std::string account;      // the pinned account of this connection ("$SYS"); empty when pooled
   bool did_solicit = false;

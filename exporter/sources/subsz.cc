@@ -27,25 +27,19 @@ void RenderSubsz(const Subsz& s, Families& out) {
   out.Gauge("nats_subsz_subscriptions",
             "Subscriptions in all accounts' subscription tables (/subsz num_subscriptions).")
       .Add(s.subscriptions);
-  out.Gauge("nats_subsz_cache_entries",
-            "Subjects in the subscription match caches (/subsz num_cache).")
+  out.Gauge("nats_subsz_cache_entries", "Subjects in the subscription match caches (/subsz num_cache).")
       .Add(s.cache_entries);
-  out.Counter("nats_subsz_inserts_total",
-              "Subscriptions inserted since start (/subsz num_inserts).")
-      .Add(s.inserts);
-  out.Counter("nats_subsz_removes_total", "Subscriptions removed since start (/subsz num_removes).")
-      .Add(s.removes);
+  out.Counter("nats_subsz_inserts_total", "Subscriptions inserted since start (/subsz num_inserts).").Add(s.inserts);
+  out.Counter("nats_subsz_removes_total", "Subscriptions removed since start (/subsz num_removes).").Add(s.removes);
   out.Counter("nats_subsz_matches_total",
               "Subject lookups in the subscription tables since start (/subsz num_matches).")
       .Add(s.matches);
   out.Gauge("nats_subsz_cache_hit_ratio",
             "Share of lookups answered from the match cache, 0..1 (/subsz cache_hit_rate).")
       .Add(s.cache_hit_ratio);
-  out.Gauge("nats_subsz_max_fanout",
-            "Largest number of subscriptions one cached subject matches (/subsz max_fanout).")
+  out.Gauge("nats_subsz_max_fanout", "Largest number of subscriptions one cached subject matches (/subsz max_fanout).")
       .Add(s.max_fanout);
-  out.Gauge("nats_subsz_avg_fanout",
-            "Average number of subscriptions a cached subject matches (/subsz avg_fanout).")
+  out.Gauge("nats_subsz_avg_fanout", "Average number of subscriptions a cached subject matches (/subsz avg_fanout).")
       .Add(s.avg_fanout);
 }
 

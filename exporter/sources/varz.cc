@@ -35,9 +35,11 @@ void ParseCertificateExpiry(const Json& j, Varz& v) {
     v.tls_cert_not_after_seconds.emplace_back(listener, seconds);
   };
   add(j, "$", "client");
-  static const std::pair<const char*, const char*> kBlocks[] = {
-      {"cluster", "cluster"}, {"gateway", "gateway"}, {"leaf", "leafnode"},
-      {"mqtt", "mqtt"},       {"websocket", "websocket"}};
+  static const std::pair<const char*, const char*> kBlocks[] = {{"cluster", "cluster"},
+                                                                {"gateway", "gateway"},
+                                                                {"leaf", "leafnode"},
+                                                                {"mqtt", "mqtt"},
+                                                                {"websocket", "websocket"}};
   for (const auto& [key, listener] : kBlocks) {
     const Json& block = Object(j, key, "$");
     if (!block.is_null()) add(block, std::string("$.") + key, listener);
@@ -102,8 +104,7 @@ Result<Varz> ParseVarz(std::string_view body) {
 
 namespace {
 
-void RenderByKind(Families& out, const std::string& name, const std::string& help,
-                  const CountsByKind& c) {
+void RenderByKind(Families& out, const std::string& name, const std::string& help, const CountsByKind& c) {
   out.Counter(name, help)
       .Add(c.clients, {{"kind", "client"}})
       .Add(c.routes, {{"kind", "route"}})
@@ -141,15 +142,14 @@ void RenderNewerFields(const Varz& v, Families& out) {
     const char* name;
     const char* help;
   };
-  for (const ClientTraffic& t : {
-           ClientTraffic{v.in_client_msgs, "nats_server_client_messages_received_total",
-                         "Messages received from clients only (/varz in_client_msgs)."},
-           ClientTraffic{v.out_client_msgs, "nats_server_client_messages_sent_total",
-                         "Messages sent to clients only (/varz out_client_msgs)."},
-           ClientTraffic{v.in_client_bytes, "nats_server_client_bytes_received_total",
-                         "Payload bytes received from clients only (/varz in_client_bytes)."},
-           ClientTraffic{v.out_client_bytes, "nats_server_client_bytes_sent_total",
-                         "Payload bytes sent to clients only (/varz out_client_bytes)."}}) {
+  for (const ClientTraffic& t : {ClientTraffic{v.in_client_msgs, "nats_server_client_messages_received_total",
+                                               "Messages received from clients only (/varz in_client_msgs)."},
+                                 ClientTraffic{v.out_client_msgs, "nats_server_client_messages_sent_total",
+                                               "Messages sent to clients only (/varz out_client_msgs)."},
+                                 ClientTraffic{v.in_client_bytes, "nats_server_client_bytes_received_total",
+                                               "Payload bytes received from clients only (/varz in_client_bytes)."},
+                                 ClientTraffic{v.out_client_bytes, "nats_server_client_bytes_sent_total",
+                                               "Payload bytes sent to clients only (/varz out_client_bytes)."}}) {
     if (t.value) out.Counter(t.name, t.help).Add(*t.value);
   }
   if (v.config_load_time_seconds > 0) {
@@ -196,59 +196,47 @@ void RenderNewerFields(const Varz& v, Families& out) {
 }  // namespace
 
 void RenderVarz(const Varz& v, Families& out) {
-  out.Gauge("nats_server_info",
-            "Server identity, value 1 (/varz server_id, server_name, version, cluster.name).")
-      .Add(1, {{"server_id", v.server_id},
-               {"server_name", v.server_name},
-               {"version", v.version},
-               {"cluster", v.cluster}});
+  out.Gauge("nats_server_info", "Server identity, value 1 (/varz server_id, server_name, version, cluster.name).")
+      .Add(
+          1,
+          {{"server_id", v.server_id}, {"server_name", v.server_name}, {"version", v.version}, {"cluster", v.cluster}});
   if (v.start_time_seconds > 0) {
-    out.Gauge("nats_server_start_time_seconds",
-              "Unix time the server started (/varz start); a change means a restart.")
+    out.Gauge("nats_server_start_time_seconds", "Unix time the server started (/varz start); a change means a restart.")
         .Add(v.start_time_seconds);
   }
   out.Gauge("nats_server_connections",
             "Current client connections; leaf nodes, routes and gateways not included (/varz connections).")
       .Add(v.connections);
-  out.Counter("nats_server_connections_total",
-              "Client connections accepted since start (/varz total_connections).")
+  out.Counter("nats_server_connections_total", "Client connections accepted since start (/varz total_connections).")
       .Add(v.total_connections);
   out.Gauge("nats_server_routes",
             "Current route connections: one per peer on 2.9, a pool per peer since 2.10, about 4 by "
             "default (/varz routes). Count peers with nats_server_remotes.")
       .Add(v.routes);
-  out.Gauge("nats_server_remotes",
-            "Cluster peers this server has at least one route to (/varz remotes).")
+  out.Gauge("nats_server_remotes", "Cluster peers this server has at least one route to (/varz remotes).")
       .Add(v.remotes);
-  out.Gauge("nats_server_leafnodes", "Current leaf node connections (/varz leafnodes).")
-      .Add(v.leafnodes);
-  out.Gauge("nats_server_subscriptions", "Current subscriptions (/varz subscriptions).")
-      .Add(v.subscriptions);
+  out.Gauge("nats_server_leafnodes", "Current leaf node connections (/varz leafnodes).").Add(v.leafnodes);
+  out.Gauge("nats_server_subscriptions", "Current subscriptions (/varz subscriptions).").Add(v.subscriptions);
   out.Counter("nats_server_messages_received_total",
               "Messages received from clients, routes, gateways and leaf nodes (/varz in_msgs).")
       .Add(v.in_msgs);
   out.Counter("nats_server_messages_sent_total",
               "Messages sent to clients, routes, gateways and leaf nodes (/varz out_msgs).")
       .Add(v.out_msgs);
-  out.Counter("nats_server_bytes_received_total", "Payload bytes received (/varz in_bytes).")
-      .Add(v.in_bytes);
-  out.Counter("nats_server_bytes_sent_total", "Payload bytes sent (/varz out_bytes).")
-      .Add(v.out_bytes);
+  out.Counter("nats_server_bytes_received_total", "Payload bytes received (/varz in_bytes).").Add(v.in_bytes);
+  out.Counter("nats_server_bytes_sent_total", "Payload bytes sent (/varz out_bytes).").Add(v.out_bytes);
   out.Counter("nats_server_slow_consumers_total",
               "Connections closed or flagged as slow consumers since start (/varz slow_consumers).")
       .Add(v.slow_consumers);
-  out.Gauge("nats_server_memory_bytes", "Resident memory of the server process (/varz mem).")
-      .Add(v.mem_bytes);
-  out.Gauge("nats_server_cpu_ratio",
-            "Server CPU use in cores, 1 = one core busy (/varz cpu, percent / 100).")
+  out.Gauge("nats_server_memory_bytes", "Resident memory of the server process (/varz mem).").Add(v.mem_bytes);
+  out.Gauge("nats_server_cpu_ratio", "Server CPU use in cores, 1 = one core busy (/varz cpu, percent / 100).")
       .Add(v.cpu_percent / 100.0);
   out.Gauge("nats_server_cores", "CPU cores the server sees (/varz cores).").Add(v.cores);
   out.Gauge("nats_server_max_connections", "Configured connection limit (/varz max_connections).")
       .Add(v.max_connections);
   out.Gauge("nats_server_max_payload_bytes", "Configured maximum message payload (/varz max_payload).")
       .Add(v.max_payload_bytes);
-  out.Gauge("nats_server_max_pending_bytes",
-            "Configured per-connection pending-bytes limit (/varz max_pending).")
+  out.Gauge("nats_server_max_pending_bytes", "Configured per-connection pending-bytes limit (/varz max_pending).")
       .Add(v.max_pending_bytes);
   RenderNewerFields(v, out);
 }

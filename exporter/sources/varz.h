@@ -26,7 +26,7 @@ struct Varz {
   std::string server_id;
   std::string server_name;
   std::string version;
-  std::string cluster;  // cluster.name; empty when not clustered
+  std::string cluster;            // cluster.name; empty when not clustered
   double start_time_seconds = 0;  // Unix time the server started
   uint64_t connections = 0;       // clients only; leaf nodes, routes and gateways are apart
   uint64_t total_connections = 0;
@@ -47,15 +47,15 @@ struct Varz {
   uint64_t max_pending_bytes = 0;
 
   // Added after 2.9 (absent on servers that do not print them).
-  std::optional<CountsByKind> slow_consumers_by_kind;  // slow_consumer_stats, 2.10
-  std::optional<uint64_t> stale_connections;           // 2.12
+  std::optional<CountsByKind> slow_consumers_by_kind;     // slow_consumer_stats, 2.10
+  std::optional<uint64_t> stale_connections;              // 2.12
   std::optional<CountsByKind> stale_connections_by_kind;  // stale_connection_stats, 2.12
-  std::optional<uint64_t> stalled_clients;             // 2.12
+  std::optional<uint64_t> stalled_clients;                // 2.12
   // Traffic with clients only (in_msgs/out_msgs also count routes, gateways and leaf nodes):
   // in_client_msgs, in_client_bytes, out_client_msgs, out_client_bytes (2.12.9, 2.14.x).
   std::optional<uint64_t> in_client_msgs, in_client_bytes, out_client_msgs, out_client_bytes;
-  double config_load_time_seconds = 0;  // config_load_time (Unix time); 0 when absent
-  std::string config_digest;            // config_digest, "sha256:..." (2.11); empty when absent
+  double config_load_time_seconds = 0;            // config_load_time (Unix time); 0 when absent
+  std::string config_digest;                      // config_digest, "sha256:..." (2.11); empty when absent
   std::optional<uint64_t> go_memory_limit_bytes;  // gomemlimit, printed only when set
   // When each listener's TLS certificate expires (tls_cert_not_after, 2.11.12, 2.12.4): "client" for the
   // top level, then "cluster", "gateway", "leafnode", "mqtt", "websocket" from their blocks; only

@@ -54,8 +54,7 @@ class Fetcher {
 // server). Borrows the transport, which must outlive it.
 class ServerFetcher final : public Fetcher {
  public:
-  ServerFetcher(Fetcher& transport, std::string server_id)
-      : transport_(transport), server_id_(std::move(server_id)) {}
+  ServerFetcher(Fetcher& transport, std::string server_id) : transport_(transport), server_id_(std::move(server_id)) {}
   void StartPoll(const FetchLimits& limits) override { transport_.StartPoll(limits); }
   FetchResult Fetch(const EndpointRequest& request) override { return transport_.Fetch(Addressed(request)); }
   std::string Describe(const EndpointRequest& request) const override {

@@ -11,9 +11,7 @@
 
 namespace farrier {
 
-std::string MonitorUrl::Origin() const {
-  return scheme + "://" + host + ":" + std::to_string(port);
-}
+std::string MonitorUrl::Origin() const { return scheme + "://" + host + ":" + std::to_string(port); }
 
 bool ParseMonitorUrl(std::string_view text, MonitorUrl* out, std::string* error) {
   MonitorUrl url;
@@ -93,8 +91,8 @@ class HttpFetcher final : public Fetcher {
     body_.clear();
     if (!request.server_id.empty()) {
       result.failure = ErrorKind::kConnect;
-      result.detail = "GET " + path_and_query + ": HTTP reaches only the server at " + url_.Origin() +
-                      ", not server " + request.server_id;
+      result.detail = "GET " + path_and_query + ": HTTP reaches only the server at " + url_.Origin() + ", not server " +
+                      request.server_id;
       return result;
     }
     if (cancelled_) {
@@ -161,16 +159,11 @@ class HttpFetcher final : public Fetcher {
       case httplib::Error::Connection:
         result.failure = past_deadline ? ErrorKind::kTimeout : ErrorKind::kConnect;
         break;
-      case httplib::Error::ConnectionTimeout:
-        result.failure = ErrorKind::kTimeout;
-        break;
+      case httplib::Error::ConnectionTimeout: result.failure = ErrorKind::kTimeout; break;
       case httplib::Error::SSLConnection:
       case httplib::Error::SSLLoadingCerts:
-      case httplib::Error::SSLServerVerification:
-        result.failure = ErrorKind::kTls;
-        break;
-      default:
-        result.failure = past_deadline ? ErrorKind::kTimeout : ErrorKind::kRead;
+      case httplib::Error::SSLServerVerification: result.failure = ErrorKind::kTls; break;
+      default: result.failure = past_deadline ? ErrorKind::kTimeout : ErrorKind::kRead;
     }
     if (result.failure == ErrorKind::kTimeout) {
       result.detail += "no complete answer within --poll.timeout";
@@ -196,10 +189,12 @@ class HttpFetcher final : public Fetcher {
     if (err == httplib::Error::SSLServerVerification) {
       long code = client_.get_openssl_verify_result();
       if (code == X509_V_OK) {  // the chain verified; httplib's own host check failed
-        return "TLS: the server's certificate is not valid for " + (tls_.server_name.empty() ? url_.host : tls_.server_name) +
+        return "TLS: the server's certificate is not valid for " +
+               (tls_.server_name.empty() ? url_.host : tls_.server_name) +
                " (the name expected is the URL's host or --nats.monitor-tls.server-name)";
       }
-      std::string why = std::string("TLS: the server's certificate was not accepted: ") + X509_verify_cert_error_string(code);
+      std::string why = std::string("TLS: the server's certificate was not accepted: ") +
+                        X509_verify_cert_error_string(code);
       switch (code) {
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
@@ -208,8 +203,7 @@ class HttpFetcher final : public Fetcher {
         case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
           why += " (is the CA that signed it in --nats.monitor-tls.ca-file?)";
           break;
-        default:
-          break;
+        default: break;
       }
       return why;
     }

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -16,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <nlohmann/json.hpp>
 
 #include "core/files.h"
 #include "core/json_fields.h"
@@ -94,13 +94,16 @@ std::string ParseTls(const Json& tls, const std::string& file, WebTlsConfig* out
   } else if (client_auth == "VerifyClientCertIfGiven") {
     out->client_auth = ClientAuth::kVerifyClientCertIfGiven;
   } else {
-    return where + ".client_auth_type: expected NoClientCert, RequireAndVerifyClientCert or "
-                   "VerifyClientCertIfGiven, got \"" + client_auth + "\"";
+    return where +
+           ".client_auth_type: expected NoClientCert, RequireAndVerifyClientCert or "
+           "VerifyClientCertIfGiven, got \"" +
+           client_auth + "\"";
   }
   // exporter-toolkit refuses a CA without a policy too: the CA would silently check nothing.
   if (!out->client_ca_file.empty() && out->client_auth == ClientAuth::kNoClientCert) {
-    return where + ".client_auth_type: client_ca_file is set but client_auth_type is NoClientCert; "
-                   "expected RequireAndVerifyClientCert or VerifyClientCertIfGiven";
+    return where +
+           ".client_auth_type: client_ca_file is set but client_auth_type is NoClientCert; "
+           "expected RequireAndVerifyClientCert or VerifyClientCertIfGiven";
   }
   if (out->client_ca_file.empty() && out->client_auth != ClientAuth::kNoClientCert) {
     return where + ".client_ca_file: required with client_auth_type " + client_auth +
@@ -109,8 +112,8 @@ std::string ParseTls(const Json& tls, const std::string& file, WebTlsConfig* out
   if (min_version == "TLS13") {
     out->min_tls13 = true;
   } else if (min_version != "TLS12") {
-    return where + ".min_version: expected TLS12 or TLS13 (older versions are not offered), got \"" +
-           min_version + "\"";
+    return where + ".min_version: expected TLS12 or TLS13 (older versions are not offered), got \"" + min_version +
+           "\"";
   }
   out->cert_file = Resolve(out->cert_file, file);
   out->key_file = Resolve(out->key_file, file);
@@ -118,14 +121,15 @@ std::string ParseTls(const Json& tls, const std::string& file, WebTlsConfig* out
   return {};
 }
 
-std::string ParseUsers(const Json& users, const std::string& file,
-                       std::map<std::string, std::string>* out) {
+std::string ParseUsers(const Json& users, const std::string& file, std::map<std::string, std::string>* out) {
   const std::string where = file + ": $.basic_auth_users";
   if (!users.is_object()) return where + ": expected an object of user names to bcrypt hashes, got " + Got(users);
   for (const auto& [user, hash] : users.items()) {
     if (user.empty() || user.find(':') != std::string::npos) {
-      return where + ": expected user names that are not empty and have no ':' (basic auth splits "
-                     "\"user:password\" at the first colon), got \"" + user + "\"";
+      return where +
+             ": expected user names that are not empty and have no ':' (basic auth splits "
+             "\"user:password\" at the first colon), got \"" +
+             user + "\"";
     }
     // The value is not quoted in any message: it may be a password pasted where the hash belongs.
     if (!hash.is_string()) return where + "." + user + ": expected a bcrypt hash string, got " + hash.type_name();
@@ -150,13 +154,15 @@ std::string CheckBcryptHash(std::string_view h) {
     bool shape = h.size() == 60 && digits && h[6] == '$' &&
                  h.find_first_not_of("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 7) ==
                      std::string_view::npos;
-    if (!shape) return "a malformed bcrypt hash (expected 60 characters: $2y$, two cost digits, $, 53 of salt and hash)";
+    if (!shape)
+      return "a malformed bcrypt hash (expected 60 characters: $2y$, two cost digits, $, 53 of salt and hash)";
     if (cost < 4 || cost > 31) return "a bcrypt hash with cost " + std::to_string(cost) + " (expected 04 to 31)";
     return {};
   }
   if (starts("$1$")) return "an MD5-crypt hash ($1$), which is too fast to resist guessing";
   if (starts("$apr1$")) return "an Apache MD5 hash ($apr1$), which is too fast to resist guessing; use htpasswd -B";
-  if (starts("$5$") || starts("$6$")) return "a SHA-crypt hash ($5$/$6$); only bcrypt is accepted, as in exporter-toolkit";
+  if (starts("$5$") || starts("$6$"))
+    return "a SHA-crypt hash ($5$/$6$); only bcrypt is accepted, as in exporter-toolkit";
   if (starts("{SHA}")) return "an unsalted SHA-1 hash ({SHA}), which is too fast to resist guessing";
   if (starts("$")) return "a hash of a kind other than bcrypt; only bcrypt is accepted, as in exporter-toolkit";
   return "something that is not a hash (passwords must not be stored in plain text)";
@@ -273,8 +279,8 @@ std::shared_ptr<const CertificatePair> CertificateReloader::Current(
   if (!loaded) {
     // Logged once per change of the files; a rotation that writes the certificate before the
     // key passes through here and then succeeds once the key is written.
-    log("TLS certificate files changed but cannot be used, still serving the previous certificate: " +
-            loaded.error(), true);
+    log("TLS certificate files changed but cannot be used, still serving the previous certificate: " + loaded.error(),
+        true);
     return pair_;
   }
   pair_ = *loaded;

@@ -71,8 +71,7 @@ class CertificatePair {
   CertificatePair& operator=(const CertificatePair&) = delete;
 
   // Reads both PEM files and checks that the key belongs to the certificate.
-  static Result<std::shared_ptr<const CertificatePair>> Load(const std::string& cert_file,
-                                                             const std::string& key_file,
+  static Result<std::shared_ptr<const CertificatePair>> Load(const std::string& cert_file, const std::string& key_file,
                                                              const FileReader& read = RegularFiles());
   X509* certificate() const { return cert_; }
   EVP_PKEY* key() const { return key_; }

@@ -131,8 +131,7 @@ void LogCertificateChange(const std::string& message, bool error) {
 
 }  // namespace
 
-WebServer::WebServer(const WebServerOptions& options,
-                     std::vector<std::shared_ptr<prometheus::Collectable>> sources)
+WebServer::WebServer(const WebServerOptions& options, std::vector<std::shared_ptr<prometheus::Collectable>> sources)
     : options_(options), sources_(std::move(sources)), max_requests_(options.max_requests) {
   if (options_.web && !options_.web->basic_auth_users.empty()) {
     auth_ = std::make_shared<const BasicAuth>(options_.web->basic_auth_users);
@@ -176,16 +175,15 @@ WebServer::WebServer(const WebServerOptions& options,
     auto body = std::make_shared<const std::string>(RenderMetrics());
     // Chunked, so that httplib still gzips for clients that ask; the provider owns the slot,
     // which is released when httplib drops the answer, written or not.
-    res.set_chunked_content_provider(
-        "text/plain; version=0.0.4; charset=utf-8",
-        [body, slot](size_t offset, httplib::DataSink& sink) {
-          constexpr size_t kChunk = 64 * 1024;
-          if (offset < body->size()) {
-            return sink.write(body->data() + offset, std::min(kChunk, body->size() - offset));
-          }
-          sink.done();
-          return true;
-        });
+    res.set_chunked_content_provider("text/plain; version=0.0.4; charset=utf-8", [body, slot](size_t offset,
+                                                                                              httplib::DataSink& sink) {
+      constexpr size_t kChunk = 64 * 1024;
+      if (offset < body->size()) {
+        return sink.write(body->data() + offset, std::min(kChunk, body->size() - offset));
+      }
+      sink.done();
+      return true;
+    });
   });
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     // The process is alive and serving; whether NATS is reachable is nats_up's job.
@@ -236,8 +234,7 @@ std::vector<std::string> WebServer::Reconfigure(const WebServerOptions& next) {
   std::shared_ptr<const BasicAuth> current = auth();
   const bool users_changed = (current ? current->users() : kNone.basic_auth_users) != now.basic_auth_users;
   if (users_changed) {
-    auto next_auth =
-        now.basic_auth_users.empty() ? nullptr : std::make_shared<const BasicAuth>(now.basic_auth_users);
+    auto next_auth = now.basic_auth_users.empty() ? nullptr : std::make_shared<const BasicAuth>(now.basic_auth_users);
     std::lock_guard lock(auth_mu_);
     auth_ = std::move(next_auth);
   }
@@ -300,12 +297,12 @@ void WebServer::ServeScaling(JsonEndpoint endpoint) {
 void WebServer::ServeReload(ReloadEndpoint endpoint) {
   // The content-reader form leaves the body unread, so `curl -X POST .../-/reload` (no body, no
   // Content-Length) works as it does with Prometheus, instead of httplib's 400.
-  server_->Post("/-/reload", [endpoint](const httplib::Request&, httplib::Response& res,
-                                        const httplib::ContentReader&) {
-    auto [status, body] = endpoint();
-    res.status = status;
-    res.set_content(body, "text/plain; charset=utf-8");
-  });
+  server_->Post("/-/reload",
+                [endpoint](const httplib::Request&, httplib::Response& res, const httplib::ContentReader&) {
+                  auto [status, body] = endpoint();
+                  res.status = status;
+                  res.set_content(body, "text/plain; charset=utf-8");
+                });
   // A reload changes state: a GET (a crawler, a prefetching browser) must not trigger one.
   auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
     res.status = 405;
@@ -332,8 +329,7 @@ bool WebServer::Start(std::string* error) {
     port_ = server_->bind_to_port(la.host, la.port) ? la.port : -1;
   }
   if (port_ <= 0) {
-    *error = "cannot listen on " + options_.listen_address_text + " (--web.listen-address): " +
-             std::strerror(errno);
+    *error = "cannot listen on " + options_.listen_address_text + " (--web.listen-address): " + std::strerror(errno);
     return false;
   }
   if (options_.web) {
@@ -345,8 +341,9 @@ bool WebServer::Start(std::string* error) {
                               ? ", client certificates verified when given"
                               : "";
     spdlog::info("listener: {}{}, {} (from {})", web.tls ? "TLS" : "plain HTTP", clients,
-                 auth() ? "basic auth for all but /healthz (" + std::to_string(web.basic_auth_users.size()) + " user(s))"
-                       : "no basic auth",
+                 auth()
+                     ? "basic auth for all but /healthz (" + std::to_string(web.basic_auth_users.size()) + " user(s))"
+                     : "no basic auth",
                  web.file);
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
@@ -372,13 +369,17 @@ std::string WebServer::RenderMetrics() const {
 
 std::string WebServer::LandingPage() const {
   return "<!doctype html>\n<html><head><title>Farrier</title></head><body>\n"
-         "<h1>Farrier " + FarrierVersion() + "</h1>\n"
-         "<p>Prometheus exporter for NATS, polling <code>" + options_.polled_url +
-         "</code> every " + std::to_string(options_.poll_interval.count()) + " ms.</p>\n"
+         "<h1>Farrier " +
+         FarrierVersion() +
+         "</h1>\n"
+         "<p>Prometheus exporter for NATS, polling <code>" +
+         options_.polled_url + "</code> every " + std::to_string(options_.poll_interval.count()) +
+         " ms.</p>\n"
          "<ul>\n"
          "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics from the latest poll</li>\n"
          "<li><a href=\"/healthz\">/healthz</a>: liveness of this process</li>\n" +
-         std::string(scaling_ ? "<li><a href=\"/api/v1/scaling\">/api/v1/scaling</a>: capacity signals (JSON)</li>\n" : "") +
+         std::string(scaling_ ? "<li><a href=\"/api/v1/scaling\">/api/v1/scaling</a>: capacity signals (JSON)</li>\n"
+                              : "") +
          std::string(reload_ ? "<li><code>POST /-/reload</code>: reload the configuration file</li>\n" : "") +
          "</ul>\n</body></html>\n";
 }

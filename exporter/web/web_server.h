@@ -13,9 +13,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <utility>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <prometheus/collectable.h>
@@ -38,10 +38,10 @@ struct ListenAddress {
 struct WebServerOptions {
   std::string listen_address_text = ":7778";  // as given, for messages
   ListenAddress listen_address;
-  std::string config_file;                 // --web.config.file; empty when none
-  std::shared_ptr<const WebConfig> web;    // its TLS and basic auth; null without one
-  size_t max_requests = 40;                // scrapes served at once (0: no limit)
-  bool enable_lifecycle = false;           // POST /-/reload
+  std::string config_file;               // --web.config.file; empty when none
+  std::shared_ptr<const WebConfig> web;  // its TLS and basic auth; null without one
+  size_t max_requests = 40;              // scrapes served at once (0: no limit)
+  bool enable_lifecycle = false;         // POST /-/reload
   // For the landing page: what farrier polls, how often.
   std::string polled_url;
   std::chrono::milliseconds poll_interval{0};
@@ -87,7 +87,7 @@ class WebServer {
   mutable std::mutex auth_mu_;
   std::shared_ptr<const BasicAuth> auth_;  // null without basic_auth_users; swapped by Reconfigure
   std::atomic<size_t> max_requests_;       // --web.max-requests
-  std::string setup_error_;                            // reported by Start()
+  std::string setup_error_;                // reported by Start()
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

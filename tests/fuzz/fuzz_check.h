@@ -14,19 +14,16 @@
 
 namespace farrier::fuzz {
 
-inline std::string_view Text(const uint8_t* data, size_t size) {
-  return {reinterpret_cast<const char*>(data), size};
-}
+inline std::string_view Text(const uint8_t* data, size_t size) { return {reinterpret_cast<const char*>(data), size}; }
 
 // Aborts (a crash for libFuzzer, which saves the input) unless `error` starts with `prefix` and
 // says something after it, or is empty where that means success (`empty_ok`).
 inline void RequireNamed(const std::string& error, std::string_view prefix, bool empty_ok = true) {
-  if ((empty_ok && error.empty()) ||
-      (error.size() > prefix.size() && error.compare(0, prefix.size(), prefix) == 0)) {
+  if ((empty_ok && error.empty()) || (error.size() > prefix.size() && error.compare(0, prefix.size(), prefix) == 0)) {
     return;
   }
-  std::fprintf(stderr, "error without the \"%.*s\" prefix or a reason: \"%s\"\n",
-               static_cast<int>(prefix.size()), prefix.data(), error.c_str());
+  std::fprintf(stderr, "error without the \"%.*s\" prefix or a reason: \"%s\"\n", static_cast<int>(prefix.size()),
+               prefix.data(), error.c_str());
   std::abort();
 }
 

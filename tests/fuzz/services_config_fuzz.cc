@@ -13,13 +13,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool object = doc.is_object();
   std::vector<farrier::ServiceConfig> services;
   if (!object || doc.contains("services")) {
-    farrier::fuzz::RequireNamed(
-        farrier::ParseServices(object ? doc["services"] : doc, "fuzz.json", &services), "fuzz.json: $.services");
+    farrier::fuzz::RequireNamed(farrier::ParseServices(object ? doc["services"] : doc, "fuzz.json", &services),
+                                "fuzz.json: $.services");
   }
   std::vector<farrier::ConsumerConfig> consumers;
   if (!object || doc.contains("consumers")) {
-    farrier::fuzz::RequireNamed(
-        farrier::ParseConsumers(object ? doc["consumers"] : doc, "fuzz.json", &consumers), "fuzz.json: $.consumers");
+    farrier::fuzz::RequireNamed(farrier::ParseConsumers(object ? doc["consumers"] : doc, "fuzz.json", &consumers),
+                                "fuzz.json: $.consumers");
   }
   farrier::NatsClientConfig nats;
   farrier::FinishServices(services, nats, std::chrono::seconds(1), std::chrono::seconds(1),

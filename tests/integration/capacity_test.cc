@@ -72,9 +72,15 @@ class Capacity : public ::testing::Test {
 // with that many running, the measured loss is within sampling error of at most 2 %.
 TEST_F(Capacity, SteadyLoadUtilizationPredictionAndDesiredWorkers) {
   StartWorkers(2, 2, "20ms");
-  Json service{{"name", "echo"},        {"subject", "api.echo"},      {"queue_group", "workers"},
-               {"worker_concurrency", 2}, {"overflow", "drop"},       {"max_timeout_ratio", 0.02},
-               {"target_utilization", 0.7}, {"min_workers", 1},       {"micro_service", "Echo"},
+  Json service{{"name", "echo"},
+               {"subject", "api.echo"},
+               {"queue_group", "workers"},
+               {"worker_concurrency", 2},
+               {"overflow", "drop"},
+               {"max_timeout_ratio", 0.02},
+               {"target_utilization", 0.7},
+               {"min_workers", 1},
+               {"micro_service", "Echo"},
                {"probe", {{"interval", "1s"}, {"timeout", "1s"}}}};
   auto f = StartFarrier(service, {"--poll.interval", "500ms", "--poll.timeout", "400ms", "--scaling.window", "8s"});
 
@@ -130,16 +136,22 @@ TEST_F(Capacity, SteadyLoadUtilizationPredictionAndDesiredWorkers) {
 // tests/unit/scaling_tracker_test.cc; here only that it does, well within the 6 s of load.
 TEST_F(Capacity, OverloadRaisesDesiredAndRecoveryLowersItWithoutFlapping) {
   StartWorkers(2, 2, "20ms");
-  Json service{{"name", "echo"}, {"subject", "api.echo"}, {"queue_group", "workers"},
-               {"worker_concurrency", 2}, {"max_timeout_ratio", 0.05}, {"min_workers", 2},
-               {"micro_service", "Echo"}, {"probe", {{"interval", "250ms"}, {"timeout", "500ms"}}}};
+  Json service{{"name", "echo"},
+               {"subject", "api.echo"},
+               {"queue_group", "workers"},
+               {"worker_concurrency", 2},
+               {"max_timeout_ratio", 0.05},
+               {"min_workers", 2},
+               {"micro_service", "Echo"},
+               {"probe", {{"interval", "250ms"}, {"timeout", "500ms"}}}};
   auto f = StartFarrier(service, {"--poll.interval", "500ms", "--poll.timeout", "400ms", "--scaling.window", "3s",
                                   "--scaling.down-window", "4s"});
   ASSERT_TRUE(f->WaitFor([](const Scrape& x) { return Get(x, "nats_service_workers") == 2; }, 10s));
   EXPECT_EQ(f->Metrics().Number("nats_service_desired_workers", {{"service", "echo"}}), 2) << "idle pool: min";
 
   // Let the rate window fill first: until it is half full the answer holds (warm-up).
-  ASSERT_TRUE(WaitUntil([&] { return !Json::parse(f->Get("/api/v1/scaling").body)["services"]["echo"]["warming_up"].get<bool>(); }, 10s));
+  ASSERT_TRUE(WaitUntil(
+      [&] { return !Json::parse(f->Get("/api/v1/scaling").body)["services"]["echo"]["warming_up"].get<bool>(); }, 10s));
 
   auto load = StartLoad(150, "6s", "poisson");
   auto up = f->WaitFor([](const Scrape& x) { return Get(x, "nats_service_desired_workers") > 2; }, 5s);
@@ -169,9 +181,8 @@ TEST_F(Capacity, OverloadRaisesDesiredAndRecoveryLowersItWithoutFlapping) {
 // local members, from one /subsz?subs=1; plain subscriptions are not groups.
 TEST_F(Capacity, EveryQueueGroupBehindAFlag) {
   StartWorkers(2, 2, "1ms");
-  auto other = StartNatskit({"qsub", "--url", server_.client_url(), "--subject", "jobs.>", "--queue", "indexers",
-                             "--count", "3"},
-                            "ready 3");
+  auto other = StartNatskit(
+      {"qsub", "--url", server_.client_url(), "--subject", "jobs.>", "--queue", "indexers", "--count", "3"}, "ready 3");
   auto f = std::make_unique<Farrier>(std::vector<std::string>{"--nats.monitor-url", server_.monitor_url(),
                                                               "--queuegroups.all", "--poll.interval", "300ms",
                                                               "--poll.timeout", "250ms"});
@@ -194,9 +205,15 @@ TEST_F(Capacity, EveryQueueGroupBehindAFlag) {
 // size and back when that size shows too many timeouts) and holds still at the end.
 TEST_F(Capacity, ClosedLoopReachesAndHoldsTheRightPoolSize) {
   StartWorkers(1, 2, "10ms");
-  Json service{{"name", "echo"}, {"subject", "api.echo"}, {"queue_group", "workers"},
-               {"worker_concurrency", 2}, {"max_timeout_ratio", 0.05}, {"target_utilization", 0.7},
-               {"min_workers", 1}, {"max_workers", 12}, {"micro_service", "Echo"},
+  Json service{{"name", "echo"},
+               {"subject", "api.echo"},
+               {"queue_group", "workers"},
+               {"worker_concurrency", 2},
+               {"max_timeout_ratio", 0.05},
+               {"target_utilization", 0.7},
+               {"min_workers", 1},
+               {"max_workers", 12},
+               {"micro_service", "Echo"},
                {"probe", {{"interval", "250ms"}, {"timeout", "500ms"}}}};
   // A down window of 10 s: long enough that a size at the model's edge is not given up between
   // two bursts within a phase, short enough for the step down to finish within one.
@@ -330,19 +347,26 @@ TEST(CapacityCluster, RecordingRulesSumTheSidecarsIntoTheTruePool) {
   std::vector<std::string> targets;
   for (size_t i = 0; i < cluster.size(); ++i) {
     Json config{{"nats", {{"url", cluster[i]->client_url()}, {"monitor_url", cluster[i]->monitor_url()}}},
-                {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"queue_group", "workers"},
-                               {"worker_concurrency", 2}, {"min_workers", 0}, {"micro_service", "Echo"},
-                               {"probe", {{"interval", "1s"}}}}}}};
+                {"services",
+                 {{{"name", "echo"},
+                   {"subject", "api.echo"},
+                   {"queue_group", "workers"},
+                   {"worker_concurrency", 2},
+                   {"min_workers", 0},
+                   {"micro_service", "Echo"},
+                   {"probe", {{"interval", "1s"}}}}}}};
     std::filesystem::path file = dir.path() / ("farrier-" + std::to_string(i) + ".json");
     std::ofstream(file) << config.dump();
     sidecars.push_back(std::make_unique<Farrier>(std::vector<std::string>{
         "--config", file.string(), "--poll.interval", "500ms", "--poll.timeout", "400ms", "--scaling.window", "6s"}));
     targets.push_back("127.0.0.1:" + std::to_string(sidecars.back()->port()));
   }
-  farrier::test::PrometheusServer prometheus({.targets = targets, .rule_files = {SourceDir() / "alerts" / "capacity.rules.yml"}});
+  farrier::test::PrometheusServer prometheus({.targets = targets,
+                                              .rule_files = {SourceDir() / "alerts" / "capacity.rules.yml"}});
 
-  ChildProcess load(std::vector<std::string>{FARRIER_LOADGEN, "--url", cluster[2]->client_url(), "--subject", "api.echo",
-                                             "--rate", "60", "--duration", "14s", "--timeout", "1s", "--arrivals", "poisson"});
+  ChildProcess load(std::vector<std::string>{FARRIER_LOADGEN, "--url", cluster[2]->client_url(), "--subject",
+                                             "api.echo", "--rate", "60", "--duration", "14s", "--timeout", "1s",
+                                             "--arrivals", "poisson"});
   auto value = [&](const std::string& q) -> std::optional<double> {
     auto r = prometheus.Query(q);
     if (!r || r->size() != 1) return std::nullopt;
@@ -387,8 +411,8 @@ TEST(CapacityConsumers, LagAndDesiredComeFromTheLeaderOnly) {
                 {"consumers", {{{"stream", "ORDERS"}, {"consumer", "worker"}, {"lag_threshold", 10}}}}};
     std::filesystem::path file = dir.path() / ("farrier-" + std::to_string(i) + ".json");
     std::ofstream(file) << config.dump();
-    sidecars.push_back(std::make_unique<Farrier>(std::vector<std::string>{
-        "--config", file.string(), "--poll.interval", "300ms", "--poll.timeout", "250ms"}));
+    sidecars.push_back(std::make_unique<Farrier>(std::vector<std::string>{"--config", file.string(), "--poll.interval",
+                                                                          "300ms", "--poll.timeout", "250ms"}));
   }
   const PromLabels labels{{"stream", "ORDERS"}, {"consumer", "worker"}};
   int leaders = 0;
@@ -400,7 +424,8 @@ TEST(CapacityConsumers, LagAndDesiredComeFromTheLeaderOnly) {
     ASSERT_TRUE(s) << last.Describe();
     if (s->Value("nats_consumer_scaling_leader", labels) == 1.0) {
       ++leaders;
-      auto led = f->WaitFor([&](const Scrape& x) { return x.Value("nats_consumer_desired_workers", labels) == 5.0; }, 10s, &last);
+      auto led = f->WaitFor([&](const Scrape& x) { return x.Value("nats_consumer_desired_workers", labels) == 5.0; },
+                            10s, &last);
       ASSERT_TRUE(led) << last.Describe();
       EXPECT_EQ(led->Value("nats_consumer_lag", labels), 50);
     } else {

@@ -22,8 +22,7 @@ std::vector<std::string> Harmless(std::vector<std::string> args) {
 }
 
 // Runs farrier, expects exit code 2 and every needle in the one-line error on stderr.
-void ExpectConfigError(const std::vector<std::string>& args, const std::vector<std::string>& needles,
-                       Env env = {}) {
+void ExpectConfigError(const std::vector<std::string>& args, const std::vector<std::string>& needles, Env env = {}) {
   Exited r = RunFarrier(Harmless(args), env);
   ASSERT_TRUE(r.code.has_value()) << "farrier kept running; stderr:\n" << r.err;
   EXPECT_EQ(*r.code, 2) << r.err;
@@ -141,9 +140,9 @@ TEST(Config, MonitorUrlBasePathPrefixesEveryRequest) {
   const std::string varz = ReadFile(FixtureDir() / "varz.json");
   upstream.Serve("/nats/varz", 200, varz);
   upstream.Serve("/varz", 500, "wrong path");
-  Farrier f({"--nats.monitor-url", upstream.url() + "/nats/", "--poll.interval", "300ms", "--poll.timeout",
-             "200ms", "--no-collector.connz", "--no-collector.routez", "--no-collector.subsz",
-             "--no-collector.jsz", "--no-collector.healthz"});
+  Farrier f({"--nats.monitor-url", upstream.url() + "/nats/", "--poll.interval", "300ms", "--poll.timeout", "200ms",
+             "--no-collector.connz", "--no-collector.routez", "--no-collector.subsz", "--no-collector.jsz",
+             "--no-collector.healthz"});
   Scrape last;
   auto up = f.WaitFor([](const Scrape& s) { return s.NatsUp(); }, 10s, &last);
   ASSERT_TRUE(up) << last.Describe() << f.Stderr();
@@ -192,8 +191,7 @@ TEST(Config, PrecedenceFlagsOverEnvironmentOverFile) {
   // poll is immediate, so after 1.5s the 300ms interval has polled several times, 7s once.
   {
     Farrier slow({"--config", file.string()});
-    Farrier fast({"--config", file.string()},
-                 {{"FARRIER_POLL_INTERVAL", "300ms"}, {"FARRIER_POLL_TIMEOUT", "200ms"}});
+    Farrier fast({"--config", file.string()}, {{"FARRIER_POLL_INTERVAL", "300ms"}, {"FARRIER_POLL_TIMEOUT", "200ms"}});
     std::this_thread::sleep_for(1500ms);
     EXPECT_EQ(slow.Metrics().Polls(), 1) << slow.Metrics().Describe();
     EXPECT_GE(fast.Metrics().Polls(), 3) << fast.Metrics().Describe();

@@ -89,7 +89,8 @@ std::string NatsRequest(const std::string& url, const std::string& subject, cons
   natsConnection* nc = nullptr;
   natsStatus s = natsConnection_ConnectTo(&nc, url.c_str());
   natsMsg* reply = nullptr;
-  if (s == NATS_OK) s = natsConnection_Request(&reply, nc, subject.c_str(), body.data(), static_cast<int>(body.size()), 5000);
+  if (s == NATS_OK)
+    s = natsConnection_Request(&reply, nc, subject.c_str(), body.data(), static_cast<int>(body.size()), 5000);
   std::string out = s == NATS_OK ? std::string(natsMsg_GetData(reply), natsMsg_GetDataLength(reply)) : "";
   natsMsg_Destroy(reply);
   natsConnection_Destroy(nc);
@@ -162,9 +163,12 @@ struct VersionedSeries {
 };
 const std::vector<std::string> kTlsExpiry = {"2.11.12", "2.12.4"};  // /varz tls_cert_not_after
 const VersionedSeries kVersionedSeries[] = {
-    {{"2.11.5"}, "nats_connz_connections{kind=\"leafnode\"} > 0", "the edge server's leaf node in Connections by kind (connz)"},
+    {{"2.11.5"},
+     "nats_connz_connections{kind=\"leafnode\"} > 0",
+     "the edge server's leaf node in Connections by kind (connz)"},
     {{"2.11.0"}, "nats_consumer_paused{stream=\"ORDERS\",consumer=\"nightly\"} == 1", "the paused consumer"},
-    {kTlsExpiry, "nats_server_tls_cert_not_after_timestamp_seconds{listener=\"client\"}", "the edge server's client certificate"},
+    {kTlsExpiry, "nats_server_tls_cert_not_after_timestamp_seconds{listener=\"client\"}",
+     "the edge server's client certificate"},
 };
 // Alerts the scenario fires from the start on releases that export their data (the test
 // certificates are valid for two days: under the 3-day critical threshold).
@@ -187,9 +191,13 @@ class EndToEnd : public ::testing::Test {
     version_ = MonitorJson(*server_, "/varz").value("version", "");
     ASSERT_FALSE(version_.empty()) << "no version in /varz";
     std::cout << "[ e2e ] nats-server " << version_ << "\n";
-    js_ = StartNatskit({"js-setup", "--url", server_->client_url(), "--stream", "ORDERS", "--subjects", "orders.>",
-                        "--storage", "file", "--replicas", "3", "--publish", "50", "--consumer", "worker", "--fetch", "10", "--ack",
-                        "2", "--ephemeral", "1"},
+    js_ = StartNatskit({"js-setup",   "--url",       server_->client_url(),
+                        "--stream",   "ORDERS",      "--subjects",
+                        "orders.>",   "--storage",   "file",
+                        "--replicas", "3",           "--publish",
+                        "50",         "--consumer",  "worker",
+                        "--fetch",    "10",          "--ack",
+                        "2",          "--ephemeral", "1"},
                        "ready");
     for (int i = 0; i < 2; ++i) {
       workers_.push_back(std::make_unique<ChildProcess>(std::vector<std::string>{
@@ -200,9 +208,13 @@ class EndToEnd : public ::testing::Test {
     Json config{{"nats", {{"url", server_->client_url()}, {"monitor_url", server_->monitor_url()}}},
                 {"poll", {{"interval", "1s"}, {"timeout", "800ms"}}},
                 {"scaling", {{"window", "6s"}, {"down_window", "10s"}}},
-                {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"queue_group", "workers"},
-                               {"worker_concurrency", 2}, {"micro_service", "Echo"},
-                               {"probe", {{"interval", "250ms"}, {"timeout", "500ms"}}}}}},
+                {"services",
+                 {{{"name", "echo"},
+                   {"subject", "api.echo"},
+                   {"queue_group", "workers"},
+                   {"worker_concurrency", 2},
+                   {"micro_service", "Echo"},
+                   {"probe", {{"interval", "250ms"}, {"timeout", "500ms"}}}}}},
                 {"consumers", {{{"stream", "ORDERS"}, {"consumer", "worker"}, {"lag_threshold", 10}}}}};
     std::ofstream(dir_.path() / "farrier.json") << config.dump();
     farrier_ = std::make_unique<Farrier>(std::vector<std::string>{"--config", (dir_.path() / "farrier.json").string()});
@@ -235,28 +247,38 @@ class EndToEnd : public ::testing::Test {
     edge_ = std::make_unique<NatsServer>(farrier::test::NatsServerOptions{
         .name = "edge",
         .extra_config = "tls {\n  cert_file: \"" + (dir_.path() / "server.pem").string() + "\"\n  key_file: \"" +
-                        (dir_.path() / "server.key").string() + "\"\n}\nleafnodes {\n  remotes: [{url: \"nats-leaf://127.0.0.1:" +
-                        std::to_string(leaf_port) + "\"}]\n}\n"});
+                        (dir_.path() / "server.key").string() +
+                        "\"\n}\nleafnodes {\n  remotes: [{url: \"nats-leaf://127.0.0.1:" + std::to_string(leaf_port) +
+                        "\"}]\n}\n"});
     ASSERT_TRUE(WaitUntil([&] { return MonitorJson(*server_, "/varz").value("leafnodes", 0) == 1; }, 15s, 100ms))
-        << "the edge server's leaf node did not connect\n" << edge_->LogTail();
+        << "the edge server's leaf node did not connect\n"
+        << edge_->LogTail();
     edge_farrier_ = std::make_unique<Farrier>(std::vector<std::string>{
         "--nats.monitor-url", edge_->monitor_url(), "--poll.interval", "1s", "--poll.timeout", "800ms"});
 
     // Server 2: two accounts and a latency-tracked export, for the service-latency panels.
     accounts_ = farrier::test::MakeLatencyAccounts({.response_threshold = "1s"});
-    latency_server_ = std::make_unique<NatsServer>(farrier::test::NatsServerOptions{.extra_config = accounts_.extra_config});
+    latency_server_ = std::make_unique<NatsServer>(farrier::test::NatsServerOptions{
+        .extra_config = accounts_.extra_config});
     latency_worker_ = std::make_unique<ChildProcess>(std::vector<std::string>{
         FARRIER_SAMPLE_WORKER, "--url", accounts_.ServiceUrl(*latency_server_), "--subject", "api.echo", "--queue",
         "workers", "--concurrency", "8", "--service-time", "5ms"});
     ASSERT_TRUE(latency_worker_->WaitForOutput("ready", 10s)) << latency_worker_->ReadStderr();
     std::ofstream(dir_.path() / "svc.password") << accounts_.service_password << "\n";
-    Json config2{{"nats", {{"url", latency_server_->client_url()}, {"monitor_url", latency_server_->monitor_url()},
-                           {"user", accounts_.service_user}, {"password_file", (dir_.path() / "svc.password").string()}}},
+    Json config2{{"nats",
+                  {{"url", latency_server_->client_url()},
+                   {"monitor_url", latency_server_->monitor_url()},
+                   {"user", accounts_.service_user},
+                   {"password_file", (dir_.path() / "svc.password").string()}}},
                  {"poll", {{"interval", "1s"}, {"timeout", "800ms"}}},
-                 {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"latency_subject", "latency.echo"},
-                                {"probe", {{"enabled", false}}}}}}};
+                 {"services",
+                  {{{"name", "echo"},
+                    {"subject", "api.echo"},
+                    {"latency_subject", "latency.echo"},
+                    {"probe", {{"enabled", false}}}}}}};
     std::ofstream(dir_.path() / "farrier2.json") << config2.dump();
-    farrier2_ = std::make_unique<Farrier>(std::vector<std::string>{"--config", (dir_.path() / "farrier2.json").string()});
+    farrier2_ = std::make_unique<Farrier>(std::vector<std::string>{"--config",
+                                                                   (dir_.path() / "farrier2.json").string()});
 
     load_ = std::make_unique<ChildProcess>(std::vector<std::string>{
         FARRIER_LOADGEN, "--url", server_->client_url(), "--subject", "api.echo", "--rate", "100", "--duration", "120s",
@@ -302,8 +324,8 @@ class EndToEnd : public ::testing::Test {
 };
 
 TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
-  const std::vector<PanelQuery> queries =
-      PanelQueries({{"service", "echo"}, {"stream", "ORDERS"}});  // every consumer: worker and _ephemeral
+  const std::vector<PanelQuery> queries = PanelQueries(
+      {{"service", "echo"}, {"stream", "ORDERS"}});  // every consumer: worker and _ephemeral
   ASSERT_GT(queries.size(), 50u);
 
   // Let rates and the scaling window fill (rate() needs two samples; the window is 6 s).
@@ -316,7 +338,8 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
   auto phase = [&] {
     std::vector<const PanelQuery*> empty = EmptyPanels(queries, &errors);
     std::set<const PanelQuery*> now(empty.begin(), empty.end());
-    for (auto it = never_data.begin(); it != never_data.end();) it = now.count(*it) ? std::next(it) : never_data.erase(it);
+    for (auto it = never_data.begin(); it != never_data.end();)
+      it = now.count(*it) ? std::next(it) : never_data.erase(it);
     return empty;
   };
   // A query is "too new" when its metrics come from a release after this server's.
@@ -336,7 +359,12 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
   for (const VersionedSeries& v : kVersionedSeries) {
     const bool want = ServerHas(version_, v.since);
     std::optional<std::vector<farrier::test::QuerySample>> r;
-    WaitUntil([&] { r = prometheus_->Query(v.query); return r && r->empty() != want; }, want ? 15s : 1s, 500ms);
+    WaitUntil(
+        [&] {
+          r = prometheus_->Query(v.query);
+          return r && r->empty() != want;
+        },
+        want ? 15s : 1s, 500ms);
     ASSERT_TRUE(r) << v.query;
     EXPECT_EQ(!r->empty(), want) << v.what << " (" << v.query << ") on nats-server " << version_ << ": expected "
                                  << (want ? "data" : "nothing") << " (from " << Join(v.since, ", ") << " on)";
@@ -359,7 +387,8 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
   // 3. Fault (a): every worker of the probed service stops. Probes get no responders, the pool
   //    counts as saturated and under-provisioned.
   for (auto& w : workers_) w->Stop();
-  std::set<std::string> want_a = {"NatsServiceNoResponders", "NatsServicePoolSaturated", "NatsServiceWorkersBelowDesired"};
+  std::set<std::string> want_a = {"NatsServiceNoResponders", "NatsServicePoolSaturated",
+                                  "NatsServiceWorkersBelowDesired"};
   std::map<std::string, std::string> alerts;
   bool fired_a = WaitUntil(
       [&] {
@@ -406,8 +435,8 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
   for (const PanelQuery* q : never_data) {
     if (!q->may_be_empty || too_new(*q)) continue;  // reported above
     unfilled += "  " + q->dashboard + " / " + q->title + " (" + q->empty_reason + ")\n";
-    EXPECT_TRUE(may_stay_empty.count(q->title)) << "never had data, even under its fault: " << q->dashboard
-                                                << " / " << q->title << " (" << q->empty_reason << ")\n  " << q->expr;
+    EXPECT_TRUE(may_stay_empty.count(q->title)) << "never had data, even under its fault: " << q->dashboard << " / "
+                                                << q->title << " (" << q->empty_reason << ")\n  " << q->expr;
   }
   std::cout << "[ e2e ] nats-server " << version_ << ": " << queries.size() << " panel queries; " << empty_by_design
             << " empty by design before the faults; not on this release (empty, as they must be):\n"

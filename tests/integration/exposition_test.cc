@@ -20,25 +20,24 @@ class RichServer : public ::testing::Test {
   void SetUp() override {
     server_ = std::make_unique<NatsServer>(farrier::test::NatsServerOptions{.jetstream = true});
     const std::string url = server_->client_url();
-    holders_.push_back(StartNatskit({"js-setup", "--url", url, "--stream", "ORDERS", "--subjects",
-                                     "orders.>", "--publish", "50", "--consumer", "C", "--fetch",
-                                     "10", "--ack", "3", "--ephemeral", "2"},
+    holders_.push_back(StartNatskit({"js-setup", "--url", url, "--stream", "ORDERS", "--subjects", "orders.>",
+                                     "--publish", "50", "--consumer", "C", "--fetch", "10", "--ack", "3", "--ephemeral",
+                                     "2"},
                                     "ready"));
-    RunNatskit({"js-setup", "--url", url, "--stream", "EVENTS", "--subjects", "events.>,audit.*",
-                "--storage", "memory", "--publish", "20", "--publish-subject", "audit.login"});
-    holders_.push_back(StartNatskit({"idle-conns", "--url", url, "--count", "4", "--subs", "2",
-                                     "--name-prefix", "idle \"quoted\" \\ name"},
+    RunNatskit({"js-setup", "--url", url, "--stream", "EVENTS", "--subjects", "events.>,audit.*", "--storage", "memory",
+                "--publish", "20", "--publish-subject", "audit.login"});
+    holders_.push_back(StartNatskit({"idle-conns", "--url", url, "--count", "4", "--subs", "2", "--name-prefix",
+                                     "idle \"quoted\" \\ name"},
                                     "ready 4"));
-    holders_.push_back(StartNatskit({"qsub", "--url", url, "--subject", "svc.echo", "--queue",
-                                     "workers", "--count", "3"},
-                                    "ready 3"));
+    holders_.push_back(
+        StartNatskit({"qsub", "--url", url, "--subject", "svc.echo", "--queue", "workers", "--count", "3"}, "ready 3"));
     RunNatskit({"pub", "--url", url, "--subject", "idle.0.0", "--count", "10"});
   }
 
   // Starts farrier with `extra` flags and returns a scrape once every enabled source is up.
   Scrape RichScrape(const std::vector<std::string>& extra, const std::vector<std::string>& sources) {
-    std::vector<std::string> args = {"--nats.monitor-url", server_->monitor_url(), "--poll.interval",
-                                     "300ms", "--poll.timeout", "250ms"};
+    std::vector<std::string> args = {
+        "--nats.monitor-url", server_->monitor_url(), "--poll.interval", "300ms", "--poll.timeout", "250ms"};
     args.insert(args.end(), extra.begin(), extra.end());
     farrier_ = std::make_unique<Farrier>(args);
     Scrape last;
@@ -63,7 +62,7 @@ class RichServer : public ::testing::Test {
 };
 
 const std::vector<std::string> kDefaultSources = {"varz", "connz", "routez", "subsz", "jsz", "healthz"};
-const std::vector<std::string> kAllSources = {"varz", "connz",   "routez", "subsz",   "jsz",
+const std::vector<std::string> kAllSources = {"varz",    "connz", "routez",   "subsz",   "jsz",
                                               "healthz", "leafz", "gatewayz", "accstatz"};
 
 void ExpectPromtoolClean(const Scrape& s) {
@@ -83,8 +82,7 @@ TEST_F(RichServer, PromtoolAcceptsJetStreamOutput) {
 }
 
 TEST_F(RichServer, PromtoolAcceptsConnzDetailOutput) {
-  Scrape s = RichScrape({"--connz.detail", "--collector.leafz", "--collector.gatewayz",
-                         "--collector.accstatz"},
+  Scrape s = RichScrape({"--connz.detail", "--collector.leafz", "--collector.gatewayz", "--collector.accstatz"},
                         kAllSources);
   // Per-connection series exist, including label values that need escaping.
   ASSERT_TRUE(s.metrics);
@@ -113,8 +111,7 @@ struct DocRow {
 };
 
 // Rows "| `nats_xxx` | gauge | ... |": first cell the family name in backticks, second its type.
-std::map<std::string, DocRow> ParseMetricsDoc(const std::filesystem::path& path,
-                                              std::vector<std::string>* problems) {
+std::map<std::string, DocRow> ParseMetricsDoc(const std::filesystem::path& path, std::vector<std::string>* problems) {
   std::map<std::string, DocRow> rows;
   std::ifstream in(path);
   if (!in) {
@@ -144,8 +141,7 @@ std::map<std::string, DocRow> ParseMetricsDoc(const std::filesystem::path& path,
 
 // 6. Every family farrier emits is documented with the same type; every TYPE has a HELP.
 TEST_F(RichServer, DocsMatchMetrics) {
-  Scrape s = RichScrape({"--connz.detail", "--collector.leafz", "--collector.gatewayz",
-                         "--collector.accstatz"},
+  Scrape s = RichScrape({"--connz.detail", "--collector.leafz", "--collector.gatewayz", "--collector.accstatz"},
                         kAllSources);
   ASSERT_TRUE(s.ok()) << s.Describe();
   const auto doc_path = SourceDir() / "docs" / "metrics.md";
@@ -165,9 +161,8 @@ TEST_F(RichServer, DocsMatchMetrics) {
       ADD_FAILURE() << name << " (" << family.type << ") is emitted but not documented in docs/metrics.md";
       continue;
     }
-    EXPECT_EQ(it->second.type, family.type)
-        << name << ": docs/metrics.md line " << it->second.line << " says " << it->second.type
-        << ", /metrics says " << family.type;
+    EXPECT_EQ(it->second.type, family.type) << name << ": docs/metrics.md line " << it->second.line << " says "
+                                            << it->second.type << ", /metrics says " << family.type;
   }
 
   // The reverse, for the families this scenario always produces: every source's families on a
@@ -176,42 +171,27 @@ TEST_F(RichServer, DocsMatchMetrics) {
   // families are checked by probes_test.cc and capacity_test.cc).
   std::set<std::string> emitted;
   for (const auto& [name, family] : s.metrics->families()) emitted.insert(name);
-  const std::set<std::string> unproducible = {"nats_stream_max_bytes", "nats_stream_max_messages",
-                                              "nats_jetstream_meta_cluster_size",
-                                              "nats_jetstream_meta_leader",
-                                              // values_test.cc, on a 3-node cluster
-                                              "nats_stream_replica_lag",
-                                              "nats_stream_replica_current",
-                                              "nats_stream_replica_last_active_seconds",
-                                              "nats_exporter_nats_connected",
-                                              "nats_exporter_nats_reconnects_total",
-                                              "nats_consumer_scaling_leader",
-                                              "nats_consumer_lag",
-                                              "nats_consumer_ack_rate",
-                                              "nats_consumer_incoming_rate",
-                                              "nats_consumer_desired_workers",
-                                              "nats_exporter_queue_groups_dropped",
-                                              // only when the cap bites (reload_test.cc)
-                                              "nats_exporter_series_dropped",
-                                              // a paused consumer, a JetStream cluster, TLS
-                                              // listeners, GOMEMLIMIT, --collector.raftz,
-                                              // --queuegroups.all: releases_test.cc
-                                              "nats_consumer_pause_remaining_seconds",
-                                              "nats_jetstream_meta_leader_known",
-                                              "nats_jetstream_meta_pending",
-                                              "nats_jetstream_meta_quorum_needed",
-                                              "nats_jetstream_meta_snapshot_pending_entries",
-                                              "nats_jetstream_meta_snapshot_pending_bytes",
-                                              "nats_jetstream_meta_snapshot_last_time_seconds",
-                                              "nats_jetstream_meta_snapshot_last_duration_seconds",
-                                              "nats_jetstream_meta_replica_current",
-                                              "nats_jetstream_meta_replica_offline",
-                                              "nats_jetstream_meta_replica_last_active_seconds",
-                                              "nats_jetstream_meta_replica_lag",
-                                              "nats_server_tls_cert_not_after_timestamp_seconds",
-                                              "nats_server_go_memory_limit_bytes",
-                                              "nats_exporter_raftz_groups_dropped",
-                                              "nats_exporter_queue_groups_subscriptions_unread"};
+  const std::set<std::string> unproducible = {
+      "nats_stream_max_bytes", "nats_stream_max_messages", "nats_jetstream_meta_cluster_size",
+      "nats_jetstream_meta_leader",
+      // values_test.cc, on a 3-node cluster
+      "nats_stream_replica_lag", "nats_stream_replica_current", "nats_stream_replica_last_active_seconds",
+      "nats_exporter_nats_connected", "nats_exporter_nats_reconnects_total", "nats_consumer_scaling_leader",
+      "nats_consumer_lag", "nats_consumer_ack_rate", "nats_consumer_incoming_rate", "nats_consumer_desired_workers",
+      "nats_exporter_queue_groups_dropped",
+      // only when the cap bites (reload_test.cc)
+      "nats_exporter_series_dropped",
+      // a paused consumer, a JetStream cluster, TLS
+      // listeners, GOMEMLIMIT, --collector.raftz,
+      // --queuegroups.all: releases_test.cc
+      "nats_consumer_pause_remaining_seconds", "nats_jetstream_meta_leader_known", "nats_jetstream_meta_pending",
+      "nats_jetstream_meta_quorum_needed", "nats_jetstream_meta_snapshot_pending_entries",
+      "nats_jetstream_meta_snapshot_pending_bytes", "nats_jetstream_meta_snapshot_last_time_seconds",
+      "nats_jetstream_meta_snapshot_last_duration_seconds", "nats_jetstream_meta_replica_current",
+      "nats_jetstream_meta_replica_offline", "nats_jetstream_meta_replica_last_active_seconds",
+      "nats_jetstream_meta_replica_lag", "nats_server_tls_cert_not_after_timestamp_seconds",
+      "nats_server_go_memory_limit_bytes", "nats_exporter_raftz_groups_dropped",
+      "nats_exporter_queue_groups_subscriptions_unread"};
   // Families of fields a release added: produced only from that release on (docs/versions.md).
   // Two entries for fields backported to an older line.
   using farrier::test::NatsVersion;
@@ -249,9 +229,8 @@ TEST_F(RichServer, DocsMatchMetrics) {
   auto producible = [&](const std::string& name) {
     if (unproducible.count(name) || !released(name)) return false;
     for (const char* prefix :
-         {"nats_up", "nats_exporter_", "nats_server_", "nats_connz_", "nats_connection_", "nats_subsz_",
-          "nats_routez_", "nats_jetstream_", "nats_stream_", "nats_consumer_", "nats_leafz_",
-          "nats_accstatz_", "nats_account_"}) {
+         {"nats_up", "nats_exporter_", "nats_server_", "nats_connz_", "nats_connection_", "nats_subsz_", "nats_routez_",
+          "nats_jetstream_", "nats_stream_", "nats_consumer_", "nats_leafz_", "nats_accstatz_", "nats_account_"}) {
       if (name.rfind(prefix, 0) == 0) return true;
     }
     return false;

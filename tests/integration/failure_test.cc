@@ -36,8 +36,8 @@ std::vector<std::string> FastPolling(const std::string& monitor_url) {
 // Only the exporter's own families: every source's data is gone, nothing stale is repeated.
 void ExpectOnlyExporterFamilies(const Scrape& s) {
   for (const std::string& family : s.Families()) {
-    EXPECT_TRUE(ExporterOnlyFamilies().count(family))
-        << family << " is exported while every source is down\n" << s.Describe();
+    EXPECT_TRUE(ExporterOnlyFamilies().count(family)) << family << " is exported while every source is down\n"
+                                                      << s.Describe();
   }
 }
 
@@ -64,7 +64,8 @@ Scrape ExpectDown(const Farrier& f, const std::vector<std::string>& sources, con
       10s, &last);
   if (!down) {
     ADD_FAILURE() << "sources not down with reason " << reason << " within 10s\n"
-                  << last.Describe() << "\n--- farrier stderr ---\n" << f.Stderr();
+                  << last.Describe() << "\n--- farrier stderr ---\n"
+                  << f.Stderr();
     return last;
   }
   const Scrape& s = *down;
@@ -74,8 +75,8 @@ Scrape ExpectDown(const Farrier& f, const std::vector<std::string>& sources, con
     double failed = s.Errors(src) - before.Errors(src);
     double first_failed_poll = s.Polls() - failed + 1;
     EXPECT_LE(first_failed_poll, polls_at_fault + 2)
-        << "the first poll after the fault did not fail (polls " << s.Polls() << ", failures "
-        << failed << ", polls when the fault started " << polls_at_fault << ")";
+        << "the first poll after the fault did not fail (polls " << s.Polls() << ", failures " << failed
+        << ", polls when the fault started " << polls_at_fault << ")";
     EXPECT_EQ(s.Value("nats_exporter_source_up", {{"source", src}}), 0);
   }
   EXPECT_EQ(s.Value("nats_up"), 0);
@@ -97,8 +98,7 @@ Scrape ExpectRecovered(const Farrier& f, const std::vector<std::string>& sources
       },
       10s, &last);
   if (!up) {
-    ADD_FAILURE() << "no recovery within 10s\n" << last.Describe() << "\n--- farrier stderr ---\n"
-                  << f.Stderr();
+    ADD_FAILURE() << "no recovery within 10s\n" << last.Describe() << "\n--- farrier stderr ---\n" << f.Stderr();
     return last;
   }
   for (const auto& src : sources) {
@@ -151,12 +151,11 @@ TEST(Failure, ServerDownAtStartThenStarted) {
 
 TEST(Failure, KilledThenRestartedOnTheSamePorts) {
   NatsServer server({.jetstream = true});
-  RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "S", "--subjects", "s.>",
-              "--publish", "5", "--consumer", "D", "--fetch", "2", "--ack", "1"});
+  RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "S", "--subjects", "s.>", "--publish", "5",
+              "--consumer", "D", "--fetch", "2", "--ack", "1"});
   Farrier f(FastPolling(server.monitor_url()));
-  auto healthy = f.WaitFor([](const Scrape& s) {
-    return s.NatsUp() && s.Has("nats_consumer_num_pending") && s.SourceUp("connz");
-  }, 10s);
+  auto healthy = f.WaitFor(
+      [](const Scrape& s) { return s.NatsUp() && s.Has("nats_consumer_num_pending") && s.SourceUp("connz"); }, 10s);
   ASSERT_TRUE(healthy) << f.Metrics().Describe();
   const double start_time = healthy->Number("nats_server_start_time_seconds");
 
@@ -190,8 +189,13 @@ TEST(Failure, KilledThenRestartedOnTheSamePorts) {
   }
   EXPECT_GE(pending, 3);
   EXPECT_LE(pending, 5);
-  EXPECT_TRUE(f.WaitFor([&](const Scrape& x) { return x.Value("nats_consumer_num_pending", {{"consumer", "D"}}) == pending; }, 5s))
-      << "server's num_pending " << pending << "\n" << f.Metrics().Describe();
+  EXPECT_TRUE(f.WaitFor(
+      [&](const Scrape& x) {
+        return x.Value("nats_consumer_num_pending", {{"consumer", "D"}}) == pending;
+      },
+      5s))
+      << "server's num_pending " << pending << "\n"
+      << f.Metrics().Describe();
   EXPECT_GT(up.Number("nats_server_start_time_seconds"), start_time);
   EXPECT_TRUE(f.process().Running());
 }
@@ -211,8 +215,10 @@ TEST(Failure, StoppedWithSigstopTimesOutThenResumes) {
   const Scrape& outage = *later;
   ExpectOnlyExporterFamilies(outage);
   for (const auto& src : kDefaultSources) {
-    EXPECT_EQ(outage.Errors(src, "timeout") - healthy->Errors(src, "timeout"), outage.Errors(src) - healthy->Errors(src))
-        << src << ": every failure against a stopped server is a timeout\n" << outage.Describe() << f.Stderr();
+    EXPECT_EQ(outage.Errors(src, "timeout") - healthy->Errors(src, "timeout"),
+              outage.Errors(src) - healthy->Errors(src))
+        << src << ": every failure against a stopped server is a timeout\n"
+        << outage.Describe() << f.Stderr();
   }
   // A poll never outlives --poll.timeout (200ms) by much, even against a frozen server.
   for (const auto& src : kDefaultSources) {
@@ -350,7 +356,8 @@ TEST_F(Upstream, BodyAtTheCapIsAcceptedOneByteMoreIsNot) {
   upstream_.Serve("/varz", 200, at_cap);
   const int requests = upstream_.Requests("/varz");
   auto fresh = farrier_->WaitFor(
-      [&](const Scrape& s) { return upstream_.Requests("/varz") >= requests + 2 && s.Polls() >= healthy.Polls() + 3; }, 10s);
+      [&](const Scrape& s) { return upstream_.Requests("/varz") >= requests + 2 && s.Polls() >= healthy.Polls() + 3; },
+      10s);
   ASSERT_TRUE(fresh);
   Scrape s = farrier_->Metrics();
   EXPECT_TRUE(s.NatsUp()) << s.Describe() << farrier_->Stderr();
@@ -393,9 +400,8 @@ TEST(Failure, HttpsAgainstPlainHttpIsTls) {
   upstream.Serve("/varz", 200, ReadFile(FixtureDir() / "varz.json"));
   std::string url = upstream.url();
   url.replace(0, 4, "https");
-  Farrier f({"--nats.monitor-url", url, "--poll.interval", "300ms", "--poll.timeout", "200ms",
-             "--no-collector.connz", "--no-collector.routez", "--no-collector.subsz", "--no-collector.jsz",
-             "--no-collector.healthz"});
+  Farrier f({"--nats.monitor-url", url, "--poll.interval", "300ms", "--poll.timeout", "200ms", "--no-collector.connz",
+             "--no-collector.routez", "--no-collector.subsz", "--no-collector.jsz", "--no-collector.healthz"});
   Scrape last;
   auto s = f.WaitFor([](const Scrape& s) { return s.Errors("varz") >= 3; }, 10s, &last);
   ASSERT_TRUE(s) << last.Describe() << f.Stderr();
@@ -471,8 +477,7 @@ TEST_F(Upstream, LogsOncePerStateChange) {
   EXPECT_EQ(CountLines(log, "reason=invalid_json"), 1) << log;
   // Each down line says why and names the request.
   std::smatch m;
-  EXPECT_TRUE(std::regex_search(log, m, std::regex("source varz down: reason=http_status .*/varz.*500")))
-      << log;
+  EXPECT_TRUE(std::regex_search(log, m, std::regex("source varz down: reason=http_status .*/varz.*500"))) << log;
   upstream_.Serve("/varz", 200, varz_);
   ExpectRecovered(*farrier_, {"varz"}, *changed, farrier_->Metrics().Polls());
   ASSERT_TRUE(farrier_->WaitForPolls(farrier_->Metrics().Polls() + 2, 10s));
@@ -495,8 +500,8 @@ TEST(Shutdown, SigtermDuringAHungPollExitsWithinOneSecond) {
   farrier::test::TempDir dir("farrier-shutdown");
   std::ofstream(dir.path() / "farrier.json")
       << Json{{"services", {{{"name", "echo"}, {"subject", "api.echo"}}}}}.dump();
-  Farrier f({"--config", (dir.path() / "farrier.json").string(), "--nats.monitor-url", upstream.url(),
-             "--nats.url", nats.client_url(), "--poll.interval", "6s", "--poll.timeout", "5s"});
+  Farrier f({"--config", (dir.path() / "farrier.json").string(), "--nats.monitor-url", upstream.url(), "--nats.url",
+             nats.client_url(), "--poll.interval", "6s", "--poll.timeout", "5s"});
   ASSERT_TRUE(farrier::test::WaitUntil([&] { return upstream.Requests("/varz") > 0; }, 5s));
   std::this_thread::sleep_for(200ms);  // the poll is now waiting on the hung requests
   auto start = std::chrono::steady_clock::now();
@@ -515,8 +520,8 @@ TEST(Shutdown, SigtermWhileTheNatsServerHangsExitsWithinOneSecond) {
   farrier::test::TempDir dir("farrier-shutdown");
   std::ofstream(dir.path() / "farrier.json")
       << Json{{"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"probe", {{"interval", "100ms"}}}}}}}.dump();
-  Farrier f({"--config", (dir.path() / "farrier.json").string(), "--nats.monitor-url", nats.monitor_url(),
-             "--nats.url", nats.client_url(), "--poll.interval", "500ms", "--poll.timeout", "400ms"});
+  Farrier f({"--config", (dir.path() / "farrier.json").string(), "--nats.monitor-url", nats.monitor_url(), "--nats.url",
+             nats.client_url(), "--poll.interval", "500ms", "--poll.timeout", "400ms"});
   ASSERT_TRUE(f.WaitFor([](const Scrape& s) { return s.Value("nats_exporter_nats_connected") == 1.0; }, 10s));
   nats.Pause();
   std::this_thread::sleep_for(700ms);  // a poll and several probes are now stuck on it

@@ -37,9 +37,7 @@ std::optional<double> Scrape::Value(std::string_view name, const PromLabels& lab
   return metrics->Value(name, labels);
 }
 
-double Scrape::Number(std::string_view name, const PromLabels& labels) const {
-  return Value(name, labels).value_or(0);
-}
+double Scrape::Number(std::string_view name, const PromLabels& labels) const { return Value(name, labels).value_or(0); }
 
 std::set<std::string> Scrape::Families() const {
   std::set<std::string> out;
@@ -70,9 +68,8 @@ std::string Scrape::Describe(size_t max) const {
 
 std::string SanitizerReport(const std::string& err) {
   // ASan, LSan and TSan headlines, and UBSan's "<file>:<line>:<col>: runtime error: <what>".
-  for (std::string_view marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                                  "WARNING: ThreadSanitizer", "ERROR: ThreadSanitizer",
-                                  ": runtime error: "}) {
+  for (std::string_view marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+                                  "ERROR: ThreadSanitizer", ": runtime error: "}) {
     auto at = err.find(marker);
     if (at == std::string::npos) continue;
     auto line = err.rfind('\n', at);
@@ -245,10 +242,8 @@ void FaultUpstream::Set(const std::string& path, Handler handler) {
   handlers_[path] = std::move(handler);
 }
 
-void FaultUpstream::Serve(const std::string& path, int status, std::string body,
-                          std::string content_type) {
-  Set(path, [status, body = std::move(body), content_type](const httplib::Request&,
-                                                           httplib::Response& res) {
+void FaultUpstream::Serve(const std::string& path, int status, std::string body, std::string content_type) {
+  Set(path, [status, body = std::move(body), content_type](const httplib::Request&, httplib::Response& res) {
     res.status = status;
     res.set_content(body, content_type);
   });
@@ -258,15 +253,14 @@ void FaultUpstream::ServeChunked(const std::string& path, std::string body) {
   auto shared = std::make_shared<std::string>(std::move(body));
   Set(path, [shared](const httplib::Request&, httplib::Response& res) {
     res.status = 200;
-    res.set_chunked_content_provider(
-        "application/json", [shared](size_t offset, httplib::DataSink& sink) {
-          if (offset >= shared->size()) {
-            sink.done();
-            return true;
-          }
-          size_t n = std::min<size_t>(16 * 1024, shared->size() - offset);
-          return sink.write(shared->data() + offset, n);
-        });
+    res.set_chunked_content_provider("application/json", [shared](size_t offset, httplib::DataSink& sink) {
+      if (offset >= shared->size()) {
+        sink.done();
+        return true;
+      }
+      size_t n = std::min<size_t>(16 * 1024, shared->size() - offset);
+      return sink.write(shared->data() + offset, n);
+    });
   });
 }
 
@@ -299,8 +293,8 @@ std::unique_ptr<ChildProcess> StartNatskit(std::vector<std::string> args, std::s
   o.log_name = "natskit-" + o.argv[1];
   auto p = std::make_unique<ChildProcess>(std::move(o));
   if (!p->WaitForOutput(ready, timeout)) {
-    throw std::runtime_error("natskit did not print \"" + std::string(ready) + "\" (" +
-                             p->Describe() + "):\n" + p->ReadStdout() + p->ReadStderr());
+    throw std::runtime_error("natskit did not print \"" + std::string(ready) + "\" (" + p->Describe() + "):\n" +
+                             p->ReadStdout() + p->ReadStderr());
   }
   return p;
 }
@@ -314,16 +308,15 @@ void RunNatskit(std::vector<std::string> args, std::chrono::milliseconds timeout
   auto code = p.WaitExit(timeout);
   if (code != 0) {
     throw std::runtime_error("natskit " + p.Describe() + " exited " +
-                             (code ? std::to_string(*code) : std::string("(timeout)")) + ":\n" +
-                             p.ReadStdout() + p.ReadStderr());
+                             (code ? std::to_string(*code) : std::string("(timeout)")) + ":\n" + p.ReadStdout() +
+                             p.ReadStderr());
   }
 }
 
 Json MonitorJson(const NatsServer& server, const std::string& path) {
   HttpResponse r = HttpGet(server.monitor_url() + path, 5s);
   if (r.status != 200) {
-    throw std::runtime_error("GET " + server.monitor_url() + path + ": " +
-                             std::to_string(r.status) + " " + r.error);
+    throw std::runtime_error("GET " + server.monitor_url() + path + ": " + std::to_string(r.status) + " " + r.error);
   }
   Json j = Json::parse(r.body, nullptr, false);
   if (j.is_discarded()) throw std::runtime_error("GET " + path + ": not JSON: " + r.body);

@@ -93,14 +93,12 @@ class Farrier {
 
   int port() const { return port_; }
   std::string Url(std::string_view path) const;
-  HttpResponse Get(std::string_view path,
-                   std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+  HttpResponse Get(std::string_view path, std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
   Scrape Metrics() const;
   // Scrapes every `step` until pred(scrape) holds; returns that scrape, or nullopt on timeout
   // (the last scrape is then in *last, if given).
-  std::optional<Scrape> WaitFor(const std::function<bool(const Scrape&)>& pred,
-                                std::chrono::milliseconds timeout, Scrape* last = nullptr,
-                                std::chrono::milliseconds step = 20ms) const;
+  std::optional<Scrape> WaitFor(const std::function<bool(const Scrape&)>& pred, std::chrono::milliseconds timeout,
+                                Scrape* last = nullptr, std::chrono::milliseconds step = 20ms) const;
   // Waits until nats_exporter_polls_total >= n.
   std::optional<Scrape> WaitForPolls(double n, std::chrono::milliseconds timeout,
                                      std::chrono::milliseconds step = 20ms) const;
@@ -155,10 +153,9 @@ class FaultUpstream {
   int port() const { return port_; }
   void Set(const std::string& path, Handler handler);
   // Convenience handlers.
-  void Serve(const std::string& path, int status, std::string body,
-             std::string content_type = "application/json");
+  void Serve(const std::string& path, int status, std::string body, std::string content_type = "application/json");
   void ServeChunked(const std::string& path, std::string body);  // no Content-Length
-  void Hang(const std::string& path);  // never answers (until Release or destruction)
+  void Hang(const std::string& path);                            // never answers (until Release or destruction)
   void Release() { generation_++; }
   int Requests(const std::string& path) const;
 

@@ -54,17 +54,16 @@ class LatencyEvents : public ::testing::Test {
   // Subscribes to the latency subject in the exporting account; exits after `count` events.
   ChildProcess& StartSubscriber(int count) {
     sub_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-        NATSKIT_BINARY, "sub", "--url", accounts_.ServiceUrl(server_), "--subject",
-        accounts_.options.latency_subject, "--count", std::to_string(count), "--timeout", "20"});
+        NATSKIT_BINARY, "sub", "--url", accounts_.ServiceUrl(server_), "--subject", accounts_.options.latency_subject,
+        "--count", std::to_string(count), "--timeout", "20"});
     EXPECT_TRUE(sub_->WaitForOutput("ready", 10s)) << sub_->Describe() << "\n" << sub_->ReadStderr();
     return *sub_;
   }
 
   Json RunLoad(const std::string& rate, const std::string& duration, const std::string& timeout) {
-    ChildProcess lg(std::vector<std::string>{
-        FARRIER_LOADGEN, "--url", accounts_.ClientUrl(server_), "--subject",
-        accounts_.options.service_subject, "--rate", rate, "--duration", duration, "--timeout",
-        timeout});
+    ChildProcess lg(std::vector<std::string>{FARRIER_LOADGEN, "--url", accounts_.ClientUrl(server_), "--subject",
+                                             accounts_.options.service_subject, "--rate", rate, "--duration", duration,
+                                             "--timeout", timeout});
     EXPECT_EQ(lg.WaitExit(15s), 0) << lg.Describe() << "\n" << lg.ReadStderr();
     return Json::parse(lg.ReadStdout(), nullptr, /*allow_exceptions=*/false);
   }
@@ -76,10 +75,10 @@ class LatencyEvents : public ::testing::Test {
 
 TEST_F(LatencyEvents, AnsweredRequestsReportTheWorkersServiceTime) {
   ChildProcess& sub = StartSubscriber(10);
-  ChildProcess worker(std::vector<std::string>{
-      FARRIER_SAMPLE_WORKER, "--url", accounts_.ServiceUrl(server_), "--subject",
-      accounts_.options.service_subject, "--queue", "workers", "--concurrency", "4",
-      "--service-time", "20ms", "--overflow", "queue", "--name", "latency-worker"});
+  ChildProcess worker(std::vector<std::string>{FARRIER_SAMPLE_WORKER, "--url", accounts_.ServiceUrl(server_),
+                                               "--subject", accounts_.options.service_subject, "--queue", "workers",
+                                               "--concurrency", "4", "--service-time", "20ms", "--overflow", "queue",
+                                               "--name", "latency-worker"});
   ASSERT_TRUE(worker.WaitForOutput("ready", 10s)) << worker.ReadStderr();
 
   Json load = RunLoad("50", "200ms", "1s");  // 10 requests, 20 ms apart
@@ -125,7 +124,8 @@ TEST_F(LatencyEvents, AnsweredRequestsReportTheWorkersServiceTime) {
 // The requester in CLIENT times out on 2.9.10; from 2.10 on (every later version the matrix
 // runs, 2.10.29 to 2.15.3) the server answers it with no-responders across the import too.
 TEST_F(LatencyEvents, NoResponderIsA503Event) {
-  const bool no_responders_across_imports = farrier::test::ServerVersion(server_) >= farrier::test::NatsVersion{2, 10, 0};
+  const bool no_responders_across_imports = farrier::test::ServerVersion(server_) >=
+                                            farrier::test::NatsVersion{2, 10, 0};
   ChildProcess& sub = StartSubscriber(2);
   Json load = RunLoad("10", "200ms", "300ms");  // 2 requests, nobody in SVC listens
   ASSERT_TRUE(load.is_object());

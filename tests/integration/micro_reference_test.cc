@@ -59,8 +59,8 @@ class MicroReference : public ::testing::Test {
           "--concurrency", std::to_string(concurrency), "--service-time", service_time, "--overflow", overflow,
           "--micro-name", kService, "--error-rate", error_rate, "--name",
           "microworker-" + std::to_string(workers_.size() + 1)}));
-      ASSERT_TRUE(workers_.back()->WaitForOutput("ready", 10s))
-          << workers_.back()->Describe() << "\n" << workers_.back()->ReadStderr();
+      ASSERT_TRUE(workers_.back()->WaitForOutput("ready", 10s)) << workers_.back()->Describe() << "\n"
+                                                                << workers_.back()->ReadStderr();
     }
   }
 
@@ -73,16 +73,24 @@ class MicroReference : public ::testing::Test {
     Json config{{"nats", {{"url", server_.client_url()}, {"monitor_url", server_.monitor_url()}}},
                 {"poll", {{"interval", "500ms"}, {"timeout", "400ms"}}},
                 {"scaling", {{"window", "4s"}}},
-                {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"queue_group", "workers"},
-                               {"worker_concurrency", concurrency}, {"overflow", overflow},
-                               {"micro_service", kService}, {"probe", probe}}}}};
+                {"services",
+                 {{{"name", "echo"},
+                   {"subject", "api.echo"},
+                   {"queue_group", "workers"},
+                   {"worker_concurrency", concurrency},
+                   {"overflow", overflow},
+                   {"micro_service", kService},
+                   {"probe", probe}}}}};
     std::filesystem::path file = dir_.path() / "farrier.json";
     std::ofstream(file) << config.dump(2);
     auto f = std::make_unique<Farrier>(std::vector<std::string>{"--config", file.string()});
     Scrape last;
     const double n = static_cast<double>(workers_.size());
-    EXPECT_TRUE(f->WaitFor([&](const Scrape& s) { return s.Value("nats_micro_instances", {{"service", "echo"}}) == n; },
-                           10s, &last))
+    EXPECT_TRUE(f->WaitFor(
+        [&](const Scrape& s) {
+          return s.Value("nats_micro_instances", {{"service", "echo"}}) == n;
+        },
+        10s, &last))
         << last.Describe() << f->Stderr();
     return f;
   }

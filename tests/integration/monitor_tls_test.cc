@@ -38,17 +38,19 @@ class MonitorTls : public ::testing::Test {
                                              << "\"\n  key_file: \"" << (dir_.path() / (cert + ".key")).string()
                                              << "\"\n  ca_file: \"" << (dir_.path() / "ca.pem").string() << "\"\n"
                                              << (require_client_cert ? "  verify: true\n" : "") << "}\n";
-    server_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{farrier::test::NatsServerBinary(), "-c", (dir_.path() / "nats.conf").string()});
+    server_ = std::make_unique<ChildProcess>(std::vector<std::string>{farrier::test::NatsServerBinary(), "-c",
+                                                                      (dir_.path() / "nats.conf").string()});
     ASSERT_TRUE(farrier::test::WaitUntil(
-        [&] {
-          const std::string log = server_->ReadStderr();
-          client_port_ = farrier::test::LoggedPort(log, "Listening for client connections on");
-          https_port_ = farrier::test::LoggedPort(log, "Starting https monitor on");
-          return (client_port_ != 0 && https_port_ != 0) || !server_->Running();
-        },
-        10s) && server_->Running())
-        << "nats-server did not say which ports it bound\n" << server_->ReadStderr();
+                    [&] {
+                      const std::string log = server_->ReadStderr();
+                      client_port_ = farrier::test::LoggedPort(log, "Listening for client connections on");
+                      https_port_ = farrier::test::LoggedPort(log, "Starting https monitor on");
+                      return (client_port_ != 0 && https_port_ != 0) || !server_->Running();
+                    },
+                    10s) &&
+                server_->Running())
+        << "nats-server did not say which ports it bound\n"
+        << server_->ReadStderr();
     farrier::test::HttpGetOptions o;
     o.ca_cert_path = (dir_.path() / "ca.pem").string();
     // The readiness check has no client certificate, and does not judge the server's.
@@ -67,9 +69,12 @@ class MonitorTls : public ::testing::Test {
   std::string file(const char* name) const { return (dir_.path() / name).string(); }
 
   std::unique_ptr<Farrier> Start(std::vector<std::string> extra) {
-    std::vector<std::string> args{"--nats.monitor-url", url(), "--poll.interval", "300ms", "--poll.timeout", "250ms",
-                                  "--no-collector.connz", "--no-collector.routez", "--no-collector.subsz",
-                                  "--no-collector.jsz", "--no-collector.healthz"};
+    std::vector<std::string> args{"--nats.monitor-url",    url(),
+                                  "--poll.interval",       "300ms",
+                                  "--poll.timeout",        "250ms",
+                                  "--no-collector.connz",  "--no-collector.routez",
+                                  "--no-collector.subsz",  "--no-collector.jsz",
+                                  "--no-collector.healthz"};
     args.insert(args.end(), extra.begin(), extra.end());
     return std::make_unique<Farrier>(args);
   }
@@ -161,7 +166,8 @@ TEST_F(MonitorTls, ClientCertificateWhenTheServerRequiresOne) {
   httplib::SSLServer proxy(file("server.pem").c_str(), file("server.key").c_str(), file("ca.pem").c_str());
   ASSERT_TRUE(proxy.is_valid());
   const std::string varz = ReadFile(FixtureDir() / "varz.json");
-  proxy.Get("/varz", [&](const httplib::Request&, httplib::Response& res) { res.set_content(varz, "application/json"); });
+  proxy.Get("/varz",
+            [&](const httplib::Request&, httplib::Response& res) { res.set_content(varz, "application/json"); });
   https_port_ = proxy.bind_to_any_port("127.0.0.1");
   std::thread serving([&] { proxy.listen_after_bind(); });
   {
@@ -189,7 +195,8 @@ TEST_F(MonitorTls, NatsClientTlsWithCaFile) {
     Json nats{{"url", nats_url}, {"monitor_url", url()}};
     nats["monitor_tls"] = {{"ca_file", file("ca.pem")}};
     if (with_ca) nats["tls"] = {{"ca_file", file("ca.pem")}, {"server_name", "nats.test"}};
-    Json config{{"nats", nats}, {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"probe", {{"interval", "100ms"}}}}}}};
+    Json config{{"nats", nats},
+                {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"probe", {{"interval", "100ms"}}}}}}};
     std::ofstream(dir_.path() / "farrier.json") << config.dump();
     if (!with_ca) {
       // cnats turns TLS on for tls:// URLs.
@@ -199,15 +206,22 @@ TEST_F(MonitorTls, NatsClientTlsWithCaFile) {
     Farrier f({"--config", (dir_.path() / "farrier.json").string()});
     Scrape last;
     if (with_ca) {
-      EXPECT_TRUE(f.WaitFor([](const Scrape& s) {
-        return s.Value("nats_exporter_nats_connected") == 1.0 &&
-               s.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "no_responders"}}) >= 2;
-      }, 10s, &last)) << last.Describe() << f.Stderr();
+      EXPECT_TRUE(f.WaitFor(
+          [](const Scrape& s) {
+            return s.Value("nats_exporter_nats_connected") == 1.0 &&
+                   s.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "no_responders"}}) >=
+                       2;
+          },
+          10s, &last))
+          << last.Describe() << f.Stderr();
     } else {
-      EXPECT_TRUE(f.WaitFor([](const Scrape& s) {
-        return s.Value("nats_exporter_nats_connected") == 0.0 &&
-               s.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "error"}}) >= 3;
-      }, 10s, &last)) << last.Describe() << f.Stderr();
+      EXPECT_TRUE(f.WaitFor(
+          [](const Scrape& s) {
+            return s.Value("nats_exporter_nats_connected") == 0.0 &&
+                   s.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "error"}}) >= 3;
+          },
+          10s, &last))
+          << last.Describe() << f.Stderr();
       EXPECT_TRUE(f.process().Running());
     }
   }

@@ -61,9 +61,12 @@ class NatsAuth : public ::testing::Test {
 
   static void ExpectConnectedAndProbing(Farrier& f) {
     Scrape last;
-    EXPECT_TRUE(f.WaitFor([](const Scrape& s) {
-      return s.Value("nats_exporter_nats_connected") == 1.0 && Failures(s, "no_responders") >= 2;
-    }, 10s, &last)) << last.Describe() << f.Stderr();
+    EXPECT_TRUE(f.WaitFor(
+        [](const Scrape& s) {
+          return s.Value("nats_exporter_nats_connected") == 1.0 && Failures(s, "no_responders") >= 2;
+        },
+        10s, &last))
+        << last.Describe() << f.Stderr();
     EXPECT_EQ(Failures(last, "error"), 0) << last.Describe();
   }
 
@@ -72,9 +75,10 @@ class NatsAuth : public ::testing::Test {
   // attempt fails the same way; a line per retry would flood the log).
   static void ExpectRefused(Farrier& f, const std::string& why) {
     Scrape last;
-    EXPECT_TRUE(f.WaitFor([](const Scrape& s) {
-      return s.Value("nats_exporter_nats_connected") == 0.0 && Failures(s, "error") >= 15;
-    }, 10s, &last)) << last.Describe() << f.Stderr();
+    EXPECT_TRUE(f.WaitFor(
+        [](const Scrape& s) { return s.Value("nats_exporter_nats_connected") == 0.0 && Failures(s, "error") >= 15; },
+        10s, &last))
+        << last.Describe() << f.Stderr();
     EXPECT_EQ(Failures(last, "no_responders"), 0) << last.Describe();
     EXPECT_TRUE(f.process().Running());
     EXPECT_EQ(f.Get("/healthz").status, 200);
@@ -171,9 +175,10 @@ TEST_F(NatsAuth, CredentialsInTheUrlAreRefusedWithoutBeingEchoed) {
   EXPECT_EQ(e.err.find(password), std::string::npos) << e.err;
 
   const std::string token = "tok-in-url-8a2c";
-  std::ofstream(dir_.path() / "url.json") << Json{{"nats", {{"url", {"nats://127.0.0.1:4222", "nats://" + token + "@127.0.0.1:4223"}}}},
-                                                 {"services", {{{"name", "echo"}, {"subject", "api.echo"}}}}}
-                                                 .dump();
+  std::ofstream(dir_.path() / "url.json")
+      << Json{{"nats", {{"url", {"nats://127.0.0.1:4222", "nats://" + token + "@127.0.0.1:4223"}}}},
+              {"services", {{{"name", "echo"}, {"subject", "api.echo"}}}}}
+             .dump();
   e = RunFarrier({"--config", file("url.json")});
   EXPECT_EQ(e.code, 2) << e.err;
   EXPECT_NE(e.err.find("credentials in the URL are not accepted"), std::string::npos) << e.err;
@@ -185,9 +190,8 @@ TEST_F(NatsAuth, InvalidSeedIsRefusedWithoutBeingEchoed) {
   std::string seed = farrier::test::MakeNkey('U').seed;
   seed[10] = seed[10] == 'A' ? 'B' : 'A';  // breaks the checksum
   const std::string path = SecretFile("broken.nk", seed);
-  std::ofstream(dir_.path() / "seed.json") << Json{{"nats", {{"nkey_seed_file", path}}},
-                                                  {"services", {{{"name", "echo"}, {"subject", "api.echo"}}}}}
-                                                  .dump();
+  std::ofstream(dir_.path() / "seed.json")
+      << Json{{"nats", {{"nkey_seed_file", path}}}, {"services", {{{"name", "echo"}, {"subject", "api.echo"}}}}}.dump();
   Exited e = RunFarrier({"--config", file("seed.json")});
   EXPECT_EQ(e.code, 2) << e.err;
   EXPECT_NE(e.err.find(path), std::string::npos) << e.err;
@@ -225,7 +229,8 @@ TEST_F(NatsAuthTls, ClientCertificateRequiredByTheServer) {
   ExpectConnectedAndProbing(*with);
   // The server aborts the handshake with an alert (TLS 1.2: bad certificate, 1.3: certificate
   // required); cnats alone would only report a protocol error.
-  ExpectRefused(*without, "if the server requires client certificates, set --nats.tls.cert-file and --nats.tls.key-file");
+  ExpectRefused(*without,
+                "if the server requires client certificates, set --nats.tls.cert-file and --nats.tls.key-file");
   EXPECT_NE(without->Stderr().find("(TLS: "), std::string::npos) << without->Stderr();
   EXPECT_NE(without->Stderr().find("alert"), std::string::npos) << without->Stderr();
 }

@@ -24,9 +24,20 @@ class Probes : public ::testing::Test {
  protected:
   // Starts a sample worker in queue group "workers" on api.echo and waits until it is ready.
   ChildProcess& StartWorker(int concurrency, const std::string& service_time, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{FARRIER_SAMPLE_WORKER, "--url", server_->client_url(), "--subject", "api.echo",
-                                  "--queue", "workers", "--concurrency", std::to_string(concurrency),
-                                  "--service-time", service_time, "--overflow", "drop", "--seed",
+    std::vector<std::string> argv{FARRIER_SAMPLE_WORKER,
+                                  "--url",
+                                  server_->client_url(),
+                                  "--subject",
+                                  "api.echo",
+                                  "--queue",
+                                  "workers",
+                                  "--concurrency",
+                                  std::to_string(concurrency),
+                                  "--service-time",
+                                  service_time,
+                                  "--overflow",
+                                  "drop",
+                                  "--seed",
                                   std::to_string(workers_.size() + 7)};
     argv.insert(argv.end(), extra.begin(), extra.end());
     workers_.push_back(std::make_unique<ChildProcess>(argv));
@@ -48,9 +59,9 @@ class Probes : public ::testing::Test {
   }
 
   Json RunLoad(double rate, const std::string& duration, const std::string& timeout) {
-    ChildProcess lg(std::vector<std::string>{FARRIER_LOADGEN, "--url", server_->client_url(), "--subject",
-                                             "api.echo", "--rate", std::to_string(rate), "--duration", duration,
-                                             "--timeout", timeout, "--arrivals", "even"});
+    ChildProcess lg(std::vector<std::string>{FARRIER_LOADGEN, "--url", server_->client_url(), "--subject", "api.echo",
+                                             "--rate", std::to_string(rate), "--duration", duration, "--timeout",
+                                             timeout, "--arrivals", "even"});
     EXPECT_EQ(lg.WaitExit(60s), 0) << lg.Describe() << "\n" << lg.ReadStderr();
     return LastJsonLine(lg.ReadStdout());
   }
@@ -108,9 +119,8 @@ TEST_F(Probes, LatencyOfAFixedServiceTimeIsAtLeastTAndCloseToIt) {
 // Nobody in the queue group: the server answers "no responders" at once. These are counted as
 // such, never as timeouts, and the probe is down.
 TEST_F(Probes, NoWorkerCountsNoRespondersNotTimeouts) {
-  auto f = StartFarrier(Json::array({{{"name", "echo"},
-                                      {"subject", "api.echo"},
-                                      {"probe", {{"interval", "50ms"}, {"timeout", "2s"}}}}}));
+  auto f = StartFarrier(
+      Json::array({{{"name", "echo"}, {"subject", "api.echo"}, {"probe", {{"interval", "50ms"}, {"timeout", "2s"}}}}}));
   auto s = f->WaitFor([](const Scrape& x) { return Failures(x, "no_responders") >= 5; }, 10s);
   ASSERT_TRUE(s) << f->Metrics().Describe();
   EXPECT_EQ(Failures(*s, "timeout"), 0);
@@ -155,9 +165,8 @@ TEST_F(Probes, SaturatedDropPoolTimesOutAndRecovers) {
 // probing resumes.
 TEST_F(Probes, NatsKilledAndRestartedProbingResumes) {
   StartWorker(2, "1ms");
-  auto f = StartFarrier(Json::array({{{"name", "echo"},
-                                      {"subject", "api.echo"},
-                                      {"probe", {{"interval", "100ms"}, {"timeout", "300ms"}}}}}));
+  auto f = StartFarrier(Json::array(
+      {{{"name", "echo"}, {"subject", "api.echo"}, {"probe", {{"interval", "100ms"}, {"timeout", "300ms"}}}}}));
   ASSERT_TRUE(f->WaitFor([](const Scrape& x) { return ProbeUp(x) && Answered(x) >= 3; }, 10s));
 
   server_->Kill();
@@ -202,7 +211,11 @@ TEST_F(Probes, MicroStatsSumInstancesAndMatchTheLoad) {
                                       {"subject", "api.echo"},
                                       {"micro_service", "EchoService"},
                                       {"probe", {{"enabled", false}, {"timeout", "200ms"}}}}}));
-  auto two = f->WaitFor([](const Scrape& x) { return x.Value("nats_micro_instances", {{"service", "echo"}}) == 2.0; }, 10s);
+  auto two = f->WaitFor(
+      [](const Scrape& x) {
+        return x.Value("nats_micro_instances", {{"service", "echo"}}) == 2.0;
+      },
+      10s);
   ASSERT_TRUE(two) << f->Metrics().Describe();
   EXPECT_EQ(two->Value("nats_micro_stats_up", {{"service", "echo"}}), 1.0);
   EXPECT_FALSE(two->Has("nats_service_probes_total")) << "probe disabled but exported";
@@ -223,7 +236,11 @@ TEST_F(Probes, MicroStatsSumInstancesAndMatchTheLoad) {
 
   // One instance goes away: the counter must not drop (no fake reset for rate()).
   workers_.back()->Stop();
-  auto one = f->WaitFor([](const Scrape& x) { return x.Value("nats_micro_instances", {{"service", "echo"}}) == 1.0; }, 10s);
+  auto one = f->WaitFor(
+      [](const Scrape& x) {
+        return x.Value("nats_micro_instances", {{"service", "echo"}}) == 1.0;
+      },
+      10s);
   ASSERT_TRUE(one) << f->Metrics().Describe();
   EXPECT_EQ(one->Number("nats_micro_requests_total", ep), replies);
 }
@@ -244,14 +261,24 @@ TEST(ProbeLatencyEvents, EventsBecomeHistogramsAndStatusCounts) {
 
   std::filesystem::path password = dir.path() / "svc.password";
   std::ofstream(password) << accounts.service_password << "\n";
-  Json config{{"nats", {{"url", server.client_url()}, {"user", accounts.service_user},
-                        {"password_file", password.string()}, {"monitor_url", server.monitor_url()}}},
-              {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"latency_subject", "latency.echo"},
-                             {"probe", {{"interval", "200ms"}}}}}}};
+  Json config{{"nats",
+               {{"url", server.client_url()},
+                {"user", accounts.service_user},
+                {"password_file", password.string()},
+                {"monitor_url", server.monitor_url()}}},
+              {"services",
+               {{{"name", "echo"},
+                 {"subject", "api.echo"},
+                 {"latency_subject", "latency.echo"},
+                 {"probe", {{"interval", "200ms"}}}}}}};
   std::filesystem::path file = dir.path() / "farrier.json";
   std::ofstream(file) << config.dump();
   Farrier f({"--config", file.string()});
-  ASSERT_TRUE(f.WaitFor([](const Scrape& x) { return x.Value("nats_service_probe_up", {{"service", "echo"}}) == 1.0; }, 10s))
+  ASSERT_TRUE(f.WaitFor(
+      [](const Scrape& x) {
+        return x.Value("nats_service_probe_up", {{"service", "echo"}}) == 1.0;
+      },
+      10s))
       << f.Metrics().Describe() << f.Stderr();
 
   ChildProcess load(std::vector<std::string>{FARRIER_LOADGEN, "--url", accounts.ClientUrl(server), "--subject",
@@ -263,7 +290,8 @@ TEST(ProbeLatencyEvents, EventsBecomeHistogramsAndStatusCounts) {
 
   const PromLabels ok{{"service", "echo"}, {"status", "200"}};
   Scrape last;
-  auto s = f.WaitFor([&](const Scrape& x) { return x.Number("nats_latency_observations_total", ok) == replies; }, 10s, &last);
+  auto s = f.WaitFor([&](const Scrape& x) { return x.Number("nats_latency_observations_total", ok) == replies; }, 10s,
+                     &last);
   ASSERT_TRUE(s) << last.Describe();
   const PromLabels echo{{"service", "echo"}};
   EXPECT_EQ(s->Number("nats_latency_total_seconds_count", echo), replies);
@@ -283,9 +311,12 @@ TEST(ProbeLatencyEvents, EventsBecomeHistogramsAndStatusCounts) {
   ASSERT_EQ(none.WaitExit(30s), 0) << none.ReadStderr();
   double sent = LastJsonLine(none.ReadStdout()).value("sent", 0.0);
   ASSERT_GT(sent, 0);
-  EXPECT_TRUE(f.WaitFor([&](const Scrape& x) {
-    return x.Number("nats_latency_observations_total", {{"service", "echo"}, {"status", "503"}}) == sent;
-  }, 10s, &last)) << last.Describe();
+  EXPECT_TRUE(f.WaitFor(
+      [&](const Scrape& x) {
+        return x.Number("nats_latency_observations_total", {{"service", "echo"}, {"status", "503"}}) == sent;
+      },
+      10s, &last))
+      << last.Describe();
   std::string log = f.Stderr();
   EXPECT_EQ(log.find(accounts.service_password), std::string::npos) << "password in the log";
   EXPECT_EQ(last.response.body.find(accounts.service_password), std::string::npos) << "password in /metrics";
@@ -305,7 +336,8 @@ TEST(ProbeAuth, TokenAndNkeySeedFromFiles) {
     std::string name, server_config, option, good_secret, bad_secret;
   };
   const std::vector<Case> cases = {
-      {"token", "authorization { token: \"s3cr3t-token-value\" }", "token_file", "s3cr3t-token-value", "wrong-token-value"},
+      {"token", "authorization { token: \"s3cr3t-token-value\" }", "token_file", "s3cr3t-token-value",
+       "wrong-token-value"},
       {"nkey", "authorization { users = [ { nkey: " + public_key + " } ] }", "nkey_seed_file", seed, other_seed},
   };
   for (const Case& c : cases) {
@@ -314,23 +346,31 @@ TEST(ProbeAuth, TokenAndNkeySeedFromFiles) {
     for (bool good : {true, false}) {
       std::filesystem::path secret = dir.path() / (c.name + (good ? "-good" : "-bad"));
       std::ofstream(secret) << (good ? c.good_secret : c.bad_secret) << "\n";
-      Json config{{"nats", {{"url", server.client_url()}, {"monitor_url", server.monitor_url()}, {c.option, secret.string()}}},
-                  {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"probe", {{"interval", "100ms"}}}}}}};
+      Json config{
+          {"nats", {{"url", server.client_url()}, {"monitor_url", server.monitor_url()}, {c.option, secret.string()}}},
+          {"services", {{{"name", "echo"}, {"subject", "api.echo"}, {"probe", {{"interval", "100ms"}}}}}}};
       std::filesystem::path file = dir.path() / (c.name + ".json");
       std::ofstream(file) << config.dump();
       Farrier f({"--config", file.string()});
       Scrape last;
       if (good) {
         // Connected and authorized: nobody serves api.echo, so the server answers no-responders.
-        EXPECT_TRUE(f.WaitFor([](const Scrape& x) {
-          return x.Value("nats_exporter_nats_connected") == 1.0 &&
-                 x.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "no_responders"}}) >= 2;
-        }, 10s, &last)) << last.Describe() << f.Stderr();
+        EXPECT_TRUE(f.WaitFor(
+            [](const Scrape& x) {
+              return x.Value("nats_exporter_nats_connected") == 1.0 &&
+                     x.Number("nats_service_probe_failures_total",
+                              {{"service", "echo"}, {"reason", "no_responders"}}) >= 2;
+            },
+            10s, &last))
+            << last.Describe() << f.Stderr();
       } else {
-        EXPECT_TRUE(f.WaitFor([](const Scrape& x) {
-          return x.Value("nats_exporter_nats_connected") == 0.0 &&
-                 x.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "error"}}) >= 3;
-        }, 10s, &last)) << last.Describe() << f.Stderr();
+        EXPECT_TRUE(f.WaitFor(
+            [](const Scrape& x) {
+              return x.Value("nats_exporter_nats_connected") == 0.0 &&
+                     x.Number("nats_service_probe_failures_total", {{"service", "echo"}, {"reason", "error"}}) >= 3;
+            },
+            10s, &last))
+            << last.Describe() << f.Stderr();
         EXPECT_TRUE(f.process().Running());
       }
       std::string log = f.Stderr();
@@ -352,14 +392,18 @@ TEST(ProbeConfig, BadServiceConfigurationExitsWithTheFieldNamed) {
     std::string expected;
   };
   const std::vector<Case> cases = {
-      {"unknown field", {{"services", {{{"name", "a"}, {"subject", "x"}, {"subjcet", "y"}}}}},
+      {"unknown field",
+       {{"services", {{{"name", "a"}, {"subject", "x"}, {"subjcet", "y"}}}}},
        "$.services[0].subjcet: unknown field"},
-      {"wrong type", {{"services", {{{"name", "a"}, {"subject", "x"}, {"worker_concurrency", "4"}}}}},
+      {"wrong type",
+       {{"services", {{{"name", "a"}, {"subject", "x"}, {"worker_concurrency", "4"}}}}},
        "$.services[0].worker_concurrency: expected an integer"},
       {"missing subject", {{"services", {{{"name", "a"}}}}}, "$.services[0].subject: required"},
-      {"negative interval", {{"services", {{{"name", "a"}, {"subject", "x"}, {"probe", {{"interval", "-1s"}}}}}}},
+      {"negative interval",
+       {{"services", {{{"name", "a"}, {"subject", "x"}, {"probe", {{"interval", "-1s"}}}}}}},
        "$.services[0].probe.interval: expected a positive duration"},
-      {"unreadable creds", {{"nats", {{"creds_file", (dir.path() / "missing.creds").string()}}}},
+      {"unreadable creds",
+       {{"nats", {{"creds_file", (dir.path() / "missing.creds").string()}}}},
        "nats.creds-file: cannot read"},
   };
   for (const Case& c : cases) {

@@ -31,7 +31,8 @@ using farrier::test::NatsServerOptions;
 using farrier::test::NatsVersion;
 
 std::vector<std::string> FarrierArgs(const NatsServer& server, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"--nats.monitor-url", server.monitor_url(), "--poll.interval", "200ms", "--poll.timeout", "200ms"};
+  std::vector<std::string> args{
+      "--nats.monitor-url", server.monitor_url(), "--poll.interval", "200ms", "--poll.timeout", "200ms"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -107,8 +108,8 @@ TEST(Releases, ConnzCountsClientsAndLeafNodesApart) {
   ASSERT_GT(leaf_port, 0) << "the hub has no leaf node port";
   NatsServerOptions leaf_options;
   leaf_options.name = "leaf";
-  leaf_options.extra_config =
-      "leafnodes { remotes: [ { url: \"nats-leaf://127.0.0.1:" + std::to_string(leaf_port) + "\" } ] }\n";
+  leaf_options.extra_config = "leafnodes { remotes: [ { url: \"nats-leaf://127.0.0.1:" + std::to_string(leaf_port) +
+                              "\" } ] }\n";
   NatsServer leaf(leaf_options);
   auto clients = StartNatskit({"idle-conns", "--url", hub.client_url(), "--count", "3", "--subs", "2"}, "ready");
   ASSERT_TRUE(farrier::test::WaitUntil([&] { return MonitorJson(hub, "/varz").value("leafnodes", 0) == 1; }, 15s));
@@ -230,8 +231,8 @@ TEST(Releases, RaftzGroupsOfAJetStreamCluster) {
   auto cluster = farrier::test::StartCluster(3, /*jetstream=*/true);
   NatsServer& node = *cluster[0];
   const NatsVersion release = farrier::test::ServerVersion(node);
-  RunNatskit({"js-setup", "--url", node.client_url(), "--stream", "JOBS", "--subjects", "jobs.>", "--storage",
-              "memory", "--replicas", "3", "--publish", "10", "--consumer", "WORKERS"});
+  RunNatskit({"js-setup", "--url", node.client_url(), "--stream", "JOBS", "--subjects", "jobs.>", "--storage", "memory",
+              "--replicas", "3", "--publish", "10", "--consumer", "WORKERS"});
   // /raftz lists the system account's groups (the meta group); ?acc= an asset account's (the
   // stream's and the consumer's, in the default account $G). Farrier reads both.
   auto raftz = [&] {
@@ -312,7 +313,7 @@ std::vector<std::string> PauseRequest(const NatsServer& server, const std::strin
     data = std::string(R"({"pause_until":")") + stamp + R"("})";
   }
   return {"request", "--url", server.client_url(), "--subject", "$JS.API.CONSUMER.PAUSE.ORDERS." + consumer,
-          "--data", data, "--timeout", "2000"};
+          "--data",  data,    "--timeout",         "2000"};
 }
 
 // A paused consumer (2.11+) is marked, so alerts can tell a growing backlog that is meant from a
@@ -324,8 +325,8 @@ TEST(Releases, PausedConsumerIsMarked) {
   const NatsVersion release = farrier::test::ServerVersion(server);
   RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS", "--subjects", "orders.>", "--publish",
               "20", "--consumer", "PROCESSOR"});
-  RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS", "--subjects", "orders.>",
-              "--consumer", "OTHER"});
+  RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS", "--subjects", "orders.>", "--consumer",
+              "OTHER"});
   const bool can_pause = release >= NatsVersion{2, 11, 0};
   const std::vector<std::string> pause = PauseRequest(server, "PROCESSOR");
   if (can_pause) {
@@ -370,8 +371,8 @@ TEST(Releases, PausedConsumerHoldsItsDesiredWorkers) {
   Json config{{"nats", {{"monitor_url", server.monitor_url()}}},
               {"consumers", {{{"stream", "ORDERS"}, {"consumer", "PROCESSOR"}, {"lag_threshold", 10}}}}};
   std::ofstream(dir.path() / "farrier.json") << config.dump();
-  Farrier f({"--config", (dir.path() / "farrier.json").string(), "--poll.interval", "200ms", "--poll.timeout",
-             "200ms", "--scaling.down-window", "0s"});
+  Farrier f({"--config", (dir.path() / "farrier.json").string(), "--poll.interval", "200ms", "--poll.timeout", "200ms",
+             "--scaling.down-window", "0s"});
   // consumers.ORDERS.PROCESSOR of the scaling JSON; an empty object until it is there.
   auto entry = [&] {
     Json body = Json::parse(f.Get("/api/v1/scaling").body, nullptr, false);

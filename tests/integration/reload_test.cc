@@ -28,12 +28,12 @@ class Reload : public ::testing::Test {
                 {"poll", {{"interval", "300ms"}, {"timeout", "250ms"}}}};
   }
   static Json Service() {
-    return Json{{"name", "echo"}, {"subject", "api.echo"}, {"queue_group", "workers"},
+    return Json{{"name", "echo"},
+                {"subject", "api.echo"},
+                {"queue_group", "workers"},
                 {"probe", {{"interval", "100ms"}, {"timeout", "100ms"}}}};
   }
-  static double Probes(const Scrape& s) {
-    return s.Number("nats_service_probes_total", {{"service", "echo"}});
-  }
+  static double Probes(const Scrape& s) { return s.Number("nats_service_probes_total", {{"service", "echo"}}); }
   static double ReloadOk(const Scrape& s) {
     return s.Value("nats_exporter_config_last_reload_successful").value_or(-1);
   }
@@ -84,7 +84,8 @@ TEST_F(Reload, SighupAppliesANewFileAndRefusesAnInvalidOne) {
   EXPECT_NE(line.find("worker_concurrency"), std::string::npos) << line;
   double probes = Probes(last);
   ASSERT_TRUE(f.WaitFor([&](const Scrape& s) { return Probes(s) >= probes + 3; }, 10s, &last))
-      << "probing stopped after a refused reload\n" << last.Describe();
+      << "probing stopped after a refused reload\n"
+      << last.Describe();
   WriteText("{ not json");
   ASSERT_TRUE(f.process().Signal(SIGHUP));
   ASSERT_TRUE(farrier::test::WaitUntil(
@@ -105,7 +106,8 @@ TEST_F(Reload, SighupAppliesANewFileAndRefusesAnInvalidOne) {
   EXPECT_TRUE(last.NatsUp());
   double polls = last.Polls();
   EXPECT_TRUE(f.WaitFor([&](const Scrape& s) { return s.Polls() >= polls + 2 && s.NatsUp(); }, 10s, &last))
-      << "polling stopped after a reload\n" << last.Describe();
+      << "polling stopped after a reload\n"
+      << last.Describe();
 }
 
 // POST /-/reload (with --web.enable-lifecycle) does what SIGHUP does and answers with the outcome.
@@ -138,7 +140,11 @@ TEST_F(Reload, SeriesCapKeepsTheFirstSeriesAndCountsTheRest) {
   Farrier f({"--nats.monitor-url", server_.monitor_url(), "--poll.interval", "300ms", "--poll.timeout", "250ms",
              "--metrics.max-series-per-family", "2"});
   Scrape last;
-  ASSERT_TRUE(f.WaitFor([](const Scrape& s) { return s.Number("nats_exporter_series_dropped", {{"family", "nats_exporter_source_up"}}) > 0; }, 10s, &last))
+  ASSERT_TRUE(f.WaitFor(
+      [](const Scrape& s) {
+        return s.Number("nats_exporter_series_dropped", {{"family", "nats_exporter_source_up"}}) > 0;
+      },
+      10s, &last))
       << last.Describe();
   ASSERT_TRUE(last.metrics);
   size_t source_up = 0;

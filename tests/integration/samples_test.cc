@@ -50,9 +50,9 @@ class Samples : public ::testing::Test {
 
   // Runs the load generator to completion and returns its JSON summary.
   Json RunLoad(double rate, const std::string& duration, const std::string& timeout) {
-    ChildProcess lg(std::vector<std::string>{FARRIER_LOADGEN, "--url", server_.client_url(), "--subject",
-                                             "api.echo", "--rate", std::to_string(rate), "--duration", duration,
-                                             "--timeout", timeout, "--arrivals", "even"});
+    ChildProcess lg(std::vector<std::string>{FARRIER_LOADGEN, "--url", server_.client_url(), "--subject", "api.echo",
+                                             "--rate", std::to_string(rate), "--duration", duration, "--timeout",
+                                             timeout, "--arrivals", "even"});
     std::optional<int> code = lg.WaitExit(30s);
     EXPECT_EQ(code, 0) << lg.Describe() << "\n" << lg.ReadStderr();
     Json j = LastJsonLine(lg.ReadStdout());

@@ -99,13 +99,13 @@ TEST(Values, MatchTheServersOwnEndpoints) {
   NatsServer server({.jetstream = true});
   // Durable C: 50 messages, 10 fetched, 3 acked -> num_pending 40, num_ack_pending 7. One
   // ephemeral push consumer (held by this natskit process) that receives all 50 unacked.
-  auto js = StartNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS",
-                          "--subjects", "orders.>", "--storage", "file", "--publish", "50",
-                          "--consumer", "C", "--fetch", "10", "--ack", "3", "--ephemeral", "1"},
+  auto js = StartNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS", "--subjects", "orders.>",
+                          "--storage", "file", "--publish", "50", "--consumer", "C", "--fetch", "10", "--ack", "3",
+                          "--ephemeral", "1"},
                          "ready");
   const int kIdle = 5, kSubsEach = 2;
-  auto idle = StartNatskit({"idle-conns", "--url", server.client_url(), "--count",
-                            std::to_string(kIdle), "--subs", std::to_string(kSubsEach)},
+  auto idle = StartNatskit({"idle-conns", "--url", server.client_url(), "--count", std::to_string(kIdle), "--subs",
+                            std::to_string(kSubsEach)},
                            "ready " + std::to_string(kIdle));
   // Client connections this test holds: the idle ones and js-setup's (JetStream's internal
   // clients are not client connections).
@@ -116,8 +116,7 @@ TEST(Values, MatchTheServersOwnEndpoints) {
       [&] { return Ephemerals(MonitorJson(server, kJszFull), "ORDERS").ack_pending == 50; }, 10s))
       << MonitorJson(server, kJszFull).dump(2);
 
-  Farrier f({"--nats.monitor-url", server.monitor_url(), "--poll.interval", "300ms",
-             "--poll.timeout", "200ms"});
+  Farrier f({"--nats.monitor-url", server.monitor_url(), "--poll.interval", "300ms", "--poll.timeout", "200ms"});
   ASSERT_TRUE(f.WaitFor([](const Scrape& s) { return s.NatsUp() && s.Has("nats_consumer_num_pending"); }, 10s))
       << f.Metrics().Describe();
 
@@ -234,9 +233,8 @@ TEST(Values, MatchTheServersOwnEndpoints) {
 // leader's (current) numbers; every sidecar shows placement through the leader gauges.
 TEST(Values, ClusterExportsEachConsumerOnceFromItsLeader) {
   auto nodes = farrier::test::StartCluster(3, /*jetstream=*/true);
-  RunNatskit({"js-setup", "--url", nodes[0]->client_url(), "--stream", "JOBS", "--subjects", "jobs.>",
-              "--storage", "memory", "--replicas", "3", "--publish", "50", "--consumer", "WORKERS",
-              "--fetch", "10", "--ack", "3"});
+  RunNatskit({"js-setup", "--url", nodes[0]->client_url(), "--stream", "JOBS", "--subjects", "jobs.>", "--storage",
+              "memory", "--replicas", "3", "--publish", "50", "--consumer", "WORKERS", "--fetch", "10", "--ack", "3"});
   std::vector<std::unique_ptr<Farrier>> sidecars;
   for (auto& n : nodes) {
     sidecars.push_back(std::make_unique<Farrier>(std::vector<std::string>{
@@ -332,9 +330,8 @@ TEST(Values, ClusterExportsEachConsumerOnceFromItsLeader) {
     // it, else remote_id), whose connections add up to /routez num_routes (one per peer on 2.9,
     // a pool plus a $SYS route from 2.10 on).
     const Json routez = MonitorJson(*nodes[i], "/routez");
-    const char* key = !Arr(routez, "routes").empty() && Arr(routez, "routes")[0].contains("remote_name")
-                          ? "remote_name"
-                          : "remote_id";
+    const char* key = !Arr(routez, "routes").empty() && Arr(routez, "routes")[0].contains("remote_name") ? "remote_name"
+                                                                                                         : "remote_id";
     std::map<std::string, double> per_peer;
     for (const auto& r : Arr(routez, "routes")) per_peer[r.value(key, "")] += 1;
     std::map<std::string, double> exported;
@@ -367,13 +364,13 @@ class IdleConnections : public ::testing::Test {
 
   void Check(const std::vector<std::string>& extra, double page_size) {
     NatsServer server;
-    auto idle = StartNatskit({"idle-conns", "--url", server.client_url(), "--count",
-                              std::to_string(kConns), "--subs", std::to_string(kSubsEach)},
+    auto idle = StartNatskit({"idle-conns", "--url", server.client_url(), "--count", std::to_string(kConns), "--subs",
+                              std::to_string(kSubsEach)},
                              "ready " + std::to_string(kConns), 60s);
     // The only client connections are natskit's: farrier speaks HTTP to the monitor port.
     ASSERT_EQ(MonitorJson(server, "/varz").at("connections"), kConns);
-    std::vector<std::string> args = {"--nats.monitor-url", server.monitor_url(), "--poll.interval",
-                                     "500ms", "--poll.timeout", "400ms"};
+    std::vector<std::string> args = {
+        "--nats.monitor-url", server.monitor_url(), "--poll.interval", "500ms", "--poll.timeout", "400ms"};
     args.insert(args.end(), extra.begin(), extra.end());
     Farrier f(args);
     Scrape last;
@@ -400,13 +397,9 @@ double DefaultPageSize() {
 TEST_F(IdleConnections, CountedExactlyAtDefaultPageSize) { Check({}, DefaultPageSize()); }
 
 // The server's own default page (and prometheus-nats-exporter's only page) is 1,024.
-TEST_F(IdleConnections, CountedExactlyWithPageSize1024) {
-  Check({"--connz.page-size", "1024"}, 1024);
-}
+TEST_F(IdleConnections, CountedExactlyWithPageSize1024) { Check({"--connz.page-size", "1024"}, 1024); }
 
-TEST_F(IdleConnections, CountedExactlyWithPageSize100) {
-  Check({"--connz.page-size", "100"}, 100);
-}
+TEST_F(IdleConnections, CountedExactlyWithPageSize100) { Check({"--connz.page-size", "100"}, 100); }
 
 }  // namespace
 }  // namespace farrier::itest

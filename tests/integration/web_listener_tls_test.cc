@@ -138,7 +138,9 @@ TEST_F(WebListener, Tls13OnlyWhenAskedFor) {
 TEST_F(WebListener, ClientCertificatesRequired) {
   farrier::test::MakeTestPki(dir_.path());
   farrier::test::MakeCertificateAuthority(dir_.path(), "other");
-  farrier::test::IssueCertificate(dir_.path(), {.name = "stranger", .ca = "other", .common_name = "stranger", .subject_alt_names = "", .client = true});
+  farrier::test::IssueCertificate(
+      dir_.path(),
+      {.name = "stranger", .ca = "other", .common_name = "stranger", .subject_alt_names = "", .client = true});
   HttpGetOptions with_cert = TrustingCa();
   with_cert.client_cert_path = Path("client.pem");
   with_cert.client_key_path = Path("client.key");
@@ -161,7 +163,9 @@ TEST_F(WebListener, ClientCertificatesRequired) {
 TEST_F(WebListener, ClientCertificatesVerifiedIfGiven) {
   farrier::test::MakeTestPki(dir_.path());
   farrier::test::MakeCertificateAuthority(dir_.path(), "other");
-  farrier::test::IssueCertificate(dir_.path(), {.name = "stranger", .ca = "other", .common_name = "stranger", .subject_alt_names = "", .client = true});
+  farrier::test::IssueCertificate(
+      dir_.path(),
+      {.name = "stranger", .ca = "other", .common_name = "stranger", .subject_alt_names = "", .client = true});
   SecuredFarrier f(WebConfig(TlsConfig(R"(, "client_ca_file": ")" + Path("ca.pem") +
                                        R"(", "client_auth_type": "VerifyClientCertIfGiven")")),
                    /*tls=*/true, TrustingCa());
@@ -265,8 +269,7 @@ TEST_F(WebListener, ReloadAppliesUsersAndNamesWhatNeedsARestart) {
   // No users any more: the file says the listener is open, so it is.
   std::ofstream(Path("web.json")) << "{}";
   ASSERT_TRUE(f.Signal(SIGHUP));
-  ASSERT_TRUE(farrier::test::WaitUntil([&] { return f.Get("/metrics", anonymous).status == 200; }, 10s))
-      << f.Stderr();
+  ASSERT_TRUE(farrier::test::WaitUntil([&] { return f.Get("/metrics", anonymous).status == 200; }, 10s)) << f.Stderr();
   std::string log = f.Stderr();
   EXPECT_EQ(log.find(kBobPassword), std::string::npos) << log;
   EXPECT_EQ(log.find(kBobHash), std::string::npos) << log;
@@ -274,12 +277,14 @@ TEST_F(WebListener, ReloadAppliesUsersAndNamesWhatNeedsARestart) {
 
 TEST_F(WebListener, CertificateRotation) {
   farrier::test::MakeTestPki(dir_.path());
-  farrier::test::IssueCertificate(dir_.path(), {.name = "server", .common_name = "first", .subject_alt_names = "IP:127.0.0.1"});
+  farrier::test::IssueCertificate(dir_.path(),
+                                  {.name = "server", .common_name = "first", .subject_alt_names = "IP:127.0.0.1"});
   SecuredFarrier f(WebConfig(TlsConfig()), /*tls=*/true, TrustingCa());
   EXPECT_EQ(farrier::test::ServerCertificateSubject(f.port(), Path("ca.pem")), "CN = first");
 
   // Rotation as cert-manager or a kubelet secret update does it: new files renamed into place.
-  farrier::test::IssueCertificate(dir_.path(), {.name = "next", .common_name = "second", .subject_alt_names = "IP:127.0.0.1"});
+  farrier::test::IssueCertificate(dir_.path(),
+                                  {.name = "next", .common_name = "second", .subject_alt_names = "IP:127.0.0.1"});
   fs::rename(Path("next.key"), Path("server.key"));
   fs::rename(Path("next.pem"), Path("server.pem"));
   EXPECT_EQ(farrier::test::ServerCertificateSubject(f.port(), Path("ca.pem")), "CN = second");
@@ -287,7 +292,8 @@ TEST_F(WebListener, CertificateRotation) {
   EXPECT_NE(f.Stderr().find("TLS certificate reloaded"), std::string::npos) << f.Stderr();
 
   // A certificate whose key is not in key_file: the previous pair stays in use, and says why.
-  farrier::test::IssueCertificate(dir_.path(), {.name = "orphan", .common_name = "third", .subject_alt_names = "IP:127.0.0.1"});
+  farrier::test::IssueCertificate(dir_.path(),
+                                  {.name = "orphan", .common_name = "third", .subject_alt_names = "IP:127.0.0.1"});
   fs::rename(Path("orphan.pem"), Path("server.pem"));
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(farrier::test::ServerCertificateSubject(f.port(), Path("ca.pem")), "CN = second");
@@ -385,12 +391,17 @@ TEST_F(WebListener, MaxRequestsAnswers503WhileAScrapeIsInFlight) {
   upstream.Serve("/varz", 200, ReadFile(FixtureDir() / "varz.json"));
   const std::string long_name(4096, 'n');
   Json connz = {{"total", 400}, {"offset", 0}, {"limit", 4096}, {"connections", Json::array()}};
-  for (int cid = 1; cid <= 400; ++cid) connz["connections"].push_back({{"cid", cid}, {"name", long_name + std::to_string(cid)}});
+  for (int cid = 1; cid <= 400; ++cid)
+    connz["connections"].push_back({{"cid", cid}, {"name", long_name + std::to_string(cid)}});
   upstream.Serve("/connz", 200, connz.dump());
   Farrier f({"--nats.monitor-url", upstream.url(), "--poll.interval", "500ms", "--poll.timeout", "400ms",
              "--no-collector.routez", "--no-collector.subsz", "--no-collector.jsz", "--no-collector.healthz",
              "--connz.detail", "--connz.detail-limit", "1000", "--web.max-requests", "1"});
-  auto full = f.WaitFor([](const Scrape& s) { return s.Value("nats_connz_connections", {{"kind", "client"}}) == 400; }, 10s);
+  auto full = f.WaitFor(
+      [](const Scrape& s) {
+        return s.Value("nats_connz_connections", {{"kind", "client"}}) == 400;
+      },
+      10s);
   ASSERT_TRUE(full) << f.Metrics().Describe();
   ASSERT_GT(full->response.body.size(), 8u << 20) << "too small to hold a scrape open";
 
@@ -402,7 +413,8 @@ TEST_F(WebListener, MaxRequestsAnswers503WhileAScrapeIsInFlight) {
   ASSERT_EQ(::send(held.fds[0], request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
   // Once its first bytes arrive, the server is writing it.
   char byte;
-  ASSERT_TRUE(farrier::test::WaitUntil([&] { return ::recv(held.fds[0], &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1; }, 10s));
+  ASSERT_TRUE(farrier::test::WaitUntil([&] { return ::recv(held.fds[0], &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 1; },
+                                       10s));
 
   auto started = std::chrono::steady_clock::now();
   HttpResponse second = f.Get("/metrics", 5s);

@@ -15,7 +15,8 @@ void RunOpenssl(const std::filesystem::path& dir, const std::string& script) {
   ChildProcess openssl(std::vector<std::string>{"bash", "-c", "set -e\ncd '" + dir.string() + "'\n" + script});
   std::optional<int> status = openssl.WaitExit(std::chrono::seconds(60));
   if (status != 0) {
-    throw std::runtime_error("openssl failed (" + (status ? "exit " + std::to_string(*status) : "still running after 60 s") +
+    throw std::runtime_error("openssl failed (" +
+                             (status ? "exit " + std::to_string(*status) : "still running after 60 s") +
                              "): " + openssl.ReadStderr());
   }
 }
@@ -23,8 +24,8 @@ void RunOpenssl(const std::filesystem::path& dir, const std::string& script) {
 }  // namespace
 
 void MakeCertificateAuthority(const std::filesystem::path& dir, const std::string& name) {
-  RunOpenssl(dir, "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=" + name + "-test-ca -keyout " +
-                      name + ".key -out " + name + ".pem 2>/dev/null\n");
+  RunOpenssl(dir, "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=" + name + "-test-ca -keyout " + name +
+                      ".key -out " + name + ".pem 2>/dev/null\n");
 }
 
 void IssueCertificate(const std::filesystem::path& dir, const CertificateRequest& r) {
@@ -33,8 +34,8 @@ void IssueCertificate(const std::filesystem::path& dir, const CertificateRequest
   // -days -1 puts notAfter before the signing time: the certificate is expired from the start.
   const std::string days = r.expired ? "-1" : "2";
   RunOpenssl(dir, "openssl req -newkey rsa:2048 -nodes -subj /CN=" + r.common_name + " -keyout " + r.name +
-                      ".key -out " + r.name + ".csr 2>/dev/null\n" + "printf '" + ext + "\\n' > " + r.name +
-                      ".ext\n" + "openssl x509 -req -in " + r.name + ".csr -CA " + r.ca + ".pem -CAkey " + r.ca +
+                      ".key -out " + r.name + ".csr 2>/dev/null\n" + "printf '" + ext + "\\n' > " + r.name + ".ext\n" +
+                      "openssl x509 -req -in " + r.name + ".csr -CA " + r.ca + ".pem -CAkey " + r.ca +
                       ".key -CAcreateserial -days " + days + " -extfile " + r.name + ".ext -out " + r.name +
                       ".pem 2>/dev/null\n");
 }

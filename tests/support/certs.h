@@ -12,12 +12,12 @@ namespace farrier::test {
 void MakeCertificateAuthority(const std::filesystem::path& dir, const std::string& name);
 
 struct CertificateRequest {
-  std::string name;                        // writes <dir>/<name>.pem and <dir>/<name>.key
-  std::string ca = "ca";                   // signed by <dir>/<ca>.pem / .key
+  std::string name;       // writes <dir>/<name>.pem and <dir>/<name>.key
+  std::string ca = "ca";  // signed by <dir>/<ca>.pem / .key
   std::string common_name = "localhost";
-  std::string subject_alt_names{};         // e.g. "DNS:nats.test,IP:127.0.0.1"; empty: none
-  bool client = false;                     // extendedKeyUsage=clientAuth instead of serverAuth
-  bool expired = false;                    // notAfter a day before notBefore, i.e. already expired
+  std::string subject_alt_names{};  // e.g. "DNS:nats.test,IP:127.0.0.1"; empty: none
+  bool client = false;              // extendedKeyUsage=clientAuth instead of serverAuth
+  bool expired = false;             // notAfter a day before notBefore, i.e. already expired
 };
 void IssueCertificate(const std::filesystem::path& dir, const CertificateRequest& request);
 

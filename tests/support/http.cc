@@ -10,9 +10,7 @@ HttpResponse HttpGet(const std::string& url, std::chrono::milliseconds timeout) 
   return HttpGet(url, options);
 }
 
-HttpResponse HttpGet(const std::string& url, const HttpGetOptions& options) {
-  return HttpRequest("GET", url, options);
-}
+HttpResponse HttpGet(const std::string& url, const HttpGetOptions& options) { return HttpRequest("GET", url, options); }
 
 HttpResponse HttpRequest(const std::string& method, const std::string& url, const HttpGetOptions& options) {
   HttpResponse out;

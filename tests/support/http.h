@@ -22,10 +22,10 @@ struct HeaderNameLess {
 };
 
 struct HttpResponse {
-  int status = 0;            // 0 when no HTTP response was received (see `error`)
-  std::string body{};        // decompressed if the server used gzip/deflate/br
+  int status = 0;              // 0 when no HTTP response was received (see `error`)
+  std::string body{};          // decompressed if the server used gzip/deflate/br
   std::string content_type{};  // value of the Content-Type header, "" if absent
-  std::string error{};       // transport error ("Connection", "Read", ...); "" on success
+  std::string error{};         // transport error ("Connection", "Read", ...); "" on success
   std::multimap<std::string, std::string, HeaderNameLess> headers{};  // e.g. Content-Encoding
   bool ok() const { return error.empty() && status == 200; }
 };
@@ -34,19 +34,18 @@ struct HttpGetOptions {
   // Applies separately to connect, read and write.
   std::chrono::milliseconds timeout = std::chrono::seconds(5);
   std::vector<std::pair<std::string, std::string>> headers{};
-  bool decompress = true;       // false: body is returned exactly as sent (e.g. gzip bytes)
-  std::string ca_cert_path{};   // https only: trust this CA file
-  bool verify_tls = true;       // https only
+  bool decompress = true;          // false: body is returned exactly as sent (e.g. gzip bytes)
+  std::string ca_cert_path{};      // https only: trust this CA file
+  bool verify_tls = true;          // https only
   std::string client_cert_path{};  // https only: present this certificate (with client_key_path)
   std::string client_key_path{};
-  std::string basic_auth_user{};   // sent as Authorization: Basic when not empty
+  std::string basic_auth_user{};  // sent as Authorization: Basic when not empty
   std::string basic_auth_password{};
 };
 
 // url: "http://host:port/path?query" (or https://). Never throws; failures land in `error`.
 HttpResponse HttpGet(const std::string& url, const HttpGetOptions& options);
-HttpResponse HttpGet(const std::string& url,
-                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
+HttpResponse HttpGet(const std::string& url, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 // Any of GET, POST (empty body), PUT, DELETE.
 HttpResponse HttpRequest(const std::string& method, const std::string& url, const HttpGetOptions& options);
 

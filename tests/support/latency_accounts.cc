@@ -17,8 +17,7 @@ std::string RandomPassword() {
   return out.str();
 }
 
-std::string UrlWithUser(const NatsServer& server, const std::string& user,
-                        const std::string& password) {
+std::string UrlWithUser(const NatsServer& server, const std::string& user, const std::string& password) {
   return "nats://" + user + ":" + password + "@127.0.0.1:" + std::to_string(server.client_port());
 }
 
@@ -46,20 +45,18 @@ LatencyAccounts MakeLatencyAccounts(LatencyAccountsOptions options) {
   std::ostringstream c;
   c << "accounts {\n"
     << "  " << a.service_account << " {\n"
-    << "    users: [ { user: \"" << a.service_user << "\", password: \"" << a.service_password
-    << "\" } ]\n"
+    << "    users: [ { user: \"" << a.service_user << "\", password: \"" << a.service_password << "\" } ]\n"
     << "    exports: [\n"
-    << "      { service: \"" << options.service_subject << "\", response_threshold: \""
-    << options.response_threshold << "\",\n"
-    << "        latency: { sampling: " << options.sampling_percent << ", subject: \""
-    << options.latency_subject << "\" } }\n"
+    << "      { service: \"" << options.service_subject << "\", response_threshold: \"" << options.response_threshold
+    << "\",\n"
+    << "        latency: { sampling: " << options.sampling_percent << ", subject: \"" << options.latency_subject
+    << "\" } }\n"
     << "    ]\n"
     << "  }\n"
     << "  " << a.client_account << " {\n"
-    << "    users: [ { user: \"" << a.client_user << "\", password: \"" << a.client_password
-    << "\" } ]\n"
-    << "    imports: [ { service: { account: " << a.service_account << ", subject: \""
-    << options.service_subject << "\" } } ]\n"
+    << "    users: [ { user: \"" << a.client_user << "\", password: \"" << a.client_password << "\" } ]\n"
+    << "    imports: [ { service: { account: " << a.service_account << ", subject: \"" << options.service_subject
+    << "\" } } ]\n"
     << "  }\n"
     << "}\n";
   if (options.anonymous_is_client) c << "no_auth_user: \"" << a.client_user << "\"\n";

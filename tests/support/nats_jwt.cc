@@ -84,8 +84,7 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
 PkeyPtr PrivateKey(const Nkey& key) {
   PkeyPtr pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
-                                            reinterpret_cast<const uint8_t*>(key.raw_seed.data()),
-                                            key.raw_seed.size()),
+                                            reinterpret_cast<const uint8_t*>(key.raw_seed.data()), key.raw_seed.size()),
                &EVP_PKEY_free);
   if (!pkey) throw std::runtime_error("libcrypto: cannot load an ed25519 private key");
   return pkey;
@@ -97,8 +96,8 @@ std::string Sign(const Nkey& key, std::string_view message) {
   uint8_t signature[64];
   size_t length = sizeof(signature);
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), signature, &length, reinterpret_cast<const uint8_t*>(message.data()),
-                     message.size()) != 1) {
+      EVP_DigestSign(ctx.get(), signature, &length, reinterpret_cast<const uint8_t*>(message.data()), message.size()) !=
+          1) {
     throw std::runtime_error("libcrypto: ed25519 signing failed");
   }
   return std::string(reinterpret_cast<const char*>(signature), length);
@@ -115,11 +114,12 @@ Bytes Sha512_256(std::string_view data) {
 
 // A v2 JWT of `subject` (a public key) issued by `issuer`, with `nats` as its type-specific part.
 std::string EncodeJwt(const Nkey& issuer, const std::string& subject, const std::string& name, const Json& nats) {
-  Json claims{{"iat", std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count()},
-              {"iss", issuer.public_key},
-              {"name", name},
-              {"sub", subject}};
+  Json claims{
+      {"iat",
+       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()},
+      {"iss", issuer.public_key},
+      {"name", name},
+      {"sub", subject}};
   // nlohmann::json sorts keys, which here is also the Go struct's field order.
   claims["jti"] = Base32(Sha512_256(claims.dump()));
   claims["nats"] = nats;
@@ -160,8 +160,14 @@ NatsOperator MakeNatsOperator() {
   // which for `conn` means no connections at all.
   op.account_jwt = EncodeJwt(op.operator_key, op.account.public_key, "farrier-test-account",
                              {{"limits",
-                               {{"subs", -1}, {"data", -1}, {"payload", -1}, {"imports", -1}, {"exports", -1},
-                                {"wildcards", true}, {"conn", -1}, {"leaf", -1}}},
+                               {{"subs", -1},
+                                {"data", -1},
+                                {"payload", -1},
+                                {"imports", -1},
+                                {"exports", -1},
+                                {"wildcards", true},
+                                {"conn", -1},
+                                {"leaf", -1}}},
                               {"type", "account"},
                               {"version", 2}});
   op.server_config = "operator: " + op.operator_jwt + "\nresolver: MEMORY\nresolver_preload: {\n  " +
@@ -173,14 +179,21 @@ UserCreds WriteUserCreds(const std::filesystem::path& path, const Nkey& account,
   UserCreds creds;
   creds.user = MakeNkey('U');
   creds.jwt = EncodeJwt(account, creds.user.public_key, name,
-                        {{"pub", Json::object()}, {"sub", Json::object()}, {"subs", -1}, {"data", -1}, {"payload", -1},
-                         {"type", "user"}, {"version", 2}});
+                        {{"pub", Json::object()},
+                         {"sub", Json::object()},
+                         {"subs", -1},
+                         {"data", -1},
+                         {"payload", -1},
+                         {"type", "user"},
+                         {"version", 2}});
   std::ofstream out(path);
-  out << "-----BEGIN NATS USER JWT-----\n" << creds.jwt << "\n------END NATS USER JWT------\n\n"
+  out << "-----BEGIN NATS USER JWT-----\n"
+      << creds.jwt << "\n------END NATS USER JWT------\n\n"
       << "************************* IMPORTANT *************************\n"
       << "NKEY Seed printed below can be used to sign and prove identity.\n"
       << "NKEYs are sensitive and should be treated as secrets.\n\n"
-      << "-----BEGIN USER NKEY SEED-----\n" << creds.user.seed << "\n------END USER NKEY SEED------\n\n"
+      << "-----BEGIN USER NKEY SEED-----\n"
+      << creds.user.seed << "\n------END USER NKEY SEED------\n\n"
       << "*************************************************************\n";
   if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
   return creds;

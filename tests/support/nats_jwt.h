@@ -17,10 +17,10 @@
 namespace farrier::test {
 
 struct Nkey {
-  char type = 'U';          // 'O' operator, 'A' account, 'U' user
-  std::string public_key;   // e.g. "A..." (56 characters)
-  std::string seed;         // e.g. "SA..." (58 characters): the secret
-  std::string raw_seed;     // the 32 bytes of the ed25519 private key
+  char type = 'U';         // 'O' operator, 'A' account, 'U' user
+  std::string public_key;  // e.g. "A..." (56 characters)
+  std::string seed;        // e.g. "SA..." (58 characters): the secret
+  std::string raw_seed;    // the 32 bytes of the ed25519 private key
 };
 
 // A fresh random key pair of `type` ('O', 'A' or 'U').

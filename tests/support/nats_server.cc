@@ -188,8 +188,8 @@ void NatsServer::WaitHealthy(milliseconds timeout) {
     HttpResponse r = HttpGet(monitor_url() + "/healthz", std::chrono::seconds(1));
     if (r.status == 200) return;
     if (Clock::now() >= deadline) {
-      fail("/healthz not 200 after " + std::to_string(timeout.count()) + "ms; last: " +
-           (r.error.empty() ? std::to_string(r.status) + " " + r.body : r.error));
+      fail("/healthz not 200 after " + std::to_string(timeout.count()) +
+           "ms; last: " + (r.error.empty() ? std::to_string(r.status) + " " + r.body : r.error));
     }
     std::this_thread::sleep_for(milliseconds(50));
   }
@@ -199,10 +199,12 @@ int NatsServer::Stop(milliseconds grace) { return process_ ? process_->Stop(grac
 int NatsServer::Kill() { return process_ ? process_->Stop(std::chrono::seconds(5), SIGKILL) : -1; }
 
 void NatsServer::Pause() {
-  if (process_ && process_->Signal(SIGSTOP)) WaitUntil([&] { return ProcState(pid()) == 'T'; }, milliseconds(2000), milliseconds(5));
+  if (process_ && process_->Signal(SIGSTOP))
+    WaitUntil([&] { return ProcState(pid()) == 'T'; }, milliseconds(2000), milliseconds(5));
 }
 void NatsServer::Resume() {
-  if (process_ && process_->Signal(SIGCONT)) WaitUntil([&] { return ProcState(pid()) != 'T'; }, milliseconds(2000), milliseconds(5));
+  if (process_ && process_->Signal(SIGCONT))
+    WaitUntil([&] { return ProcState(pid()) != 'T'; }, milliseconds(2000), milliseconds(5));
 }
 
 void NatsServer::Restart(bool wait_healthy) {
@@ -245,7 +247,7 @@ int ExpectedRouteConnections(const NatsServer& node, int peers) {
 }
 
 std::vector<std::unique_ptr<NatsServer>> StartCluster(int n, bool jetstream, NatsServerOptions base,
-                                                       milliseconds timeout) {
+                                                      milliseconds timeout) {
   if (n < 1) throw std::invalid_argument("StartCluster: n must be >= 1");
   const auto deadline = Clock::now() + timeout;
   if (base.cluster_name.empty()) base.cluster_name = "farrier-test";

@@ -33,19 +33,19 @@
 namespace farrier::test {
 
 struct NatsServerOptions {
-  std::string name{};               // server_name; empty: "nats-<pid>-<seq>"
-  bool jetstream = false;           // store lives in the server's temp dir, survives Restart()
+  std::string name{};      // server_name; empty: "nats-<pid>-<seq>"
+  bool jetstream = false;  // store lives in the server's temp dir, survives Restart()
   std::string js_max_memory = "256MB";
-  std::string js_max_file = "1GB";  // explicit so /jsz config values are deterministic
-  std::string cluster_name{};       // non-empty: emit a cluster {} block
+  std::string js_max_file = "1GB";    // explicit so /jsz config values are deterministic
+  std::string cluster_name{};         // non-empty: emit a cluster {} block
   std::vector<std::string> routes{};  // e.g. other.route_url(); only with cluster_name
   // 0: the server binds a port the kernel picks (-1 in its config) and the constructor reads
   // it from the server's log; port() accessors and the config file then hold the bound port.
   int client_port = 0;
   int monitor_port = 0;
-  int cluster_port = 0;             // only with cluster_name
-  std::string extra_config{};       // appended verbatim, e.g. "debug: true\nmax_payload: 4096"
-  bool wait_healthy = true;         // false: the constructor returns right after spawning
+  int cluster_port = 0;        // only with cluster_name
+  std::string extra_config{};  // appended verbatim, e.g. "debug: true\nmax_payload: 4096"
+  bool wait_healthy = true;    // false: the constructor returns right after spawning
   std::chrono::milliseconds start_timeout = std::chrono::seconds(15);
 };
 
@@ -134,8 +134,7 @@ int ExpectedRouteConnections(const NatsServer& node, int peers);
 // options (extra_config, JetStream limits...); names default to "<cluster>-1".."<cluster>-n"
 // (base.name, if set, is used as the prefix) and cluster_name defaults to "farrier-test".
 // Throws std::runtime_error describing the unmet condition, with log tails.
-std::vector<std::unique_ptr<NatsServer>> StartCluster(
-    int n, bool jetstream, NatsServerOptions base = {},
-    std::chrono::milliseconds timeout = std::chrono::seconds(30));
+std::vector<std::unique_ptr<NatsServer>> StartCluster(int n, bool jetstream, NatsServerOptions base = {},
+                                                      std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace farrier::test

@@ -141,7 +141,8 @@ ChildProcess::ChildProcess(ChildProcessOptions o) {
   }
   int child_errno = 0;
   ssize_t n;
-  do n = ::read(exec_pipe[0], &child_errno, sizeof(child_errno)); while (n < 0 && errno == EINTR);
+  do n = ::read(exec_pipe[0], &child_errno, sizeof(child_errno));
+  while (n < 0 && errno == EINTR);
   ::close(exec_pipe[0]);
   if (n == sizeof(child_errno)) {
     ReapBlocking();
@@ -161,7 +162,8 @@ void ChildProcess::Reap(int wait_status) { exit_code_ = DecodeWaitStatus(wait_st
 int ChildProcess::ReapBlocking() {
   int status = 0;
   pid_t r;
-  do r = ::waitpid(pid_, &status, 0); while (r < 0 && errno == EINTR);
+  do r = ::waitpid(pid_, &status, 0);
+  while (r < 0 && errno == EINTR);
   if (r == pid_) Reap(status);
   else exit_code_ = -1;  // ECHILD: someone else reaped it (e.g. SIGCHLD set to SIG_IGN)
   return *exit_code_;
@@ -208,8 +210,7 @@ bool ChildProcess::WaitForOutput(std::string_view needle, std::chrono::milliseco
   for (;;) {
     // Check liveness first: output written just before exit is still seen by the read below.
     const bool running = Running();
-    if (ReadStdout().find(needle) != std::string::npos ||
-        ReadStderr().find(needle) != std::string::npos) {
+    if (ReadStdout().find(needle) != std::string::npos || ReadStderr().find(needle) != std::string::npos) {
       return true;
     }
     if (!running || std::chrono::steady_clock::now() >= deadline) return false;
@@ -217,8 +218,6 @@ bool ChildProcess::WaitForOutput(std::string_view needle, std::chrono::milliseco
   }
 }
 
-std::string ChildProcess::Describe() const {
-  return argv0_ + " (pid " + std::to_string(pid_) + ")";
-}
+std::string ChildProcess::Describe() const { return argv0_ + " (pid " + std::to_string(pid_) + ")"; }
 
 }  // namespace farrier::test

@@ -35,9 +35,7 @@ struct Cursor {
   // [a-zA-Z_:][a-zA-Z0-9_:]* for metric names; without ':' for label names.
   std::string_view Name(bool allow_colon) {
     std::size_t start = i;
-    auto ok = [&](char c, bool first) {
-      return IsAlpha(c) || (allow_colon && c == ':') || (!first && IsDigit(c));
-    };
+    auto ok = [&](char c, bool first) { return IsAlpha(c) || (allow_colon && c == ':') || (!first && IsDigit(c)); };
     while (!AtEnd() && ok(s[i], i == start)) ++i;
     return s.substr(start, i - start);
   }
@@ -170,7 +168,8 @@ class PromParser {
   // A histogram/summary family owns its _bucket/_sum/_count samples; anything else is its own.
   std::string FamilyOf(const std::string& name) const {
     for (std::string_view suffix : {"_bucket", "_sum", "_count"}) {
-      if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+      if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+        continue;
       auto it = out_.families_.find(name.substr(0, name.size() - suffix.size()));
       if (it == out_.families_.end()) continue;
       if (it->second.type == "histogram" || (it->second.type == "summary" && suffix != "_bucket")) return it->first;
@@ -243,8 +242,8 @@ std::optional<PromExposition> PromExposition::Parse(std::string_view text, std::
     }
   } catch (const LineError& e) {
     if (error) {
-      *error = "line " + std::to_string(line_no) + ": " + e.reason + ": " +
-               std::string(line.substr(0, 200)) + (line.size() > 200 ? "..." : "");
+      *error = "line " + std::to_string(line_no) + ": " + e.reason + ": " + std::string(line.substr(0, 200)) +
+               (line.size() > 200 ? "..." : "");
     }
     return std::nullopt;
   }

@@ -25,9 +25,9 @@ namespace farrier::test {
 using PromLabels = std::map<std::string, std::string>;  // sorted by label name
 
 struct PromSample {
-  std::string name{};  // sample name as written, e.g. "foo_bucket"
+  std::string name{};    // sample name as written, e.g. "foo_bucket"
   std::string family{};  // family it belongs to, e.g. "foo" for a histogram
-  PromLabels labels{};  // unescaped values
+  PromLabels labels{};   // unescaped values
   double value = 0;
   std::optional<int64_t> timestamp_ms{};
 };

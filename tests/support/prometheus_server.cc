@@ -53,10 +53,8 @@ PrometheusServer::PrometheusServer(PrometheusOptions options)
   // Port 0: the kernel picks as Prometheus binds, and its info line `msg="Listening on"
   // ... address=127.0.0.1:<port>` (exporter-toolkit, 2.42 and 3.x) says which.
   ChildProcessOptions o;
-  o.argv = {binary ? binary : "prometheus",
-            "--config.file=" + (dir_.path() / "prometheus.yml").string(),
-            "--storage.tsdb.path=" + (dir_.path() / "data").string(),
-            "--web.listen-address=127.0.0.1:0",
+  o.argv = {binary ? binary : "prometheus", "--config.file=" + (dir_.path() / "prometheus.yml").string(),
+            "--storage.tsdb.path=" + (dir_.path() / "data").string(), "--web.listen-address=127.0.0.1:0",
             "--log.level=info"};
   o.log_dir = dir_.path();
   o.log_name = "prometheus";
@@ -67,11 +65,13 @@ PrometheusServer::PrometheusServer(PrometheusOptions options)
     const std::string log = process_->ReadStderr();
     return std::regex_search(log, m, kListening) ? std::stoi(m[1]) : 0;
   };
-  bool ready = WaitUntil([&] {
-    if (!process_->Running()) return true;
-    if (port_ == 0) port_ = listening_port();
-    return port_ != 0 && HttpGet(url() + "/-/ready", std::chrono::seconds(1)).status == 200;
-  }, options_.start_timeout, std::chrono::milliseconds(50));
+  bool ready = WaitUntil(
+      [&] {
+        if (!process_->Running()) return true;
+        if (port_ == 0) port_ = listening_port();
+        return port_ != 0 && HttpGet(url() + "/-/ready", std::chrono::seconds(1)).status == 200;
+      },
+      options_.start_timeout, std::chrono::milliseconds(50));
   if (!ready || !process_->Running()) throw std::runtime_error("prometheus did not start:\n" + process_->ReadStderr());
 }
 

@@ -20,7 +20,7 @@
 namespace farrier::test {
 
 struct PrometheusOptions {
-  std::vector<std::string> targets;             // host:port of the farriers to scrape
+  std::vector<std::string> targets;  // host:port of the farriers to scrape
   std::chrono::milliseconds scrape_interval{1000};
   std::chrono::milliseconds evaluation_interval{1000};
   std::vector<std::filesystem::path> rule_files;  // loaded as given

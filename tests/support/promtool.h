@@ -14,8 +14,8 @@
 namespace farrier::test {
 
 struct PromtoolResult {
-  bool ok = false;     // exit code 0
-  int exit_code = -1;  // see above; -1 if it could not be run, 124 if it timed out
+  bool ok = false;       // exit code 0
+  int exit_code = -1;    // see above; -1 if it could not be run, 124 if it timed out
   std::string output{};  // stdout followed by stderr (or why it could not run)
 };
 

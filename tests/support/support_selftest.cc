@@ -10,8 +10,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "support/http.h"
 #include "support/nats_server.h"
@@ -257,7 +257,8 @@ TEST(NatsServer, ThreeNodeJetStreamClusterFormsAndRejoins) {
   // routed to it) and must rejoin both from its rewritten config.
   nodes[0]->Restart();
   EXPECT_TRUE(WaitUntil(
-      [&] { return RoutePeers(*nodes[0]).size() == 2 && Json(nodes[0]->monitor_url() + "/varz")["remotes"] == 2; }, 15s));
+      [&] { return RoutePeers(*nodes[0]).size() == 2 && Json(nodes[0]->monitor_url() + "/varz")["remotes"] == 2; },
+      15s));
   ExpectMeshOfThree(nodes);
 }
 

@@ -116,7 +116,7 @@ class IdleConns {
   std::deque<size_t> queue_;  // connections waiting to be (re)started
   long long in_flight_ = 0;
   long long ready_ = 0;
-  long long lost_ = 0;     // connections the server closed after "ready"
+  long long lost_ = 0;    // connections the server closed after "ready"
   bool holding_ = false;  // phase 2: all connections were ready once
   char rbuf_[64 * 1024];
 };
@@ -134,9 +134,8 @@ void IdleConns::raise_fd_limit() {
   // fds 0-2, epoll, signalfd and some slack for resolver/libc.
   const rlim_t needed = static_cast<rlim_t>(o_.count) + 32;
   if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < needed) {
-    throw Failure("RLIMIT_NOFILE is " + std::to_string(rl.rlim_cur) + " (hard " +
-                  std::to_string(rl.rlim_max) + ") but " + std::to_string(o_.count) +
-                  " connections need about " + std::to_string(needed) +
+    throw Failure("RLIMIT_NOFILE is " + std::to_string(rl.rlim_cur) + " (hard " + std::to_string(rl.rlim_max) +
+                  ") but " + std::to_string(o_.count) + " connections need about " + std::to_string(needed) +
                   " descriptors; raise the hard limit (ulimit -Hn)");
   }
 }
@@ -229,8 +228,7 @@ void IdleConns::close_conn(size_t i) {
     ::close(c.fd);
     c.fd = -1;
   }
-  if (c.state == State::Connecting || c.state == State::AwaitInfo ||
-      c.state == State::AwaitPong) {
+  if (c.state == State::Connecting || c.state == State::AwaitInfo || c.state == State::AwaitPong) {
     --in_flight_;
   } else if (c.state == State::Ready) {
     --ready_;
@@ -248,8 +246,8 @@ void IdleConns::fail(size_t i, const std::string& why, bool retryable) {
   if (was_ready && holding_) {
     // After "ready" we only report: the caller asked for idle connections, not supervision.
     ++lost_;
-    std::cerr << "natskit idle-conns: connection " << i << " (" << o_.name_prefix << "-" << i
-              << ") lost: " << why << '\n';
+    std::cerr << "natskit idle-conns: connection " << i << " (" << o_.name_prefix << "-" << i << ") lost: " << why
+              << '\n';
     return;
   }
   if (retryable && conns_[i].attempts < kMaxAttempts) {
@@ -257,8 +255,8 @@ void IdleConns::fail(size_t i, const std::string& why, bool retryable) {
     return;
   }
   if (fatal_.empty()) {
-    fatal_ = "connection " + std::to_string(i) + " failed after " +
-             std::to_string(conns_[i].attempts) + " attempt(s): " + why;
+    fatal_ = "connection " + std::to_string(i) + " failed after " + std::to_string(conns_[i].attempts) +
+             " attempt(s): " + why;
   }
 }
 
@@ -420,8 +418,7 @@ void IdleConns::on_event(size_t i, uint32_t events) {
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       process_input(i);  // a final -ERR often precedes the close; report that rather than EOF
       if (conns_[i].state == State::Closed) return;
-      fail(i, n == 0 ? "connection closed by server" : std::string("recv: ") + std::strerror(errno),
-           true);
+      fail(i, n == 0 ? "connection closed by server" : std::string("recv: ") + std::strerror(errno), true);
       return;
     }
     process_input(i);
@@ -471,14 +468,13 @@ int IdleConns::run() {
   };
   if (stop_ && ready_ < o_.count) {
     close_all();
-    std::cerr << "natskit idle-conns: interrupted with " << ready_ << " of " << o_.count
-              << " connections ready\n";
+    std::cerr << "natskit idle-conns: interrupted with " << ready_ << " of " << o_.count << " connections ready\n";
     return 1;
   }
   if (!fatal_.empty()) {
     close_all();
-    throw Failure("could not open " + std::to_string(o_.count) + " connections to " + o_.url +
-                  " (" + std::to_string(ready_) + " ready): " + fatal_);
+    throw Failure("could not open " + std::to_string(o_.count) + " connections to " + o_.url + " (" +
+                  std::to_string(ready_) + " ready): " + fatal_);
   }
 
   holding_ = true;
@@ -500,22 +496,21 @@ int IdleConns::run() {
 
 int cmd_idle_conns(const Args& args) {
   if (args.help()) {
-    std::cout
-        << "usage: natskit idle-conns --url nats://127.0.0.1:PORT --count N [--subs K]\n"
-           "                          [--name-prefix P] [--subject-prefix S] [--batch B]\n"
-           "                          [--timeout SEC]\n\n"
-           "Opens N idle client connections with raw TCP sockets (single thread, epoll).\n"
-           "Each sends CONNECT {\"name\":\"<P>-<i>\",\"lang\":\"natskit\",...}, K subscriptions\n"
-           "'SUB <S>.<i>.<k> <k+1>' and PING, and counts as ready on the PONG. When all N are\n"
-           "ready, prints 'ready N' on stdout and holds them (answering server PINGs) until\n"
-           "SIGTERM/SIGINT, then closes them and exits 0. Exits 1 with a message if N cannot\n"
-           "be reached.\n\n"
-           "  --count N           connections (required, 1..1000000)\n"
-           "  --subs K            subscriptions per connection (default 0)\n"
-           "  --name-prefix P     connection name prefix (default idle)\n"
-           "  --subject-prefix S  subscription subject prefix (default idle)\n"
-           "  --batch B           max handshakes in flight (default 256)\n"
-           "  --timeout SEC       overall deadline for phase 1 (default 120)\n";
+    std::cout << "usage: natskit idle-conns --url nats://127.0.0.1:PORT --count N [--subs K]\n"
+                 "                          [--name-prefix P] [--subject-prefix S] [--batch B]\n"
+                 "                          [--timeout SEC]\n\n"
+                 "Opens N idle client connections with raw TCP sockets (single thread, epoll).\n"
+                 "Each sends CONNECT {\"name\":\"<P>-<i>\",\"lang\":\"natskit\",...}, K subscriptions\n"
+                 "'SUB <S>.<i>.<k> <k+1>' and PING, and counts as ready on the PONG. When all N are\n"
+                 "ready, prints 'ready N' on stdout and holds them (answering server PINGs) until\n"
+                 "SIGTERM/SIGINT, then closes them and exits 0. Exits 1 with a message if N cannot\n"
+                 "be reached.\n\n"
+                 "  --count N           connections (required, 1..1000000)\n"
+                 "  --subs K            subscriptions per connection (default 0)\n"
+                 "  --name-prefix P     connection name prefix (default idle)\n"
+                 "  --subject-prefix S  subscription subject prefix (default idle)\n"
+                 "  --batch B           max handshakes in flight (default 256)\n"
+                 "  --timeout SEC       overall deadline for phase 1 (default 120)\n";
     return 0;
   }
   Options o;
@@ -526,8 +521,7 @@ int cmd_idle_conns(const Args& args) {
   o.subject_prefix = args.str("subject-prefix", "idle");
   o.batch = args.num("batch", 256, 1, 100000);
   o.timeout_s = args.num("timeout", 120, 1, 86400);
-  if (o.subject_prefix.empty() ||
-      o.subject_prefix.find_first_of(" \t\r\n") != std::string::npos) {
+  if (o.subject_prefix.empty() || o.subject_prefix.find_first_of(" \t\r\n") != std::string::npos) {
     throw UsageError("idle-conns: --subject-prefix must be a non-empty token without whitespace");
   }
   IdleConns ic(std::move(o));

@@ -129,20 +129,19 @@ void print_line(natsMsg* msg) {
 
 int cmd_js_setup(const Args& args) {
   if (args.help()) {
-    std::cout
-        << "usage: natskit js-setup --url U --stream S --subjects 'a.>[,b.*]'\n"
-           "           [--storage memory|file] [--replicas R] [--publish M]\n"
-           "           [--publish-subject SUBJ] [--consumer C] [--fetch F] [--ack A]\n"
-           "           [--ack-wait SEC] [--ephemeral E] [--name CONN_NAME]\n\n"
-           "1. js_AddStream S (file storage, R1 by default); an existing stream is reused.\n"
-           "2. js_Publish M messages to SUBJ (default: first subject with '>'->'msg', '*'->'x').\n"
-           "3. If --consumer: js_AddConsumer durable pull consumer C (AckExplicit, optional\n"
-           "   AckWait), bind a pull subscription to it, Fetch F messages, AckSync the first A;\n"
-           "   the remaining F-A stay ack-pending. The subscription is destroyed without\n"
-           "   unsubscribing, so the durable stays.\n"
-           "4. If --ephemeral E > 0: create E ephemeral push consumers (js_SubscribeSync, no\n"
-           "   durable, AckExplicit, deliver all), print 'ready' and hold them until\n"
-           "   SIGTERM/SIGINT (they vanish with the subscription). Otherwise print 'ready', exit 0.\n";
+    std::cout << "usage: natskit js-setup --url U --stream S --subjects 'a.>[,b.*]'\n"
+                 "           [--storage memory|file] [--replicas R] [--publish M]\n"
+                 "           [--publish-subject SUBJ] [--consumer C] [--fetch F] [--ack A]\n"
+                 "           [--ack-wait SEC] [--ephemeral E] [--name CONN_NAME]\n\n"
+                 "1. js_AddStream S (file storage, R1 by default); an existing stream is reused.\n"
+                 "2. js_Publish M messages to SUBJ (default: first subject with '>'->'msg', '*'->'x').\n"
+                 "3. If --consumer: js_AddConsumer durable pull consumer C (AckExplicit, optional\n"
+                 "   AckWait), bind a pull subscription to it, Fetch F messages, AckSync the first A;\n"
+                 "   the remaining F-A stay ack-pending. The subscription is destroyed without\n"
+                 "   unsubscribing, so the durable stays.\n"
+                 "4. If --ephemeral E > 0: create E ephemeral push consumers (js_SubscribeSync, no\n"
+                 "   durable, AckExplicit, deliver all), print 'ready' and hold them until\n"
+                 "   SIGTERM/SIGINT (they vanish with the subscription). Otherwise print 'ready', exit 0.\n";
     return 0;
   }
   const std::string url = args.str("url", "nats://127.0.0.1:4222");
@@ -201,8 +200,7 @@ int cmd_js_setup(const Args& args) {
     std::string payload = "{\"seq\":" + std::to_string(i) + ",\"source\":\"natskit\"}";
     jsPubAck* pa = nullptr;
     jerr = static_cast<jsErrCode>(0);
-    s = js_Publish(&pa, js, pub_subject.c_str(), payload.data(), static_cast<int>(payload.size()),
-                   nullptr, &jerr);
+    s = js_Publish(&pa, js, pub_subject.c_str(), payload.data(), static_cast<int>(payload.size()), nullptr, &jerr);
     if (s == NATS_NO_RESPONDERS && i == 0 && std::chrono::steady_clock::now() < leader_deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
       throw_if_interrupted();
@@ -230,11 +228,9 @@ int cmd_js_setup(const Args& args) {
     if (s == NATS_OK) {
       std::cerr << "consumer " << stream << "/" << consumer << ": created/unchanged\n";
       jsConsumerInfo_Destroy(ci);
-    } else if (jerr == JSConsumerNameExistErr || jerr == JSConsumerExistingActiveErr ||
-               jerr == JSConsumerCreateErr) {
-      std::cerr << "consumer " << stream << "/" << consumer
-                << ": exists with a different config, binding to it (" << nats_error("", s, jerr)
-                << ")\n";
+    } else if (jerr == JSConsumerNameExistErr || jerr == JSConsumerExistingActiveErr || jerr == JSConsumerCreateErr) {
+      std::cerr << "consumer " << stream << "/" << consumer << ": exists with a different config, binding to it ("
+                << nats_error("", s, jerr) << ")\n";
     } else {
       throw Failure(nats_error("js_AddConsumer " + stream + "/" + consumer, s, jerr));
     }
@@ -247,13 +243,11 @@ int cmd_js_setup(const Args& args) {
       so.Consumer = consumer.c_str();
       natsSubscription* sub = nullptr;
       jerr = static_cast<jsErrCode>(0);
-      s = js_PullSubscribe(&sub, js, subjects.front().c_str(), consumer.c_str(), nullptr, &so,
-                           &jerr);
+      s = js_PullSubscribe(&sub, js, subjects.front().c_str(), consumer.c_str(), nullptr, &so, &jerr);
       if (s != NATS_OK) {
         throw Failure(nats_error("js_PullSubscribe bound to " + stream + "/" + consumer, s, jerr));
       }
-      std::unique_ptr<natsSubscription, decltype(&natsSubscription_Destroy)> sub_guard(
-          sub, natsSubscription_Destroy);
+      std::unique_ptr<natsSubscription, decltype(&natsSubscription_Destroy)> sub_guard(sub, natsSubscription_Destroy);
       long long got = 0, acked = 0;
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
       while (got < fetch && std::chrono::steady_clock::now() < deadline) {
@@ -281,12 +275,11 @@ int cmd_js_setup(const Args& args) {
         natsMsgList_Destroy(&list);  // destroys unacked messages without acking them
       }
       if (got < fetch) {
-        throw Failure("fetched only " + std::to_string(got) + " of " + std::to_string(fetch) +
-                      " messages from " + stream + "/" + consumer +
-                      " (does the stream hold enough unconsumed messages?)");
+        throw Failure("fetched only " + std::to_string(got) + " of " + std::to_string(fetch) + " messages from " +
+                      stream + "/" + consumer + " (does the stream hold enough unconsumed messages?)");
       }
-      std::cerr << "fetched " << got << ", acked " << acked << ", left " << (got - acked)
-                << " ack-pending on " << consumer << "\n";
+      std::cerr << "fetched " << got << ", acked " << acked << ", left " << (got - acked) << " ack-pending on "
+                << consumer << "\n";
       // sub_guard destroys the subscription without unsubscribing: the durable stays.
     }
   }
@@ -373,8 +366,7 @@ int cmd_qsub(const Args& args) {
   std::vector<std::unique_ptr<natsSubscription, decltype(&natsSubscription_Destroy)>> subs;
   for (long long i = 0; i < count; ++i) {
     natsSubscription* sub = nullptr;
-    check(natsConnection_QueueSubscribe(&sub, client.nc(), subject.c_str(), queue.c_str(),
-                                        reply_ok, nullptr),
+    check(natsConnection_QueueSubscribe(&sub, client.nc(), subject.c_str(), queue.c_str(), reply_ok, nullptr),
           "queue subscribe #" + std::to_string(i));
     subs.emplace_back(sub, natsSubscription_Destroy);
   }
@@ -442,8 +434,8 @@ int cmd_request(const Args& args) {
   const long long timeout_ms = args.num("timeout", 5000, 1, 600000);
   Client client(url, args.str("name", "natskit-request"));
   natsMsg* raw = nullptr;
-  natsStatus s = natsConnection_Request(&raw, client.nc(), subject.c_str(), data.data(),
-                                        static_cast<int>(data.size()), timeout_ms);
+  natsStatus s = natsConnection_Request(&raw, client.nc(), subject.c_str(), data.data(), static_cast<int>(data.size()),
+                                        timeout_ms);
   if (s == NATS_NO_RESPONDERS) throw Failure("request " + subject + ": no responders");
   if (s != NATS_OK) throw Failure(nats_error("request " + subject, s));
   std::unique_ptr<natsMsg, decltype(&natsMsg_Destroy)> reply(raw, natsMsg_Destroy);

@@ -60,8 +60,8 @@ nats://user:password@host:port (idle-conns does not).
 
 }  // namespace
 
-Args::Args(std::string command, const std::vector<std::string>& argv,
-           std::vector<std::string> options, std::vector<std::string> flags)
+Args::Args(std::string command, const std::vector<std::string>& argv, std::vector<std::string> options,
+           std::vector<std::string> flags)
     : command_(std::move(command)) {
   auto is_in = [](const std::vector<std::string>& v, const std::string& s) {
     for (const auto& x : v) {
@@ -102,8 +102,7 @@ std::string Args::str(const std::string& key, std::optional<std::string> def) co
   throw UsageError(command_ + ": missing required option --" + key);
 }
 
-long long Args::num(const std::string& key, std::optional<long long> def, long long min,
-                    long long max) const {
+long long Args::num(const std::string& key, std::optional<long long> def, long long min, long long max) const {
   auto it = values_.find(key);
   if (it == values_.end()) {
     if (def) return *def;
@@ -117,8 +116,8 @@ long long Args::num(const std::string& key, std::optional<long long> def, long l
     throw UsageError(command_ + ": --" + key + " expects an integer, got '" + s + "'");
   }
   if (v < min || v > max) {
-    throw UsageError(command_ + ": --" + key + " must be in [" + std::to_string(min) + ", " +
-                     std::to_string(max) + "], got " + s);
+    throw UsageError(command_ + ": --" + key + " must be in [" + std::to_string(min) + ", " + std::to_string(max) +
+                     "], got " + s);
   }
   return v;
 }
@@ -228,14 +227,12 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "idle-conns") {
       return cmd_idle_conns(Args(cmd, rest,
-                                 {"url", "count", "subs", "name-prefix", "subject-prefix", "batch",
-                                  "timeout"}));
+                                 {"url", "count", "subs", "name-prefix", "subject-prefix", "batch", "timeout"}));
     }
     if (cmd == "js-setup") {
       return cmd_js_setup(Args(cmd, rest,
-                               {"url", "stream", "subjects", "storage", "replicas", "publish",
-                                "publish-subject", "consumer", "fetch", "ack", "ack-wait",
-                                "ephemeral", "name"}));
+                               {"url", "stream", "subjects", "storage", "replicas", "publish", "publish-subject",
+                                "consumer", "fetch", "ack", "ack-wait", "ephemeral", "name"}));
     }
     if (cmd == "pub") {
       return cmd_pub(Args(cmd, rest, {"url", "subject", "count", "size", "name"}));

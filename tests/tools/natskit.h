@@ -33,8 +33,8 @@ class Args {
   bool has(const std::string& key) const { return values_.count(key) != 0; }
   bool flag(const std::string& key) const { return has(key); }
   std::string str(const std::string& key, std::optional<std::string> def = std::nullopt) const;
-  long long num(const std::string& key, std::optional<long long> def = std::nullopt,
-                long long min = 0, long long max = INT64_MAX) const;
+  long long num(const std::string& key, std::optional<long long> def = std::nullopt, long long min = 0,
+                long long max = INT64_MAX) const;
 
  private:
   std::string command_;

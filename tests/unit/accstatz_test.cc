@@ -59,20 +59,19 @@ TEST(ParseAccstatz, UnusedListsEveryAccount) {
 }
 
 TEST(ParseAccstatz, ErrorsNameSourceAndPath) {
-  Result<Accstatz> bad = ParseAccstatz(test::EditedFixture(
-      "accstatz.json", [](nlohmann::json& j) { j["account_statz"][0]["sent"] = 148; }));
+  Result<Accstatz> bad = ParseAccstatz(test::EditedFixture("accstatz.json", [](nlohmann::json& j) {
+    j["account_statz"][0]["sent"] = 148;
+  }));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "accstatz: $.account_statz[0].sent: expected object, got number");
 
-  bad = ParseAccstatz(test::EditedFixture("accstatz-unused.json", [](nlohmann::json& j) {
-    j["account_statz"][1]["received"]["bytes"] = "0";
-  }));
+  bad = ParseAccstatz(test::EditedFixture("accstatz-unused.json",
+                                          [](nlohmann::json& j) { j["account_statz"][1]["received"]["bytes"] = "0"; }));
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error(),
-            "accstatz: $.account_statz[1].received.bytes: expected unsigned integer, got string");
+  EXPECT_EQ(bad.error(), "accstatz: $.account_statz[1].received.bytes: expected unsigned integer, got string");
 
-  bad = ParseAccstatz(test::EditedFixture(
-      "accstatz.json", [](nlohmann::json& j) { j["account_statz"][0].erase("acc"); }));
+  bad = ParseAccstatz(test::EditedFixture("accstatz.json",
+                                          [](nlohmann::json& j) { j["account_statz"][0].erase("acc"); }));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "accstatz: $.account_statz[0].acc: expected string, field missing");
 
@@ -98,10 +97,8 @@ TEST(RenderAccstatz, SeriesPerAccount) {
     EXPECT_EQ(r.Value("nats_account_leafnodes", l), o["leafnodes"].get<double>());
     EXPECT_EQ(r.Value("nats_account_messages_sent_total", l), o["sent"]["msgs"].get<double>());
     EXPECT_EQ(r.Value("nats_account_bytes_sent_total", l), o["sent"]["bytes"].get<double>());
-    EXPECT_EQ(r.Value("nats_account_messages_received_total", l),
-              o["received"]["msgs"].get<double>());
-    EXPECT_EQ(r.Value("nats_account_bytes_received_total", l),
-              o["received"]["bytes"].get<double>());
+    EXPECT_EQ(r.Value("nats_account_messages_received_total", l), o["received"]["msgs"].get<double>());
+    EXPECT_EQ(r.Value("nats_account_bytes_received_total", l), o["received"]["bytes"].get<double>());
     EXPECT_EQ(r.Value("nats_account_slow_consumers_total", l), o["slow_consumers"].get<double>());
   }
   EXPECT_EQ(r.Value("nats_account_connections", {{"account", "$G"}}), 7);
@@ -119,8 +116,8 @@ TEST(RenderAccstatz, SlowConsumersAndLeafnodes) {
 }
 
 TEST(RenderAccstatz, NoAccountsOnlyTheCount) {
-  Accstatz empty = Parsed(test::EditedFixture(
-      "accstatz.json", [](nlohmann::json& j) { j["account_statz"] = nlohmann::json::array(); }));
+  Accstatz empty = Parsed(test::EditedFixture("accstatz.json",
+                                              [](nlohmann::json& j) { j["account_statz"] = nlohmann::json::array(); }));
   Rendered r = Render(empty);
   EXPECT_EQ(r.Value("nats_accstatz_accounts"), 0);
   EXPECT_EQ(r.Names(), (std::set<std::string>{"nats_accstatz_accounts"}));

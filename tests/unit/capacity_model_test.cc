@@ -102,8 +102,8 @@ TEST(Assess, ReproducesTheNotesMeasurements) {
     double rate, utilization, erlang_b, measured;
   };
   const Row rows[] = {
-      {2, 25, 0.125, 0.024, 0.030}, {2, 50, 0.25, 0.077, 0.095}, {2, 100, 0.50, 0.200, 0.209},
-      {2, 150, 0.75, 0.310, 0.330}, {8, 300, 0.375, 0.008, 0.017}, {8, 500, 0.625, 0.070, 0.092},
+      {2, 25, 0.125, 0.024, 0.030},  {2, 50, 0.25, 0.077, 0.095},   {2, 100, 0.50, 0.200, 0.209},
+      {2, 150, 0.75, 0.310, 0.330},  {8, 300, 0.375, 0.008, 0.017}, {8, 500, 0.625, 0.070, 0.092},
       {8, 700, 0.875, 0.179, 0.205},
   };
   for (const Row& r : rows) {
@@ -141,8 +141,8 @@ TEST(Assess, WorkedExampleQueue) {
   in.objectives.latency_slo_seconds = 0.100;
   PoolAssessment a = Assess(in);
   EXPECT_EQ(a.predicted_timeout_ratio, 0);
-  EXPECT_NEAR(a.predicted_wait_seconds, 0.02 / 3, 1e-12);      // 6.7 ms mean wait
-  EXPECT_NEAR(a.predicted_p99_wait_seconds, 0.0701, 0.0001);   // 70 ms p99 wait, within 100 − 20
+  EXPECT_NEAR(a.predicted_wait_seconds, 0.02 / 3, 1e-12);     // 6.7 ms mean wait
+  EXPECT_NEAR(a.predicted_p99_wait_seconds, 0.0701, 0.0001);  // 70 ms p99 wait, within 100 − 20
   EXPECT_EQ(a.desired_workers, 2);
   EXPECT_EQ(a.limited_by, "utilization");
   in.objectives.latency_slo_seconds = 0.050;  // 30 ms left for waiting
@@ -220,7 +220,7 @@ TEST(Assess, TimeoutEvidenceNeedsSignificance) {
     return Assess(in).evidence;
   };
   EXPECT_EQ(evidence(1, 60, 0.01), "");
-  EXPECT_EQ(evidence(4, 60, 0.01), "");  // P = 0.3 %
+  EXPECT_EQ(evidence(4, 60, 0.01), "");          // P = 0.3 %
   EXPECT_EQ(evidence(5, 60, 0.01), "timeouts");  // P = 0.03 %
   EXPECT_EQ(evidence(15, 600, 0.01), "");
   EXPECT_EQ(evidence(16, 600, 0.01), "timeouts");
@@ -438,9 +438,9 @@ TEST(ConsumerDesiredWorkers, RateModeEstimatedCapacity) {
   in.workers = 3;
   in.ack_rate = 30;
   in.incoming_rate = 30;
-  in.lag = 5;  // messages in flight: keeping up
-  EXPECT_EQ(ConsumerDesiredWorkers(in), 3);  // hold, no runaway
-  in.lag = 6000;  // falling behind: workers busy, ack/workers is their capacity
+  in.lag = 5;                                 // messages in flight: keeping up
+  EXPECT_EQ(ConsumerDesiredWorkers(in), 3);   // hold, no runaway
+  in.lag = 6000;                              // falling behind: workers busy, ack/workers is their capacity
   EXPECT_EQ(ConsumerDesiredWorkers(in), 13);  // ceil((30 + 100) / 10)
   in.workers = 0;
   in.ack_rate = 0;

@@ -18,8 +18,7 @@ class ConfigFile {
  public:
   explicit ConfigFile(const std::string& text) {
     path_ = std::filesystem::temp_directory_path() /
-            ("farrier-config-test-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter_++) + ".json");
+            ("farrier-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++) + ".json");
     std::ofstream(path_) << text;
   }
   ~ConfigFile() { std::filesystem::remove(path_); }
@@ -56,10 +55,10 @@ TEST(Config, DefaultsAreDocumentedValues) {
 }
 
 TEST(Config, FlagsInBothSpellingsAndNegatedBooleans) {
-  Result<LoadedConfig> r = LoadConfig(
-      {"--poll.interval=2s", "--poll.timeout", "750ms", "--collector.leafz",
-       "--no-collector.connz", "--web.listen-address=[::1]:9000", "--poll.max-body-bytes=1MiB"},
-      {});
+  Result<LoadedConfig> r = LoadConfig({"--poll.interval=2s", "--poll.timeout", "750ms", "--collector.leafz",
+                                       "--no-collector.connz", "--web.listen-address=[::1]:9000",
+                                       "--poll.max-body-bytes=1MiB"},
+                                      {});
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->config.poll.interval, std::chrono::seconds(2));
   EXPECT_EQ(r->config.poll.timeout, std::chrono::milliseconds(750));
@@ -80,13 +79,11 @@ TEST(Config, PrecedenceIsFlagOverEnvOverFile) {
   EXPECT_TRUE(only_file->config.CollectorEnabled("accstatz"));
   EXPECT_EQ(only_file->config.poll.sources.connz_page_size, 50u);
 
-  Result<LoadedConfig> env = LoadConfig({"--config=" + file.path()},
-                                        {"FARRIER_POLL_INTERVAL=7s", "PATH=/usr/bin"});
+  Result<LoadedConfig> env = LoadConfig({"--config=" + file.path()}, {"FARRIER_POLL_INTERVAL=7s", "PATH=/usr/bin"});
   ASSERT_TRUE(env) << env.error();
   EXPECT_EQ(env->config.poll.interval, std::chrono::seconds(7));
 
-  Result<LoadedConfig> flag = LoadConfig({"--poll.interval=3s", "--config", file.path()},
-                                         {"FARRIER_POLL_INTERVAL=7s"});
+  Result<LoadedConfig> flag = LoadConfig({"--poll.interval=3s", "--config", file.path()}, {"FARRIER_POLL_INTERVAL=7s"});
   ASSERT_TRUE(flag) << flag.error();
   EXPECT_EQ(flag->config.poll.interval, std::chrono::seconds(3));
 }
@@ -97,23 +94,18 @@ TEST(Config, ErrorsNameFlagAndExpectation) {
   EXPECT_EQ(ErrorOf({"--poll.interval=0s"}),
             "--poll.interval: expected a positive duration like 5s, 500ms or 1m, got \"0s\"");
   EXPECT_EQ(ErrorOf({"--bogus"}), "unknown flag --bogus (see --help)");
-  EXPECT_EQ(ErrorOf({"--log.level=loud"}),
-            "--log.level: expected one of debug|info|warn|error, got \"loud\"");
-  EXPECT_EQ(ErrorOf({"--connz.page-size=-5"}),
-            "--connz.page-size: expected an integer from 1 to 100000, got \"-5\"");
+  EXPECT_EQ(ErrorOf({"--log.level=loud"}), "--log.level: expected one of debug|info|warn|error, got \"loud\"");
+  EXPECT_EQ(ErrorOf({"--connz.page-size=-5"}), "--connz.page-size: expected an integer from 1 to 100000, got \"-5\"");
   EXPECT_EQ(ErrorOf({"--poll.timeout"}), "--poll.timeout: expected a value (DURATION)");
   EXPECT_EQ(ErrorOf({"--no-poll.interval"}), "unknown flag --no-poll.interval (see --help)");
   EXPECT_NE(ErrorOf({"--nats.monitor-url=ftp://x"}).find("--nats.monitor-url: expected scheme http or https"),
             std::string::npos);
-  EXPECT_NE(ErrorOf({"--nats.monitor-url=http://h:99999"}).find("expected a port number"),
-            std::string::npos);
+  EXPECT_NE(ErrorOf({"--nats.monitor-url=http://h:99999"}).find("expected a port number"), std::string::npos);
   EXPECT_NE(ErrorOf({"--poll.interval=1s", "--poll.timeout=2s"})
                 .find("--poll.timeout: expected at most poll.interval (1s), got 2s"),
             std::string::npos);
-  EXPECT_NE(ErrorOf({"--no-collector.varz"}).find("--collector.varz: cannot be disabled"),
-            std::string::npos);
-  EXPECT_NE(ErrorOf({"--web.listen-address=nowhere"}).find("--web.listen-address: expected"),
-            std::string::npos);
+  EXPECT_NE(ErrorOf({"--no-collector.varz"}).find("--collector.varz: cannot be disabled"), std::string::npos);
+  EXPECT_NE(ErrorOf({"--web.listen-address=nowhere"}).find("--web.listen-address: expected"), std::string::npos);
 }
 
 // A timeout nobody gave follows a shorter interval; one that was given (flag, environment or
@@ -164,12 +156,10 @@ TEST(Config, EnvironmentErrorsNameTheVariable) {
 
 TEST(Config, UnknownEnvironmentVariablesAreWarningsNotErrors) {
   // Kubernetes service links: a Service named farrier injects these into every pod.
-  Result<LoadedConfig> r =
-      LoadConfig({}, {"FARRIER_PORT=tcp://10.0.0.7:7778", "FARRIER_SERVICE_HOST=10.0.0.7"});
+  Result<LoadedConfig> r = LoadConfig({}, {"FARRIER_PORT=tcp://10.0.0.7:7778", "FARRIER_SERVICE_HOST=10.0.0.7"});
   ASSERT_TRUE(r) << r.error();
   ASSERT_EQ(r->warnings.size(), 2u);
-  EXPECT_EQ(r->warnings[0],
-            "environment variable FARRIER_PORT is not a farrier option; ignored (see --help)");
+  EXPECT_EQ(r->warnings[0], "environment variable FARRIER_PORT is not a farrier option; ignored (see --help)");
 }
 
 TEST(Config, FarrierConfigNamesTheFileUnlessConfigFlagDoes) {
@@ -196,8 +186,7 @@ TEST(Config, FileErrorsNameFileAndJsonPath) {
   ConfigFile not_json("{poll: 1}");
   EXPECT_EQ(ErrorOf({"--config", not_json.path()}), not_json.path() + ": not valid JSON");
   ConfigFile array("[1, 2]");
-  EXPECT_EQ(ErrorOf({"--config", array.path()}),
-            array.path() + ": expected a JSON object at the top level");
+  EXPECT_EQ(ErrorOf({"--config", array.path()}), array.path() + ": expected a JSON object at the top level");
   EXPECT_EQ(ErrorOf({"--config", "/nonexistent/farrier.json"}),
             "--config /nonexistent/farrier.json: cannot read the file: No such file or directory");
   EXPECT_EQ(ErrorOf({"--config", "/tmp"}), "--config /tmp: is a directory, expected a JSON file");
@@ -208,9 +197,9 @@ TEST(Config, FileErrorsNameFileAndJsonPath) {
 // LoadConfigText (the fuzz target's entry point) must answer exactly as --config with a file of
 // that text: same values, same errors, the cross-option checks included.
 TEST(Config, TextGivesWhatTheFileGives) {
-  for (const std::string text : {R"({"poll": {"interval": "10s", "timeout": "2s"}, "connz": {"detail": true}})",
-                                 R"({"poll": {"interval": "1s", "timeout": "2s"}})",
-                                 R"({"poll": {"bogus": "1s"}})", "{poll: 1}", "[1, 2]"}) {
+  for (const std::string text :
+       {R"({"poll": {"interval": "10s", "timeout": "2s"}, "connz": {"detail": true}})",
+        R"({"poll": {"interval": "1s", "timeout": "2s"}})", R"({"poll": {"bogus": "1s"}})", "{poll: 1}", "[1, 2]"}) {
     ConfigFile file(text);
     Result<LoadedConfig> from_file = LoadConfig({"--config", file.path()}, {});
     Result<LoadedConfig> from_text = LoadConfigText(text, file.path());
@@ -232,9 +221,9 @@ TEST(Config, HelpAndVersionAreActions) {
   EXPECT_EQ(LoadConfig({"-h"}, {})->action, Action::kHelp);
   EXPECT_EQ(LoadConfig({"--version"}, {})->action, Action::kVersion);
   std::string help = HelpText();
-  for (const char* option : {"--nats.monitor-url", "--web.listen-address", "--poll.interval",
-                             "--poll.timeout", "--log.level", "--log.format", "--config",
-                             "--[no-]collector.accstatz", "--connz.page-size", "--jsz.consumer-limit"}) {
+  for (const char* option :
+       {"--nats.monitor-url", "--web.listen-address", "--poll.interval", "--poll.timeout", "--log.level",
+        "--log.format", "--config", "--[no-]collector.accstatz", "--connz.page-size", "--jsz.consumer-limit"}) {
     EXPECT_NE(help.find(option), std::string::npos) << option;
   }
 }
@@ -257,7 +246,8 @@ TEST(Config, ConfigurationDocListsEveryOption) {
   int checked = 0;
   for (std::string line; std::getline(help, line);) {
     if (line.rfind("  --", 0) != 0) continue;
-    std::string name = line.substr(2, line.find(' ', 2) == std::string::npos ? std::string::npos : line.find(' ', 2) - 2);
+    std::string name = line.substr(2,
+                                   line.find(' ', 2) == std::string::npos ? std::string::npos : line.find(' ', 2) - 2);
     if (auto comma = name.find(','); comma != std::string::npos) name = name.substr(0, comma);
     if (name.find("collector.") != std::string::npos) name = "--[no-]collector.NAME";
     EXPECT_NE(doc.find("`" + name), std::string::npos) << name << " is in --help but not in docs/configuration.md";

@@ -63,8 +63,8 @@ TEST(ParseConnzPage, FullCapture) {
       EXPECT_EQ(c.out_msgs, 10u);  // natskit pub --subject idle.0.0 x10
     }
   }
-  EXPECT_EQ(names, (std::set<std::string>{"idle-0", "idle-1", "idle-2", "idle-3", "idle-4",
-                                          "svc-workers", "orders-setup"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"idle-0", "idle-1", "idle-2", "idle-3", "idle-4", "svc-workers", "orders-setup"}));
 }
 
 TEST(ParseConnzPage, PageAndOtherListings) {
@@ -87,8 +87,7 @@ TEST(ParseConnzPage, PageAndOtherListings) {
 }
 
 TEST(ParseConnzPage, ErrorsNameSourceAndPath) {
-  std::string body = test::EditedFixture(
-      "connz.json", [](nlohmann::json& j) { j["connections"][3]["cid"] = "four"; });
+  std::string body = test::EditedFixture("connz.json", [](nlohmann::json& j) { j["connections"][3]["cid"] = "four"; });
   Result<ConnzPage> bad = ParseConnzPage(body);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "connz: $.connections[3].cid: expected unsigned integer, got string");
@@ -146,8 +145,7 @@ TEST(RenderConnz, TotalsOnlyWithoutDetail) {
   // 2.9 lists clients only: no leaf-node series, rather than a zero it cannot know.
   EXPECT_EQ(r.Value("nats_connz_connections", {{"kind", "client"}}), 7);
   EXPECT_EQ(r.SampleCount("nats_connz_connections"), 1u);
-  EXPECT_EQ(r.Value("nats_connz_subscriptions", {{"kind", "client"}}),
-            SumOf(j["connections"], "subscriptions"));
+  EXPECT_EQ(r.Value("nats_connz_subscriptions", {{"kind", "client"}}), SumOf(j["connections"], "subscriptions"));
   EXPECT_EQ(r.Value("nats_exporter_connz_pages"), 1);
   EXPECT_TRUE(r.Value("nats_connz_pending_bytes_max", {{"kind", "client"}}).has_value());
   EXPECT_FALSE(r.Has("nats_connection_messages_sent_total"));
@@ -165,8 +163,7 @@ TEST(RenderConnz, PerConnectionSeries) {
   EXPECT_EQ(r.Value("nats_exporter_connz_detail_dropped"), 0);
   EXPECT_EQ(r.SampleCount("nats_connection_messages_sent_total"), 7u);
   for (const auto& raw : j["connections"]) {
-    test::LabelMap l{{"cid", std::to_string(raw["cid"].get<uint64_t>())},
-                     {"name", raw["name"].get<std::string>()}};
+    test::LabelMap l{{"cid", std::to_string(raw["cid"].get<uint64_t>())}, {"name", raw["name"].get<std::string>()}};
     SCOPED_TRACE(raw["name"].get<std::string>());
     EXPECT_EQ(r.Value("nats_connection_subscriptions", l), raw["subscriptions"].get<double>());
     EXPECT_EQ(r.Value("nats_connection_messages_sent_total", l), raw["out_msgs"].get<double>());

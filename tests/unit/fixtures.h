@@ -20,9 +20,7 @@
 
 namespace farrier::test {
 
-inline std::string FixturePath(const std::string& name) {
-  return std::string(FARRIER_FIXTURES_DIR) + "/" + name;
-}
+inline std::string FixturePath(const std::string& name) { return std::string(FARRIER_FIXTURES_DIR) + "/" + name; }
 
 // The file's bytes; throws (failing the test with the path in the message) when it is missing.
 inline std::string ReadFixture(const std::string& name) {
@@ -33,9 +31,7 @@ inline std::string ReadFixture(const std::string& name) {
   return buf.str();
 }
 
-inline nlohmann::json FixtureJson(const std::string& name) {
-  return nlohmann::json::parse(ReadFixture(name));
-}
+inline nlohmann::json FixtureJson(const std::string& name) { return nlohmann::json::parse(ReadFixture(name)); }
 
 // Every captured release ("2.9.10", ..., "2.15.3"), oldest first.
 inline std::vector<std::string> CapturedReleases() {

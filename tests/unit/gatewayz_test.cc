@@ -117,9 +117,8 @@ TEST(ParseGatewayz, ErrorsNameSourceAndPath) {
             "gatewayz: $.inbound_gateways[\"west\"][0].connection.cid: expected unsigned integer, "
             "field missing");
 
-  bad = ParseGatewayz(test::EditedFixture("gatewayz.json", [](nlohmann::json& j) {
-    j["outbound_gateways"] = nlohmann::json::array();
-  }));
+  bad = ParseGatewayz(test::EditedFixture("gatewayz.json",
+                                          [](nlohmann::json& j) { j["outbound_gateways"] = nlohmann::json::array(); }));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "gatewayz: $.outbound_gateways: expected object, got array");
 
@@ -151,8 +150,7 @@ TEST(RenderGatewayz, SeriesPerRemoteGatewayAndDirection) {
     EXPECT_EQ(r.Value("nats_gateway_pending_bytes", in), in_raw["pending_bytes"].get<double>());
     for (const auto& [labels, conn] : {std::pair{out, out_raw}, std::pair{in, in_raw}}) {
       double rtt = MeasuredRtt(conn);
-      EXPECT_EQ(r.Value("nats_gateway_rtt_seconds", labels),
-                rtt > 0 ? std::optional<double>(rtt) : std::nullopt);
+      EXPECT_EQ(r.Value("nats_gateway_rtt_seconds", labels), rtt > 0 ? std::optional<double>(rtt) : std::nullopt);
     }
   }
 }
@@ -180,16 +178,11 @@ TEST(RenderGatewayz, InboundConnectionsOfOneGatewayAreSummed) {
   EXPECT_EQ(r.Value("nats_gateway_messages_received_total", kWestIn),
             raw["inbound_gateways"]["west"][0]["connection"]["in_msgs"].get<double>() + 6);
   const nlohmann::json& first = raw["inbound_gateways"]["west"][0]["connection"];
-  EXPECT_EQ(r.Value("nats_gateway_bytes_received_total", kWestIn),
-            first["in_bytes"].get<double>() + 60);
-  EXPECT_EQ(r.Value("nats_gateway_messages_sent_total", kWestIn),
-            first["out_msgs"].get<double>() + 2);
-  EXPECT_EQ(r.Value("nats_gateway_bytes_sent_total", kWestIn),
-            first["out_bytes"].get<double>() + 20);
-  EXPECT_EQ(r.Value("nats_gateway_pending_bytes", kWestIn),
-            first["pending_bytes"].get<double>() + 512);
-  EXPECT_EQ(r.Value("nats_gateway_subscriptions", kWestIn),
-            first["subscriptions"].get<double>() + 7);
+  EXPECT_EQ(r.Value("nats_gateway_bytes_received_total", kWestIn), first["in_bytes"].get<double>() + 60);
+  EXPECT_EQ(r.Value("nats_gateway_messages_sent_total", kWestIn), first["out_msgs"].get<double>() + 2);
+  EXPECT_EQ(r.Value("nats_gateway_bytes_sent_total", kWestIn), first["out_bytes"].get<double>() + 20);
+  EXPECT_EQ(r.Value("nats_gateway_pending_bytes", kWestIn), first["pending_bytes"].get<double>() + 512);
+  EXPECT_EQ(r.Value("nats_gateway_subscriptions", kWestIn), first["subscriptions"].get<double>() + 7);
   EXPECT_EQ(r.Value("nats_gateway_rtt_seconds", kWestIn), 3e-3);
   EXPECT_FALSE(r.Value("nats_gateway_connections", kWestOut).has_value());
 }

@@ -49,9 +49,7 @@ TEST(GoDurationSeconds, RejectsNonDurations) {
 }
 
 // A lone "-" is not a duration.
-TEST(GoDurationSeconds, RejectsLoneSign) {
-  EXPECT_LT(json_fields::GoDurationSeconds("-"), 0);
-}
+TEST(GoDurationSeconds, RejectsLoneSign) { EXPECT_LT(json_fields::GoDurationSeconds("-"), 0); }
 
 TEST(GoDurationSeconds, EveryRttInTheConnzCaptureIsAPlausibleRoundTrip) {
   Json connz = FixtureJson("connz.json");
@@ -66,8 +64,7 @@ TEST(GoDurationSeconds, EveryRttInTheConnzCaptureIsAPlausibleRoundTrip) {
 TEST(Rfc3339Seconds, ServerTimestamps) {
   // 2026-11-23T05:26:11Z is 1795411571 (date -u -d ... +%s).
   EXPECT_DOUBLE_EQ(json_fields::Rfc3339Seconds("2026-11-23T05:26:11Z"), 1795411571);
-  EXPECT_NEAR(json_fields::Rfc3339Seconds("2026-11-23T05:26:11.892317193Z"), 1795411571.892317193,
-              1e-6);
+  EXPECT_NEAR(json_fields::Rfc3339Seconds("2026-11-23T05:26:11.892317193Z"), 1795411571.892317193, 1e-6);
   EXPECT_DOUBLE_EQ(json_fields::Rfc3339Seconds("2026-11-23T06:26:11+01:00"), 1795411571);
   EXPECT_DOUBLE_EQ(json_fields::Rfc3339Seconds("2026-11-23T00:26:11-05:00"), 1795411571);
   EXPECT_DOUBLE_EQ(json_fields::Rfc3339Seconds("1970-01-01T00:00:00Z"), 0);
@@ -101,8 +98,7 @@ TEST(TypedFields, ReadValuesOfTheRightType) {
   EXPECT_TRUE(json_fields::Array(FixtureJson("connz.json"), "connections", "$").is_array());
   // 2.9.10 prints "unlimited" reservations as uint64 max: it must survive as unsigned.
   Json jsz = FixtureJson("jsz-full.json");
-  EXPECT_EQ(json_fields::U64(jsz["account_details"][0], "reserved_memory", "$"),
-            18446744073709551615ull);
+  EXPECT_EQ(json_fields::U64(jsz["account_details"][0], "reserved_memory", "$"), 18446744073709551615ull);
 }
 
 TEST(TypedFields, AbsentAndNullAreZeroUnlessRequired) {
@@ -115,8 +111,7 @@ TEST(TypedFields, AbsentAndNullAreZeroUnlessRequired) {
   EXPECT_TRUE(json_fields::Array(obj, "n", "$").is_null());
   EXPECT_EQ(ErrorOf([&] { json_fields::U64(obj, "n", "$.x", true); }),
             "$.x.n: expected unsigned integer, field missing");
-  EXPECT_EQ(ErrorOf([&] { json_fields::Str(obj, "missing", "$", true); }),
-            "$.missing: expected string, field missing");
+  EXPECT_EQ(ErrorOf([&] { json_fields::Str(obj, "missing", "$", true); }), "$.missing: expected string, field missing");
 }
 
 TEST(TypedFields, WrongTypesNameThePath) {
@@ -127,47 +122,37 @@ TEST(TypedFields, WrongTypesNameThePath) {
             "$.connections: expected integer, got string");
   EXPECT_EQ(ErrorOf([&] { json_fields::F64(wrong, "connections", "$"); }),
             "$.connections: expected number, got string");
-  EXPECT_EQ(ErrorOf([&] { json_fields::Str(wrong, "port", "$"); }),
-            "$.port: expected string, got number");
-  EXPECT_EQ(ErrorOf([&] { json_fields::Bool(wrong, "version", "$"); }),
-            "$.version: expected boolean, got string");
-  EXPECT_EQ(ErrorOf([&] { json_fields::Object(wrong, "version", "$"); }),
-            "$.version: expected object, got string");
-  EXPECT_EQ(ErrorOf([&] { json_fields::Array(wrong, "cluster", "$"); }),
-            "$.cluster: expected array, got object");
+  EXPECT_EQ(ErrorOf([&] { json_fields::Str(wrong, "port", "$"); }), "$.port: expected string, got number");
+  EXPECT_EQ(ErrorOf([&] { json_fields::Bool(wrong, "version", "$"); }), "$.version: expected boolean, got string");
+  EXPECT_EQ(ErrorOf([&] { json_fields::Object(wrong, "version", "$"); }), "$.version: expected object, got string");
+  EXPECT_EQ(ErrorOf([&] { json_fields::Array(wrong, "cluster", "$"); }), "$.cluster: expected array, got object");
   // A negative count is not an unsigned integer; a fraction is not an integer.
   Json nums = Json::parse(R"({"neg": -1, "frac": 1.5})");
-  EXPECT_EQ(ErrorOf([&] { json_fields::U64(nums, "neg", "$"); }),
-            "$.neg: expected unsigned integer, got number");
-  EXPECT_EQ(ErrorOf([&] { json_fields::I64(nums, "frac", "$"); }),
-            "$.frac: expected integer, got number");
+  EXPECT_EQ(ErrorOf([&] { json_fields::U64(nums, "neg", "$"); }), "$.neg: expected unsigned integer, got number");
+  EXPECT_EQ(ErrorOf([&] { json_fields::I64(nums, "frac", "$"); }), "$.frac: expected integer, got number");
   // The container itself must be an object.
-  EXPECT_EQ(ErrorOf([&] { json_fields::U64(Json::array(), "x", "$.list[0]"); }),
-            "$.list[0]: expected object");
+  EXPECT_EQ(ErrorOf([&] { json_fields::U64(Json::array(), "x", "$.list[0]"); }), "$.list[0]: expected object");
 }
 
 TEST(ParseObject, RejectsWhatIsNotAJsonObject) {
-  EXPECT_EQ(ErrorOf([] { json_fields::ParseObject(test::ReadFixture("empty.json")); }),
-            "empty body");
-  EXPECT_EQ(ErrorOf([] { json_fields::ParseObject(test::ReadFixture("garbage.txt")); }),
-            "body is not valid JSON");
+  EXPECT_EQ(ErrorOf([] { json_fields::ParseObject(test::ReadFixture("empty.json")); }), "empty body");
+  EXPECT_EQ(ErrorOf([] { json_fields::ParseObject(test::ReadFixture("garbage.txt")); }), "body is not valid JSON");
   EXPECT_EQ(ErrorOf([] { json_fields::ParseObject(test::ReadFixture("truncated-varz.json")); }),
             "body is not valid JSON");
-  EXPECT_EQ(ErrorOf([] { json_fields::ParseObject(test::ReadFixture("not-found.txt")); }),
-            "body is not valid JSON");
+  EXPECT_EQ(ErrorOf([] { json_fields::ParseObject(test::ReadFixture("not-found.txt")); }), "body is not valid JSON");
   EXPECT_EQ(ErrorOf([] { json_fields::ParseObject("[1, 2]"); }), "$: expected object, got array");
   EXPECT_EQ(ErrorOf([] { json_fields::ParseObject(test::ReadFixture("varz.json")); }), "");
 }
 
 TEST(ParseWith, PrefixesTheSourceName) {
-  Result<int> bad = json_fields::ParseWith<int>(
-      "varz", test::ReadFixture("wrong-type-varz.json"),
-      [](const Json& j) { return static_cast<int>(json_fields::U64(j, "connections", "$")); });
+  Result<int> bad = json_fields::ParseWith<int>("varz", test::ReadFixture("wrong-type-varz.json"), [](const Json& j) {
+    return static_cast<int>(json_fields::U64(j, "connections", "$"));
+  });
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "varz: $.connections: expected unsigned integer, got string");
-  Result<int> good = json_fields::ParseWith<int>(
-      "varz", test::ReadFixture("varz.json"),
-      [](const Json& j) { return static_cast<int>(json_fields::U64(j, "connections", "$")); });
+  Result<int> good = json_fields::ParseWith<int>("varz", test::ReadFixture("varz.json"), [](const Json& j) {
+    return static_cast<int>(json_fields::U64(j, "connections", "$"));
+  });
   ASSERT_TRUE(good.ok()) << good.error();
   EXPECT_EQ(*good, 7);  // README: 5 idle + svc-workers + orders-setup
 }

@@ -47,8 +47,7 @@ size_t RawStreamIndex(const nlohmann::json& j, const std::string& name) {
 
 // Index of the ORDERS consumer without a durable name (the ephemeral) in a raw capture.
 size_t RawEphemeralIndex(const nlohmann::json& j) {
-  const auto& consumers =
-      j["account_details"][0]["stream_detail"][RawStreamIndex(j, "ORDERS")]["consumer_detail"];
+  const auto& consumers = j["account_details"][0]["stream_detail"][RawStreamIndex(j, "ORDERS")]["consumer_detail"];
   for (size_t i = 0; i < consumers.size(); ++i) {
     if (!consumers[i]["config"].contains("durable_name")) return i;
   }
@@ -56,8 +55,8 @@ size_t RawEphemeralIndex(const nlohmann::json& j) {
 }
 
 std::string RawEphemeralName(const nlohmann::json& j) {
-  return j["account_details"][0]["stream_detail"][RawStreamIndex(j, "ORDERS")]["consumer_detail"]
-          [RawEphemeralIndex(j)]["name"];
+  return j["account_details"][0]["stream_detail"][RawStreamIndex(j, "ORDERS")]["consumer_detail"][RawEphemeralIndex(j)]
+          ["name"];
 }
 
 const JszConsumer* FindConsumer(const Jsz& jsz, const std::string& name) {
@@ -151,14 +150,12 @@ TEST(ParseJsz, ErrorsNameSourceAndPath) {
   const size_t events = RawStreamIndex(raw, "EVENTS");
   const size_t ephemeral = RawEphemeralIndex(raw);
   std::string body = test::EditedFixture("jsz-full.json", [&](nlohmann::json& j) {
-    j["account_details"][0]["stream_detail"][orders]["consumer_detail"][ephemeral]["num_pending"] =
-        "many";
+    j["account_details"][0]["stream_detail"][orders]["consumer_detail"][ephemeral]["num_pending"] = "many";
   });
   Result<Jsz> bad = ParseJsz(body);
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.error(), "jsz: $.account_details[0].stream_detail[" + std::to_string(orders) +
-                             "].consumer_detail[" + std::to_string(ephemeral) +
-                             "].num_pending: expected unsigned integer, got string");
+  EXPECT_EQ(bad.error(), "jsz: $.account_details[0].stream_detail[" + std::to_string(orders) + "].consumer_detail[" +
+                             std::to_string(ephemeral) + "].num_pending: expected unsigned integer, got string");
 
   body = test::EditedFixture("jsz-full.json", [&](nlohmann::json& j) {
     j["account_details"][0]["stream_detail"][events]["config"]["max_bytes"] = "1GB";
@@ -243,8 +240,7 @@ struct ClusterLeaders {
 ClusterLeaders LeadersIn(const std::string& file) {
   nlohmann::json j = FixtureJson(file);
   const auto& jobs = j["account_details"][0]["stream_detail"][RawStreamIndex(j, "JOBS")];
-  return {j["meta_cluster"]["leader"], jobs["cluster"]["leader"],
-          jobs["consumer_detail"][0]["cluster"]["leader"]};
+  return {j["meta_cluster"]["leader"], jobs["cluster"]["leader"], jobs["consumer_detail"][0]["cluster"]["leader"]};
 }
 
 std::string NodeFile(int n) { return "cluster-node" + std::to_string(n) + "-jsz-full.json"; }
@@ -296,8 +292,7 @@ TEST(RenderJsz, ClusterAllReplicasExportsEachReplicasOwnView) {
     const std::string server = NodeName(n);
     SCOPED_TRACE(server);
     nlohmann::json raw = FixtureJson(NodeFile(n));
-    const auto& workers = raw["account_details"][0]["stream_detail"][RawStreamIndex(raw, "JOBS")]
-                             ["consumer_detail"][0];
+    const auto& workers = raw["account_details"][0]["stream_detail"][RawStreamIndex(raw, "JOBS")]["consumer_detail"][0];
     Rendered r = Render(Parsed(NodeFile(n)), options, server);
     test::ExpectWellFormed(r, "jsz");
     EXPECT_EQ(r.Value("nats_stream_messages", kJobs), 50);
@@ -322,7 +317,8 @@ TEST(ParseJsz, StreamPeersAsEachNodeReportsThem) {
   for (int n = 1; n <= 3; ++n) {
     SCOPED_TRACE(NodeName(n));
     nlohmann::json raw = FixtureJson(NodeFile(n));
-    const auto& replicas = raw["account_details"][0]["stream_detail"][RawStreamIndex(raw, "JOBS")]["cluster"]["replicas"];
+    const auto& replicas =
+        raw["account_details"][0]["stream_detail"][RawStreamIndex(raw, "JOBS")]["cluster"]["replicas"];
     Jsz jsz = Parsed(NodeFile(n));
     const JszStream* jobs = FindStream(jsz, "JOBS");
     ASSERT_NE(jobs, nullptr);

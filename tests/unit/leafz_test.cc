@@ -48,11 +48,9 @@ TEST(ParseLeafz, BothEndsOfTheLink) {
   EXPECT_EQ(h.in_msgs, 0u);
   EXPECT_EQ(h.port, FixtureJson("leafz-hub.json")["leafs"][0]["port"].get<uint64_t>());
   EXPECT_DOUBLE_EQ(h.rtt_seconds,
-                   json_fields::GoDurationSeconds(
-                       FixtureJson("leafz-hub.json")["leafs"][0]["rtt"].get<std::string>()));
+                   json_fields::GoDurationSeconds(FixtureJson("leafz-hub.json")["leafs"][0]["rtt"].get<std::string>()));
   EXPECT_GT(h.rtt_seconds, 0);
-  EXPECT_EQ(l.subscriptions,
-            FixtureJson("leafz-leaf.json")["leafs"][0]["subscriptions"].get<uint64_t>());
+  EXPECT_EQ(l.subscriptions, FixtureJson("leafz-leaf.json")["leafs"][0]["subscriptions"].get<uint64_t>());
 }
 
 TEST(ParseLeafz, SubscriptionCountMatchesTheListing) {
@@ -80,18 +78,17 @@ TEST(ParseLeafz, NoLeafsIsNull) {
 }
 
 TEST(ParseLeafz, ErrorsNameSourceAndPath) {
-  Result<Leafz> bad = ParseLeafz(
-      test::EditedFixture("leafz-hub.json", [](nlohmann::json& j) { j["leafs"][0]["rtt"] = 194; }));
+  Result<Leafz> bad = ParseLeafz(test::EditedFixture("leafz-hub.json",
+                                                     [](nlohmann::json& j) { j["leafs"][0]["rtt"] = 194; }));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "leafz: $.leafs[0].rtt: expected string, got number");
 
-  bad = ParseLeafz(test::EditedFixture(
-      "leafz-hub.json", [](nlohmann::json& j) { j["leafs"] = nlohmann::json::object(); }));
+  bad = ParseLeafz(test::EditedFixture("leafz-hub.json",
+                                       [](nlohmann::json& j) { j["leafs"] = nlohmann::json::object(); }));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "leafz: $.leafs: expected array, got object");
 
-  bad = ParseLeafz(test::EditedFixture("leafz-hub.json",
-                                       [](nlohmann::json& j) { j["leafs"][0].erase("account"); }));
+  bad = ParseLeafz(test::EditedFixture("leafz-hub.json", [](nlohmann::json& j) { j["leafs"][0].erase("account"); }));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "leafz: $.leafs[0].account: expected string, field missing");
 
@@ -150,8 +147,7 @@ TEST(RenderLeafz, ConnectionsSharingAccountAndIpAreSummed) {
   EXPECT_EQ(r.Value("nats_leaf_messages_received_total", l), first["in_msgs"].get<double>() + 3);
   EXPECT_EQ(r.Value("nats_leaf_bytes_received_total", l), first["in_bytes"].get<double>() + 30);
   EXPECT_EQ(r.Value("nats_leaf_bytes_sent_total", l), first["out_bytes"].get<double>() + 40);
-  EXPECT_EQ(r.Value("nats_leaf_subscriptions", l),
-            raw["leafs"][0]["subscriptions"].get<double>() + 2);
+  EXPECT_EQ(r.Value("nats_leaf_subscriptions", l), raw["leafs"][0]["subscriptions"].get<double>() + 2);
   // The measured connection's RTT stands; "0s" means not measured, not zero.
   EXPECT_DOUBLE_EQ(r.Value("nats_leaf_rtt_seconds", l).value_or(-1),
                    json_fields::GoDurationSeconds(raw["leafs"][0]["rtt"].get<std::string>()));

@@ -10,8 +10,8 @@
 
 #include "capture_fetcher.h"
 #include "config/config.h"
-#include "snapshot/snapshot.h"
 #include "snapshot/registry.h"
+#include "snapshot/snapshot.h"
 
 namespace farrier::test {
 

@@ -177,7 +177,8 @@ TEST(Poller, ConnzIsReadPageByPage) {
     page["offset"] = offset;
     page["limit"] = 3;
     page["connections"] = nlohmann::json::array();
-    for (size_t i = offset; i < std::min(total, offset + 3); ++i) page["connections"].push_back(connz["connections"][i]);
+    for (size_t i = offset; i < std::min(total, offset + 3); ++i)
+      page["connections"].push_back(connz["connections"][i]);
     script.Serve("/connz?offset=" + std::to_string(offset) + "&limit=3", page.dump());
   }
   Poller poller(ConfigWith({"--connz.page-size", "3"}).poll, script.Factory());

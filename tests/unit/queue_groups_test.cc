@@ -40,7 +40,8 @@ TEST(QueueGroups, NoMatchAndBadBodies) {
   ASSERT_TRUE(none) << none.error();
   EXPECT_TRUE(none->subscriptions.empty());
   EXPECT_FALSE(ParseSubsTest(test::ReadFixture("varz.json")));
-  Result<SubsTest> bad = ParseSubsTest(R"({"num_subscriptions": 1, "subscriptions_list": [{"subject": "a", "cid": "x"}]})");
+  Result<SubsTest> bad = ParseSubsTest(
+      R"({"num_subscriptions": 1, "subscriptions_list": [{"subject": "a", "cid": "x"}]})");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().find("$.subscriptions_list[0].cid"), std::string::npos) << bad.error();
 }
@@ -52,8 +53,10 @@ TEST(QueueGroups, TestPathEncodesTheSubject) {
 
 TEST(QueueGroups, AllGroupsAreSummarizedAndCapped) {
   SubsTest t;
-  t.subscriptions = {{"$G", "api.echo", "workers", "1", 5, 10},  {"$G", "api.echo", "workers", "2", 6, 11},
-                     {"$G", "api.echo", "other", "3", 1, 12},    {"A", "api.echo", "workers", "4", 2, 13},
+  t.subscriptions = {{"$G", "api.echo", "workers", "1", 5, 10},
+                     {"$G", "api.echo", "workers", "2", 6, 11},
+                     {"$G", "api.echo", "other", "3", 1, 12},
+                     {"A", "api.echo", "workers", "4", 2, 13},
                      {"$G", "api.>", "", "5", 7, 14}};
   AllQueueGroups all = SummarizeQueueGroups(t, 10);
   ASSERT_EQ(all.groups.size(), 3u) << "plain subscriptions are no group; accounts are kept apart";

@@ -9,11 +9,11 @@
 #include <set>
 
 #include "core/json_fields.h"
-#include "snapshot/render.h"
 #include "fixtures.h"
 #include "polled_snapshot.h"
 #include "rendered.h"
 #include "services/service_latency.h"
+#include "snapshot/render.h"
 
 namespace farrier {
 namespace {
@@ -93,9 +93,9 @@ const std::vector<std::pair<std::regex, ErrorOf>>& ParsersByFileName() {
 // Captures nothing in farrier reads (kept for later work or as the script's records), and the
 // deliberately broken derivatives of a real capture.
 bool NotAnEndpointFarrierReads(const std::string& file) {
-  static const std::set<std::string> kOther = {"status-codes.json", "capture-facts.json", "accountz.json",
-                                               "accountz-global.json", "consumer-pause-reply.json",
-                                               "consumer-create-grouped-reply.json"};
+  static const std::set<std::string> kOther = {
+      "status-codes.json",    "capture-facts.json",        "accountz.json",
+      "accountz-global.json", "consumer-pause-reply.json", "consumer-create-grouped-reply.json"};
   return kOther.count(file) > 0;
 }
 bool DeliberatelyBroken(const std::string& file) {
@@ -131,9 +131,8 @@ TEST(EveryRelease, EveryCaptureParses) {
 // Every source of each release's single server and cluster leader, polled and rendered whole:
 // the contract of every family holds on every release (names, types, HELP, no duplicates).
 TEST(EveryRelease, EverySourceRendersWellFormed) {
-  Config config = ConfigWith({"--collector.leafz", "--collector.gatewayz", "--collector.accstatz",
-                              "--collector.raftz", "--connz.detail", "--queuegroups.all",
-                              "--queuegroups.subscription-limit", "2"});
+  Config config = ConfigWith({"--collector.leafz", "--collector.gatewayz", "--collector.accstatz", "--collector.raftz",
+                              "--connz.detail", "--queuegroups.all", "--queuegroups.subscription-limit", "2"});
   for (const std::string& release : CapturedReleases()) {
     for (const auto& scenario : {test::SingleServer(), test::ClusterNode(1)}) {
       SCOPED_TRACE(release + " " + scenario.at("/varz"));
@@ -290,7 +289,8 @@ TEST(EveryRelease, PausedConsumerIsMarked) {
     EXPECT_DOUBLE_EQ(*out.Value("nats_consumer_pause_remaining_seconds", processor), remaining);
     // Durable consumers that are not paused say so; the folded ephemerals have no such series.
     EXPECT_EQ(out.Value("nats_consumer_paused", {{"account", "$G"}, {"stream", "ORDERS"}, {"consumer", "GROUPED"}}), 0);
-    EXPECT_FALSE(out.Value("nats_consumer_paused", {{"account", "$G"}, {"stream", "ORDERS"}, {"consumer", "_ephemeral"}}));
+    EXPECT_FALSE(out.Value("nats_consumer_paused",
+                           {{"account", "$G"}, {"stream", "ORDERS"}, {"consumer", "_ephemeral"}}));
   }
 }
 

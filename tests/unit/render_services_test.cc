@@ -19,7 +19,8 @@ std::map<std::string, prometheus::MetricFamily> Render(const ServicesSnapshot& s
   return by_name;
 }
 
-const prometheus::ClientMetric* Find(const prometheus::MetricFamily& f, const std::map<std::string, std::string>& labels) {
+const prometheus::ClientMetric* Find(const prometheus::MetricFamily& f,
+                                     const std::map<std::string, std::string>& labels) {
   for (const auto& m : f.metric) {
     size_t matched = 0;
     for (const auto& l : m.label) matched += labels.count(l.name) && labels.at(l.name) == l.value;

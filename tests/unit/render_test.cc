@@ -9,16 +9,16 @@
 
 #include <gtest/gtest.h>
 
+#include "capacity/render_scaling.h"
 #include "config/config.h"
 #include "core/reload_state.h"
-#include "snapshot/render.h"
 #include "core/series_limit.h"
 #include "fixtures.h"
 #include "polled_snapshot.h"
-#include "capacity/render_scaling.h"
 #include "services/render_services.h"
 #include "services_snapshot.h"
 #include "snapshot/registry.h"
+#include "snapshot/render.h"
 
 namespace farrier {
 namespace {
@@ -33,9 +33,8 @@ T MustParse(Result<T> (*parse)(std::string_view), const std::string& fixture) {
 }
 
 Config AllCollectors() {
-  Result<LoadedConfig> loaded = LoadConfig({"--collector.leafz", "--collector.gatewayz",
-                                            "--collector.accstatz", "--connz.detail", "--queuegroups.all"},
-                                           {});
+  Result<LoadedConfig> loaded = LoadConfig(
+      {"--collector.leafz", "--collector.gatewayz", "--collector.accstatz", "--connz.detail", "--queuegroups.all"}, {});
   if (!loaded) throw std::runtime_error(loaded.error());
   return loaded->config;
 }
@@ -133,8 +132,7 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   for (const std::string& release : test::CapturedReleases()) {
     for (const test::Scenario& scenario :
          {test::SingleServer(), test::ClusterNode(1), test::ClusterNode(2), test::ClusterNode(3),
-          test::LeafOnClusterNode(), test::ClusterNodeWithoutMetaLeader(), test::LameDuckServer(),
-          test::TlsServer()}) {
+          test::LeafOnClusterNode(), test::ClusterNodeWithoutMetaLeader(), test::LameDuckServer(), test::TlsServer()}) {
       for (const auto& [name, type] : FamilyTypes(test::PolledSnapshot(release, scenario, every), every)) {
         rendered[name] = TypeName(type);
       }

@@ -87,8 +87,7 @@ inline void ExpectWellFormed(const Rendered& r, std::string_view endpoint) {
     EXPECT_FALSE(f.samples.empty());
     bool total = name.size() > 6 && name.compare(name.size() - 6, 6, "_total") == 0;
     EXPECT_EQ(total, f.type == prometheus::MetricType::Counter) << "_total iff counter";
-    EXPECT_TRUE(f.type == prometheus::MetricType::Counter ||
-                f.type == prometheus::MetricType::Gauge);
+    EXPECT_TRUE(f.type == prometheus::MetricType::Counter || f.type == prometheus::MetricType::Gauge);
     if (name.rfind("nats_exporter_", 0) != 0) {
       EXPECT_NE(f.help.find("/" + std::string(endpoint)), std::string::npos) << f.help;
     }

@@ -89,15 +89,13 @@ TEST(ParseRoutez, SubscriptionDetailIsIgnored) {
   EXPECT_EQ(detail_ids, plain_ids);
   for (size_t i = 0; i < detail.routes.size(); ++i) {
     EXPECT_EQ(detail.routes[i].subscriptions,
-              FixtureJson(
-                  "cluster-node1-routez-subs-detail.json")["routes"][i]["subscriptions_list_detail"]
-                  .size());
+              FixtureJson("cluster-node1-routez-subs-detail.json")["routes"][i]["subscriptions_list_detail"].size());
   }
 }
 
 TEST(ParseRoutez, ErrorsNameSourceAndPath) {
-  Result<Routez> bad = ParseRoutez(test::EditedFixture(
-      "cluster-node1-routez.json", [](nlohmann::json& j) { j["routes"][1]["remote_id"] = 5; }));
+  Result<Routez> bad = ParseRoutez(test::EditedFixture("cluster-node1-routez.json",
+                                                       [](nlohmann::json& j) { j["routes"][1]["remote_id"] = 5; }));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "routez: $.routes[1].remote_id: expected string, got number");
 
@@ -181,8 +179,7 @@ TEST(RenderRoutez, DuplicateRoutesToOnePeerAreSummed) {
   raw["routes"][2]["rtt"] = "0s";
   Rendered unmeasured = Render(Parsed(raw.dump()));
   EXPECT_FALSE(unmeasured.Value("nats_route_rtt_seconds", l).has_value());
-  EXPECT_EQ(unmeasured.SampleCount("nats_route_rtt_seconds"),
-            r.SampleCount("nats_route_rtt_seconds") - 1);
+  EXPECT_EQ(unmeasured.SampleCount("nats_route_rtt_seconds"), r.SampleCount("nats_route_rtt_seconds") - 1);
 }
 
 }  // namespace

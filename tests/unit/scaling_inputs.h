@@ -85,7 +85,10 @@ struct ProbeStats {
   // One $SRV.STATS round from one instance: its totals so far.
   ProbeStats& Micro(uint64_t requests, double processing_seconds, Clock::time_point now) {
     stats.micro_polled = true;
-    MicroStatsResponse r{"Echo", "instance-1", "1.0.0", "2026-01-01T00:00:00Z",
+    MicroStatsResponse r{"Echo",
+                         "instance-1",
+                         "1.0.0",
+                         "2026-01-01T00:00:00Z",
                          {{"echo", "api.echo", "workers", requests, 0, processing_seconds, ""}}};
     stats.micro.Update({r}, now);
     return *this;
@@ -93,8 +96,8 @@ struct ProbeStats {
 };
 
 // A /jsz consumer: stream ORDERS, consumer `name`, led by `leader`.
-inline JszConsumer Consumer(const std::string& name, uint64_t num_pending, uint64_t num_ack_pending,
-                            uint64_t ack_floor, const std::string& leader = "") {
+inline JszConsumer Consumer(const std::string& name, uint64_t num_pending, uint64_t num_ack_pending, uint64_t ack_floor,
+                            const std::string& leader = "") {
   JszConsumer c;
   c.account = "$G";
   c.stream = "ORDERS";

@@ -32,7 +32,8 @@ struct Pool {
   Snapshot Advance(double seconds, double t) {
     const auto each = static_cast<uint64_t>(rate * seconds / workers);
     for (int cid = 1; cid <= workers; ++cid) msgs[cid] += each;
-    for (auto it = msgs.begin(); it != msgs.end();) it = it->first > static_cast<uint64_t>(workers) ? msgs.erase(it) : ++it;
+    for (auto it = msgs.begin(); it != msgs.end();)
+      it = it->first > static_cast<uint64_t>(workers) ? msgs.erase(it) : ++it;
     micro_requests += each * static_cast<uint64_t>(workers);
     micro_seconds += static_cast<double>(each) * workers * service_seconds;
     probes.Micro(micro_requests, micro_seconds, At(t));

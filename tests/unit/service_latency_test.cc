@@ -42,14 +42,10 @@ TEST(ParseServiceLatency, AnsweredRequest) {
   EXPECT_GT(e->requestor_rtt_seconds, 0);
   EXPECT_GT(e->responder_rtt_seconds, 0);
   // On 2.9.10 total is exactly both RTTs + service + system (integer nanoseconds).
-  EXPECT_EQ(j["total"].get<int64_t>(), j["requestor"]["rtt"].get<int64_t>() +
-                                           j["responder"]["rtt"].get<int64_t>() +
-                                           j["service"].get<int64_t>() +
-                                           j["system"].get<int64_t>());
+  EXPECT_EQ(j["total"].get<int64_t>(), j["requestor"]["rtt"].get<int64_t>() + j["responder"]["rtt"].get<int64_t>() +
+                                           j["service"].get<int64_t>() + j["system"].get<int64_t>());
   EXPECT_NEAR(e->total_seconds,
-              e->requestor_rtt_seconds + e->responder_rtt_seconds + e->service_seconds +
-                  e->system_seconds,
-              1e-12);
+              e->requestor_rtt_seconds + e->responder_rtt_seconds + e->service_seconds + e->system_seconds, 1e-12);
 }
 
 TEST(ParseServiceLatency, UnansweredStatuses) {
@@ -57,8 +53,8 @@ TEST(ParseServiceLatency, UnansweredStatuses) {
     int status;
     const char* description;
   };
-  for (const Case& c : {Case{400, "Bad Request"}, Case{408, "Request Timeout"},
-                        Case{503, "Service Unavailable"}, Case{504, "Service Timeout"}}) {
+  for (const Case& c : {Case{400, "Bad Request"}, Case{408, "Request Timeout"}, Case{503, "Service Unavailable"},
+                        Case{504, "Service Timeout"}}) {
     const std::string file = "service-latency-" + std::to_string(c.status) + ".json";
     SCOPED_TRACE(file);
     nlohmann::json j = FixtureJson(file);
@@ -91,28 +87,21 @@ TEST(ParseServiceLatency, OptionalClientsMayBeAbsent) {
 
 TEST(ParseServiceLatency, RejectsOtherEventTypes) {
   EXPECT_EQ(ErrorOf(EditedFixture("service-latency-200.json",
-                                  [](nlohmann::json& j) {
-                                    j["type"] = "io.nats.server.advisory.v1.client_connect";
-                                  })),
+                                  [](nlohmann::json& j) { j["type"] = "io.nats.server.advisory.v1.client_connect"; })),
             "service_latency: $.type: expected \"io.nats.server.metric.v1.service_latency\", "
             "got \"io.nats.server.advisory.v1.client_connect\"");
   // A monitoring body is JSON too, but not an event.
-  EXPECT_EQ(ErrorOf(ReadFixture("varz.json")),
-            "service_latency: $.type: expected string, field missing");
+  EXPECT_EQ(ErrorOf(ReadFixture("varz.json")), "service_latency: $.type: expected string, field missing");
 }
 
 TEST(ParseServiceLatency, MissingFieldsAreNamed) {
   for (const char* field : {"service", "system", "total"}) {
-    EXPECT_EQ(ErrorOf(EditedFixture("service-latency-200.json",
-                                    [&](nlohmann::json& j) { j.erase(field); })),
-              std::string("service_latency: $.") + field +
-                  ": expected integer nanoseconds, field missing");
+    EXPECT_EQ(ErrorOf(EditedFixture("service-latency-200.json", [&](nlohmann::json& j) { j.erase(field); })),
+              std::string("service_latency: $.") + field + ": expected integer nanoseconds, field missing");
   }
-  EXPECT_EQ(ErrorOf(EditedFixture("service-latency-503.json",
-                                  [](nlohmann::json& j) { j.erase("status"); })),
+  EXPECT_EQ(ErrorOf(EditedFixture("service-latency-503.json", [](nlohmann::json& j) { j.erase("status"); })),
             "service_latency: $.status: expected integer, field missing");
-  EXPECT_EQ(ErrorOf(EditedFixture("service-latency-503.json",
-                                  [](nlohmann::json& j) { j.erase("type"); })),
+  EXPECT_EQ(ErrorOf(EditedFixture("service-latency-503.json", [](nlohmann::json& j) { j.erase("type"); })),
             "service_latency: $.type: expected string, field missing");
 }
 
@@ -143,8 +132,7 @@ TEST(ParseServiceLatency, Garbage) {
   EXPECT_EQ(ErrorOf(ReadFixture("garbage.txt")), "service_latency: body is not valid JSON");
   EXPECT_EQ(ErrorOf(""), "service_latency: empty body");
   EXPECT_EQ(ErrorOf("[]"), "service_latency: $: expected object, got array");
-  EXPECT_EQ(ErrorOf("\"io.nats.server.metric.v1.service_latency\""),
-            "service_latency: $: expected object, got string");
+  EXPECT_EQ(ErrorOf("\"io.nats.server.metric.v1.service_latency\""), "service_latency: $: expected object, got string");
   const std::string whole = ReadFixture("service-latency-200.json");
   EXPECT_EQ(ErrorOf(whole.substr(0, whole.size() / 2)), "service_latency: body is not valid JSON");
 }

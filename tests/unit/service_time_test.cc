@@ -10,9 +10,9 @@ namespace {
 const std::vector<double> kBounds{0.001, 0.0025, 0.005, 0.01, 0.025};
 
 TEST(FastestAtLeast, LowerBoundOfTheLowestBucketThatCounted) {
-  EXPECT_EQ(FastestAtLeast(kBounds, {0, 0, 0, 0, 0, 0}), 0);  // nothing observed
-  EXPECT_EQ(FastestAtLeast(kBounds, {3, 0, 0, 1, 0, 0}), 0);  // something at or under 1 ms
-  EXPECT_EQ(FastestAtLeast(kBounds, {0, 0, 0, 0, 7, 2}), 0.01);  // all in (10 ms, 25 ms] or above
+  EXPECT_EQ(FastestAtLeast(kBounds, {0, 0, 0, 0, 0, 0}), 0);      // nothing observed
+  EXPECT_EQ(FastestAtLeast(kBounds, {3, 0, 0, 1, 0, 0}), 0);      // something at or under 1 ms
+  EXPECT_EQ(FastestAtLeast(kBounds, {0, 0, 0, 0, 7, 2}), 0.01);   // all in (10 ms, 25 ms] or above
   EXPECT_EQ(FastestAtLeast(kBounds, {0, 0, 0, 0, 0, 4}), 0.025);  // all past the last bound
   EXPECT_EQ(FastestAtLeast({}, {5}), 0);
 }

@@ -1,8 +1,8 @@
 // The `nats` and `services` parts of the configuration: defaults, inheritance of --probe.*,
 // secret files, and errors that name the file, the JSON path and what was expected.
 #include <filesystem>
-#include <sstream>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -69,7 +69,8 @@ TEST(ServicesConfig, EveryFieldIsRead) {
     "probe": {"interval": "2s", "timeout": "500ms", "buckets": [0.001, 0.01, 0.1]},
     "services": [
       {"name": "orders", "subject": "api.orders.get", "queue_group": "orders-workers",
-       "probe": {"interval": "250ms", "timeout": "2s", "payload_file": ")" + payload.path() + R"(",
+       "probe": {"interval": "250ms", "timeout": "2s", "payload_file": ")" +
+                                    payload.path() + R"(",
                  "headers": {"X-Probe": "farrier"}, "max_outstanding": 2},
        "worker_concurrency": 8, "overflow": "queue", "target_utilization": 0.6,
        "max_timeout_ratio": 0.001, "latency_slo": "300ms", "min_workers": 2, "max_workers": 40,
@@ -128,7 +129,8 @@ TEST(ServicesConfig, ErrorsNameFileJsonPathAndExpectation) {
       {R"({"services": [{"name": "a"}]})", "$.services[0].subject: required"},
       {R"({"services": [{"subject": "x"}]})", "$.services[0].name: required"},
       {R"({"services": [{"name": "a b", "subject": "x"}]})", "$.services[0].name: expected letters, digits"},
-      {R"({"services": [{"name": "a", "subject": "api.*"}]})", "$.services[0].subject: expected a subject without wildcards"},
+      {R"({"services": [{"name": "a", "subject": "api.*"}]})",
+       "$.services[0].subject: expected a subject without wildcards"},
       {R"({"services": [{"name": "a", "subject": "x", "probe": {"interval": "-1s"}}]})",
        "$.services[0].probe.interval: expected a positive duration like \"1s\" or \"250ms\", got string \"-1s\""},
       {R"({"services": [{"name": "a", "subject": "x", "probe": {"timeout": 5}}]})",
@@ -193,7 +195,8 @@ TEST(ServicesConfig, SecretFilesAreReadTrimmedAndNeverQuoted) {
 }
 
 TEST(ServicesConfig, BucketFlagIsValidated) {
-  EXPECT_NE(ErrorOf("{}", {"--probe.buckets=0.1,abc"}).find("--probe.buckets: expected bucket bounds"), std::string::npos);
+  EXPECT_NE(ErrorOf("{}", {"--probe.buckets=0.1,abc"}).find("--probe.buckets: expected bucket bounds"),
+            std::string::npos);
   Result<LoadedConfig> r = LoadText("{}", {"--probe.buckets=0.5,1,2"});
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->config.probe_buckets, (std::vector<double>{0.5, 1, 2}));
@@ -201,10 +204,10 @@ TEST(ServicesConfig, BucketFlagIsValidated) {
 
 TEST(ServicesConfig, HelpListsTheNatsAndProbeOptions) {
   std::string help = HelpText();
-  for (const char* opt : {"--nats.url", "--nats.creds-file", "--nats.nkey-seed-file", "--nats.token-file",
-                          "--nats.user", "--nats.password-file", "--nats.tls.ca-file", "--nats.tls.cert-file",
-                          "--nats.tls.key-file", "--nats.tls.server-name", "--probe.interval", "--probe.timeout",
-                          "--probe.buckets"}) {
+  for (const char* opt :
+       {"--nats.url", "--nats.creds-file", "--nats.nkey-seed-file", "--nats.token-file", "--nats.user",
+        "--nats.password-file", "--nats.tls.ca-file", "--nats.tls.cert-file", "--nats.tls.key-file",
+        "--nats.tls.server-name", "--probe.interval", "--probe.timeout", "--probe.buckets"}) {
     EXPECT_NE(help.find(opt), std::string::npos) << opt;
   }
 }
@@ -272,7 +275,8 @@ TEST(ConsumersConfig, DocsExampleLoadsAndErrorsNameTheField) {
   EXPECT_EQ(r->config.consumers[0].drain_time, std::chrono::minutes(2));
   EXPECT_DOUBLE_EQ(r->config.consumers[1].lag_threshold, 100);
 
-  EXPECT_NE(ErrorOf(R"({"consumers": [{"stream": "S"}]})").find("$.consumers[0].consumer: required"), std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"consumers": [{"stream": "S"}]})").find("$.consumers[0].consumer: required"),
+            std::string::npos);
   EXPECT_NE(ErrorOf(R"({"consumers": [{"stream": "S", "consumer": "c"}]})").find("set worker_rate"), std::string::npos);
   EXPECT_NE(ErrorOf(R"({"consumers": [{"stream": "S", "consumer": "c", "lag_threshold": -1}]})")
                 .find("$.consumers[0].lag_threshold: expected a number of at least 0"),

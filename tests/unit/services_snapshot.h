@@ -30,9 +30,15 @@ inline ServicesSnapshot FullServicesSnapshot() {
   st.up = true;
   st.micro_polled = true;
   st.micro_up = true;
-  MicroStatsResponse a{"EchoService", "id-a", "1.0.0", "2026-11-23T07:00:00Z",
+  MicroStatsResponse a{"EchoService",
+                       "id-a",
+                       "1.0.0",
+                       "2026-11-23T07:00:00Z",
                        {{"echo", "api.echo", "q", 10, 1, 0.25, ""}}};
-  MicroStatsResponse b{"EchoService", "id-b", "1.0.0", "2026-11-23T07:00:00Z",
+  MicroStatsResponse b{"EchoService",
+                       "id-b",
+                       "1.0.0",
+                       "2026-11-23T07:00:00Z",
                        {{"echo", "api.echo", "q", 5, 0, 0.125, ""}}};
   st.micro.Update({a, b}, std::chrono::steady_clock::now());
   st.observed_service = Histogram(c.buckets);

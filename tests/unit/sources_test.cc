@@ -75,7 +75,7 @@ TEST(AllParsers, RejectBrokenBodiesNamingTheSource) {
   // The message may go on with detail (where the syntax broke), but must start like this; the
   // error's kind says invalid_json (the registry's reason), never the text.
   const std::vector<std::pair<std::string, std::string>> broken = {
-      {"garbage.txt", "body is not valid JSON"},  // the monitor port's HTML index
+      {"garbage.txt", "body is not valid JSON"},    // the monitor port's HTML index
       {"not-found.txt", "body is not valid JSON"},  // "404 page not found": not a number
       {"truncated-varz.json", "body is not valid JSON"},
       {"empty.json", "empty body"},

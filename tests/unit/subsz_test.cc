@@ -44,13 +44,12 @@ TEST(ParseSubsz, ListingCaptureCarriesTheSameStatistics) {
 }
 
 TEST(ParseSubsz, ErrorsNameSourceAndPath) {
-  Result<Subsz> bad = ParseSubsz(
-      test::EditedFixture("subsz.json", [](nlohmann::json& j) { j["cache_hit_rate"] = "high"; }));
+  Result<Subsz> bad = ParseSubsz(test::EditedFixture("subsz.json",
+                                                     [](nlohmann::json& j) { j["cache_hit_rate"] = "high"; }));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "subsz: $.cache_hit_rate: expected number, got string");
 
-  bad = ParseSubsz(
-      test::EditedFixture("subsz.json", [](nlohmann::json& j) { j["num_matches"] = 1.5; }));
+  bad = ParseSubsz(test::EditedFixture("subsz.json", [](nlohmann::json& j) { j["num_matches"] = 1.5; }));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error(), "subsz: $.num_matches: expected unsigned integer, got number");
 
@@ -72,9 +71,8 @@ TEST(RenderSubsz, FamiliesFromTheCapture) {
   Rendered r(families);
   test::ExpectWellFormed(r, "subsz");
   EXPECT_EQ(r.Names(),
-            (std::set<std::string>{"nats_subsz_subscriptions", "nats_subsz_cache_entries",
-                                   "nats_subsz_inserts_total", "nats_subsz_removes_total",
-                                   "nats_subsz_matches_total", "nats_subsz_cache_hit_ratio",
+            (std::set<std::string>{"nats_subsz_subscriptions", "nats_subsz_cache_entries", "nats_subsz_inserts_total",
+                                   "nats_subsz_removes_total", "nats_subsz_matches_total", "nats_subsz_cache_hit_ratio",
                                    "nats_subsz_max_fanout", "nats_subsz_avg_fanout"}));
   EXPECT_EQ(r.Value("nats_subsz_subscriptions"), j["num_subscriptions"].get<double>());
   EXPECT_EQ(r.Value("nats_subsz_cache_entries"), j["num_cache"].get<double>());

@@ -47,8 +47,7 @@ TEST(HttpFetcher, RefusesARequestNamingAServer) {
   FetchResult got = http->Fetch({"varz", {}, "NABC"});
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(*got.failure, ErrorKind::kConnect);
-  EXPECT_NE(got.detail.find("HTTP reaches only the server at http://127.0.0.1:1, not server NABC"),
-            std::string::npos)
+  EXPECT_NE(got.detail.find("HTTP reaches only the server at http://127.0.0.1:1, not server NABC"), std::string::npos)
       << got.detail;
   // The same fetcher without a server name does send, and finds nothing listening.
   FetchResult local = http->Fetch({"varz"});
@@ -62,8 +61,7 @@ TEST(HttpFetcher, RefusesARequestNamingAServer) {
 class TwoServerTransport : public Fetcher {
  public:
   TwoServerTransport()
-      : single_(std::string(kRelease), test::SingleServer()),
-        node1_(std::string(kRelease), test::ClusterNode(1)) {}
+      : single_(std::string(kRelease), test::SingleServer()), node1_(std::string(kRelease), test::ClusterNode(1)) {}
   void StartPoll(const FetchLimits&) override {}
   FetchResult Fetch(const EndpointRequest& request) override {
     asked.push_back(request.server_id + " " + HttpTarget(request));

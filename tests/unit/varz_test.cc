@@ -39,8 +39,7 @@ TEST(ParseVarz, SingleServerCapture) {
   EXPECT_EQ(v->max_connections, 65536u);  // server defaults
   EXPECT_EQ(v->max_payload_bytes, 1048576u);
   EXPECT_EQ(v->max_pending_bytes, 67108864u);
-  EXPECT_DOUBLE_EQ(v->start_time_seconds,
-                   json_fields::Rfc3339Seconds(j["start"].get<std::string>()));
+  EXPECT_DOUBLE_EQ(v->start_time_seconds, json_fields::Rfc3339Seconds(j["start"].get<std::string>()));
   EXPECT_GT(v->start_time_seconds, 1.7e9);
 }
 
@@ -102,8 +101,8 @@ TEST(RenderVarz, FamiliesFromTheCapture) {
   EXPECT_EQ(r.Family("nats_server_slow_consumers_total")->type, prometheus::MetricType::Counter);
   EXPECT_EQ(r.Family("nats_server_connections")->type, prometheus::MetricType::Gauge);
   ASSERT_TRUE(r.Value("nats_server_start_time_seconds").has_value());
-  EXPECT_NEAR(*r.Value("nats_server_start_time_seconds"),
-              json_fields::Rfc3339Seconds(j["start"].get<std::string>()), 1e-3);
+  EXPECT_NEAR(*r.Value("nats_server_start_time_seconds"), json_fields::Rfc3339Seconds(j["start"].get<std::string>()),
+              1e-3);
 }
 
 TEST(Healthz, OkCapture) {
@@ -138,8 +137,7 @@ TEST(Healthz, Errors) {
   Result<Healthz> other = ParseHealthz(ReadFixture("varz.json"));
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error(), "healthz: $.status: expected string, field missing");
-  std::string wrong =
-      test::EditedFixture("healthz.json", [](nlohmann::json& j) { j["status"] = 1; });
+  std::string wrong = test::EditedFixture("healthz.json", [](nlohmann::json& j) { j["status"] = 1; });
   Result<Healthz> typed = ParseHealthz(wrong);
   ASSERT_FALSE(typed.ok());
   EXPECT_EQ(typed.error(), "healthz: $.status: expected string, got number");

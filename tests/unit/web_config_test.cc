@@ -41,8 +41,8 @@ std::string ErrorOf(const std::string& json) {
 class TempDir {
  public:
   TempDir() {
-    path_ = fs::temp_directory_path() / ("farrier-web-config-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
+    path_ = fs::temp_directory_path() /
+            ("farrier-web-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }
@@ -68,7 +68,8 @@ void WriteSelfSigned(const fs::path& dir, const std::string& name, const std::st
   X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
   X509_set_pubkey(cert, key);
   X509_NAME* subject = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
+                             0);
   X509_set_issuer_name(cert, subject);
   ASSERT_GT(X509_sign(cert, key, EVP_sha256()), 0);
   FILE* f = std::fopen((dir / (name + ".pem")).c_str(), "w");
@@ -93,7 +94,8 @@ TEST(WebConfig, FullFileParses) {
       R"({"tls_server_config": {"cert_file": "tls/server.pem", "key_file": "/etc/farrier/server.key",
                                 "client_ca_file": "ca.pem", "client_auth_type": "RequireAndVerifyClientCert",
                                 "min_version": "TLS13"},
-          "basic_auth_users": {"alice": ")" + hash + R"("}})",
+          "basic_auth_users": {"alice": ")" +
+          hash + R"("}})",
       "/etc/farrier/web.json");
   ASSERT_TRUE(r) << r.error();
   EXPECT_TRUE(r->tls);
@@ -131,9 +133,12 @@ TEST(WebConfig, EveryErrorNamesFilePathAndExpectation) {
       {"[]", "web.json: expected a JSON object at the top level, got array"},
       {R"({"http_server_config": {}})",
        "web.json: $.http_server_config: unknown field (expected tls_server_config or basic_auth_users)"},
-      {R"({"tls_server_config": "server.pem"})", "web.json: $.tls_server_config: expected an object, got string \"server.pem\""},
-      {R"({"tls_server_config": {"key_file": "k"}})", "web.json: $.tls_server_config.cert_file: required (a PEM certificate file)"},
-      {R"({"tls_server_config": {"cert_file": "c"}})", "web.json: $.tls_server_config.key_file: required (a PEM private key file)"},
+      {R"({"tls_server_config": "server.pem"})",
+       "web.json: $.tls_server_config: expected an object, got string \"server.pem\""},
+      {R"({"tls_server_config": {"key_file": "k"}})",
+       "web.json: $.tls_server_config.cert_file: required (a PEM certificate file)"},
+      {R"({"tls_server_config": {"cert_file": "c"}})",
+       "web.json: $.tls_server_config.key_file: required (a PEM private key file)"},
       {R"({"tls_server_config": {"cert_file": 7, "key_file": "k"}})",
        "web.json: $.tls_server_config.cert_file: expected a non-empty string, got number 7"},
       {R"({"tls_server_config": {"cert_file": "", "key_file": "k"}})",
@@ -151,10 +156,12 @@ TEST(WebConfig, EveryErrorNamesFilePathAndExpectation) {
        "web.json: $.tls_server_config.client_ca_file: required with client_auth_type VerifyClientCertIfGiven (the CA "
        "that issued the client certificates)"},
       {R"({"tls_server_config": {"cert_file": "c", "key_file": "k", "min_version": "TLS11"}})",
-       "web.json: $.tls_server_config.min_version: expected TLS12 or TLS13 (older versions are not offered), got \"TLS11\""},
+       "web.json: $.tls_server_config.min_version: expected TLS12 or TLS13 (older versions are not offered), got "
+       "\"TLS11\""},
       {R"({"basic_auth_users": ["alice"]})",
        "web.json: $.basic_auth_users: expected an object of user names to bcrypt hashes, got array"},
-      {R"({"basic_auth_users": {"alice": 42}})", "web.json: $.basic_auth_users.alice: expected a bcrypt hash string, got number"},
+      {R"({"basic_auth_users": {"alice": 42}})",
+       "web.json: $.basic_auth_users.alice: expected a bcrypt hash string, got number"},
       {R"({"basic_auth_users": {"al:ice": "x"}})",
        "web.json: $.basic_auth_users: expected user names that are not empty and have no ':' (basic auth splits "
        "\"user:password\" at the first colon), got \"al:ice\""},
@@ -176,7 +183,8 @@ TEST(WebConfig, OnlyBcryptHashesAreAcceptedAndPasswordsAreNeverQuoted) {
        "an Apache MD5 hash ($apr1$), which is too fast to resist guessing; use htpasswd -B"},
       {"$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/",
        "a SHA-crypt hash ($5$/$6$); only bcrypt is accepted, as in exporter-toolkit"},
-      {"$5$saltsalt$Gcm6FsVtF/Qa77ZKD.iwsJlCVPY0XSMgLJL0Hnww/c1", "a SHA-crypt hash ($5$/$6$); only bcrypt is accepted, as in exporter-toolkit"},
+      {"$5$saltsalt$Gcm6FsVtF/Qa77ZKD.iwsJlCVPY0XSMgLJL0Hnww/c1",
+       "a SHA-crypt hash ($5$/$6$); only bcrypt is accepted, as in exporter-toolkit"},
       {"{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=", "an unsalted SHA-1 hash ({SHA}), which is too fast to resist guessing"},
       {"$y$j9T$salt$hash", "a hash of a kind other than bcrypt; only bcrypt is accepted, as in exporter-toolkit"},
       {"$2y$10$tooShort",
@@ -245,19 +253,22 @@ TEST(WebConfig, LoadChecksCertificatesAndClientCa) {
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->tls_config.cert_file, (dir.path() / "a.pem").string());
 
-  std::string mismatch = dir.Write("mismatch.json", R"({"tls_server_config": {"cert_file": "a.pem", "key_file": "b.key"}})");
+  std::string mismatch = dir.Write("mismatch.json",
+                                   R"({"tls_server_config": {"cert_file": "a.pem", "key_file": "b.key"}})");
   r = LoadWebConfig(mismatch);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), mismatch + ": $.tls_server_config: key_file " + (dir.path() / "b.key").string() +
                            " does not belong to the certificate in cert_file " + (dir.path() / "a.pem").string());
 
-  std::string missing = dir.Write("missing.json", R"({"tls_server_config": {"cert_file": "nope.pem", "key_file": "a.key"}})");
+  std::string missing = dir.Write("missing.json",
+                                  R"({"tls_server_config": {"cert_file": "nope.pem", "key_file": "a.key"}})");
   r = LoadWebConfig(missing);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error(), missing + ": $.tls_server_config: cert_file " + (dir.path() / "nope.pem").string() +
                            ": No such file or directory");
 
-  std::string key_as_cert = dir.Write("swapped.json", R"({"tls_server_config": {"cert_file": "a.key", "key_file": "a.key"}})");
+  std::string key_as_cert = dir.Write("swapped.json",
+                                      R"({"tls_server_config": {"cert_file": "a.key", "key_file": "a.key"}})");
   r = LoadWebConfig(key_as_cert);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().find("cert_file " + (dir.path() / "a.key").string() + ": no PEM certificate"), std::string::npos)

@@ -307,21 +307,31 @@ std::vector<std::unique_ptr<NatsServer>> StartCluster(int n, bool jetstream, Nat
   }
 
   if (jetstream) {
-    auto leader = [&]() -> std::string {
+    // A meta leader is not enough: until it counts every peer as current, an R3 stream can fail
+    // with "no suitable peers for placement". Wait for the leader's own view of the others.
+    std::string why = "no JetStream meta leader in /jsz";
+    auto ready = [&]() -> bool {
       for (auto& s : servers) {
         nlohmann::json j = GetJson(s->monitor_url() + "/jsz");
-        if (j.is_object() && j.contains("meta_cluster") && j["meta_cluster"].is_object()) {
-          std::string l = j["meta_cluster"].value("leader", "");
-          if (!l.empty()) return l;
+        if (!j.is_object() || !j.contains("meta_cluster") || !j["meta_cluster"].is_object()) continue;
+        const nlohmann::json& meta = j["meta_cluster"];
+        if (meta.value("leader", "") != s->name()) continue;
+        int current = 0;
+        if (meta.contains("replicas") && meta["replicas"].is_array()) {
+          for (const auto& r : meta["replicas"]) current += r.value("current", false) ? 1 : 0;
         }
+        why = "meta leader " + s->name() + " counts " + std::to_string(current) + " of " + std::to_string(n - 1) +
+              " peers as current";
+        return current == n - 1;
       }
-      return "";
+      return false;
     };
-    if (!WaitUntil([&] { return !leader().empty(); }, Remaining(deadline))) {
-      throw std::runtime_error("StartCluster: no JetStream meta leader in /jsz\n--- log tail (" + servers[0]->name() +
-                               ") ---\n" + servers[0]->LogTail());
+    if (!WaitUntil(ready, Remaining(deadline))) {
+      throw std::runtime_error("StartCluster: " + why + "\n--- log tail (" + servers[0]->name() + ") ---\n" +
+                               servers[0]->LogTail());
     }
   }
+
   return servers;
 }
 

@@ -130,7 +130,7 @@ int ExpectedRouteConnections(const NatsServer& node, int peers);
 // Starts n servers routed together on kernel-picked loopback ports (node i routes to nodes
 // 1..i-1; afterwards every config file lists all peers, for Restart()) and waits until every
 // node is healthy, its /routez lists n-1 distinct peers and its /varz counts n-1 remotes, and,
-// with JetStream, until some node's /jsz reports meta_cluster.leader. `base` supplies shared
+// with JetStream, until the meta leader's /jsz counts the n-1 others as current. `base` supplies shared
 // options (extra_config, JetStream limits...); names default to "<cluster>-1".."<cluster>-n"
 // (base.name, if set, is used as the prefix) and cluster_name defaults to "farrier-test".
 // Throws std::runtime_error describing the unmet condition, with log tails.

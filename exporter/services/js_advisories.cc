@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "services/js_advisory.h"
+#include "sources/jsz.h"
 
 namespace farrier {
 namespace {
@@ -102,6 +103,15 @@ Labels Zip(const std::vector<std::string>& names, const std::vector<std::string>
 
 }  // namespace
 
+std::string JsAdvisories::ConsumerLabelLocked(const std::string& stream, const std::string& consumer) const {
+  return ephemeral_.count({stream, consumer}) ? std::string(kEphemeralConsumerLabel) : consumer;
+}
+
+void JsAdvisories::TrackEphemeralLocked(const JsAdvisory& a) {
+  if (a.created_durable == false && ephemeral_.size() < 10 * limit_) ephemeral_.insert({a.stream, a.consumer});
+  if (a.kind == JsAdvisoryKind::kConsumerAction && a.action == "delete") ephemeral_.erase({a.stream, a.consumer});
+}
+
 JsAdvisories::JsAdvisories(size_t limit, std::vector<double> ack_buckets)
     : limit_(limit), ack_buckets_(std::move(ack_buckets)) {}
 
@@ -132,8 +142,11 @@ void JsAdvisories::Observe(std::string_view payload) {
     return;
   }
   by_type_[a->kind == JsAdvisoryKind::kOther ? std::string("other") : std::string(JsAdvisoryShortType(a->type))]++;
-  if (a->kind == JsAdvisoryKind::kConsumerAck) {
-    std::vector<std::string> labels{a->account, a->stream, a->consumer};
+  TrackEphemeralLocked(*a);
+  JsAdvisory event = *a;
+  if (!event.consumer.empty()) event.consumer = ConsumerLabelLocked(event.stream, event.consumer);
+  if (event.kind == JsAdvisoryKind::kConsumerAck) {
+    std::vector<std::string> labels{event.account, event.stream, event.consumer};
     auto it = ack_.find(labels);
     if (it == ack_.end()) {
       if (counts_.size() + ack_.size() >= limit_) {
@@ -142,11 +155,11 @@ void JsAdvisories::Observe(std::string_view payload) {
         it = ack_.emplace(std::move(labels), Histogram(ack_buckets_)).first;
       }
     }
-    if (it != ack_.end()) it->second.Observe(a->ack_seconds);
+    if (it != ack_.end()) it->second.Observe(event.ack_seconds);
   } else {
     size_t family = 0;
     std::vector<std::string> labels;
-    if (SeriesOf(*a, &family, &labels)) CountLocked(family, std::move(labels));
+    if (SeriesOf(event, &family, &labels)) CountLocked(family, std::move(labels));
   }
   if (dropped_ > dropped_before && !dropped_logged_) {
     dropped_logged_ = true;

@@ -4,8 +4,10 @@
 //
 // Label sets (account, stream, consumer, ...) are capped: past `limit` distinct sets, an event
 // of a new set is still counted in nats_jetstream_advisories_total but its own series is not
-// created, and nats_jetstream_advisory_series_dropped_total counts it. Advisories do not say
-// whether a consumer is ephemeral, so the cap, not a fold, is what bounds the consumer label.
+// created, and nats_jetstream_advisory_series_dropped_total counts it. Ephemeral consumers are
+// folded into consumer="_ephemeral" (as /jsz does) when farrier saw their creation: only the API
+// audit of a creation tells ephemeral from durable. Ephemerals created before farrier started
+// keep their names; the cap bounds them.
 //
 // The prober subscribes (its thread owns the connection) and feeds Observe(); this class has no
 // NATS code, so unit tests drive it with captured payloads.
@@ -19,9 +21,11 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "core/families.h"
@@ -31,6 +35,8 @@ namespace farrier {
 
 inline constexpr std::string_view kJsAdvisorySubject = "$JS.EVENT.ADVISORY.>";
 inline constexpr std::string_view kJsMetricSubject = "$JS.EVENT.METRIC.>";
+
+struct JsAdvisory;
 
 class JsAdvisories {
  public:
@@ -47,14 +53,19 @@ class JsAdvisories {
   using Key = std::tuple<size_t, std::vector<std::string>>;
   // Counts one event in the series `family`/`labels`, unless the cap is reached.
   void CountLocked(size_t family, std::vector<std::string> labels);
+  // The consumer label: "_ephemeral" for a consumer seen created as ephemeral.
+  std::string ConsumerLabelLocked(const std::string& stream, const std::string& consumer) const;
+  // Learns and forgets ephemeral consumers from creations and deletions.
+  void TrackEphemeralLocked(const JsAdvisory& a);
 
   const size_t limit_;
   const std::vector<double> ack_buckets_;
 
   mutable std::mutex mu_;
   std::map<Key, uint64_t> counts_;
-  std::map<std::vector<std::string>, Histogram> ack_;  // account, stream, consumer
-  std::map<std::string, uint64_t> by_type_;            // short type, or "other"
+  std::map<std::vector<std::string>, Histogram> ack_;        // account, stream, consumer
+  std::map<std::string, uint64_t> by_type_;                  // short type, or "other"
+  std::set<std::pair<std::string, std::string>> ephemeral_;  // stream, consumer: seen created without durable_name
   uint64_t invalid_ = 0;
   uint64_t dropped_ = 0;
   bool invalid_logged_ = false, dropped_logged_ = false;

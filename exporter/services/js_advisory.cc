@@ -41,19 +41,29 @@ bool NamesConsumer(JsAdvisoryKind k) {
   }
 }
 
-// The err_code of an API reply carried as a JSON string in `response`; none for a success.
-std::optional<int64_t> ApiErrorCode(const Json& j) {
+constexpr std::string_view kConsumerCreateResponse = "io.nats.jetstream.api.v1.consumer_create_response";
+
+// What an API audit's `response` (the API reply as a JSON string) says: the err_code of an
+// error, or the consumer a successful creation made.
+void ReadApiResponse(const Json& j, JsAdvisory& a) {
   const std::string response = Str(j, "response", "$");
-  if (response.empty()) return std::nullopt;
+  if (response.empty()) return;
   Json reply = Json::parse(response, nullptr, /*allow_exceptions=*/false);
   if (reply.is_discarded() || !reply.is_object()) {
     throw SchemaError("$.response: expected the API reply as a JSON object in a string");
   }
   const Json& error = Object(reply, "error", "$.response");
-  if (error.is_null()) return std::nullopt;
-  // err_code since 2.2; a reply with only `code` counts by that.
-  if (error.contains("err_code")) return I64(error, "err_code", "$.response.error", /*required=*/true);
-  return I64(error, "code", "$.response.error", /*required=*/true);
+  if (!error.is_null()) {
+    // err_code since 2.2; a reply with only `code` counts by that.
+    const bool has_err_code = error.contains("err_code");
+    a.api_error_code = I64(error, has_err_code ? "err_code" : "code", "$.response.error", /*required=*/true);
+    return;
+  }
+  if (Str(reply, "type", "$.response") != kConsumerCreateResponse) return;
+  a.stream = Str(reply, "stream_name", "$.response", /*required=*/true);
+  a.consumer = Str(reply, "name", "$.response", /*required=*/true);
+  const Json& config = Object(reply, "config", "$.response");
+  a.created_durable = !config.is_null() && !Str(config, "durable_name", "$.response.config").empty();
 }
 
 }  // namespace
@@ -76,7 +86,7 @@ Result<JsAdvisory> ParseJsAdvisory(std::string_view json) {
     if (a.kind == JsAdvisoryKind::kApiAudit) {
       const Json& client = Object(j, "client", "$");
       if (!client.is_null() && a.account.empty()) a.account = Str(client, "acc", "$.client");
-      a.api_error_code = ApiErrorCode(j);
+      ReadApiResponse(j, a);
       return a;
     }
     a.stream = Str(j, "stream", "$", /*required=*/true);

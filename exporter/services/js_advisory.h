@@ -11,6 +11,9 @@
 //  * An API audit's `response` is the API reply as a JSON string; an error reply has
 //    `error: {code, err_code, description}` (err_code: JetStream's own error number, e.g. 10059
 //    stream not found).
+//  * A consumer creation's audit (`$JS.API.CONSUMER.CREATE.*`, `...DURABLE.CREATE.*`) carries
+//    the consumer_create_response: `stream_name`, `name` and `config.durable_name`, empty for an
+//    ephemeral consumer. It is the only advisory that tells an ephemeral consumer from a durable.
 //  * consumer_ack (a metric, only for consumers with `sample_freq`) has `ack_time` in integer
 //    nanoseconds from delivery to the ack.
 //
@@ -51,7 +54,10 @@ struct JsAdvisory {
   std::string account, stream, consumer;  // empty where the event does not name them
   std::string action;                     // stream/consumer_action: create, delete, modify
   std::optional<int64_t> api_error_code;  // api_audit whose response is an error: its err_code
-  double ack_seconds = 0;                 // consumer_ack: ack_time
+  // api_audit of a successful consumer creation (stream and consumer set from the response):
+  // whether the consumer is durable.
+  std::optional<bool> created_durable;
+  double ack_seconds = 0;  // consumer_ack: ack_time
 };
 
 // The type's last dotted part: "max_deliver" for io.nats.jetstream.advisory.v1.max_deliver.

@@ -10,7 +10,8 @@
 # NATSKIT_BINARY defaults to build/tests/tools/natskit. What is caused: a stream (create, update,
 # delete); a pull consumer with max_deliver 2 whose message is NAKed twice (nak, max_deliver), one
 # whose message is TERMed (terminated), one with sample_freq 100% that acks (consumer_ack); a
-# snapshot (snapshot_create/complete); INFO of a missing stream (api_audit with an error); and,
+# snapshot (snapshot_create/complete); an ephemeral consumer, whose creation's API audit (like the
+# durable NAKS's) is kept apart; INFO of a missing stream (api_audit with an error); and,
 # on a 3-node cluster, an R3 stream and consumer whose leaders step down (leader elections).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -77,6 +78,9 @@ consumer ADV ACKS ',"sample_freq":"100%"'
 "$natskit" js-reply --url "$url" --stream ADV --consumer NAKS --reply -NAK --count 3 --timeout 1000 >/dev/null
 "$natskit" js-reply --url "$url" --stream ADV --consumer TERMS --reply +TERM --count 1 >/dev/null
 "$natskit" js-reply --url "$url" --stream ADV --consumer ACKS --reply +ACK --count 1 >/dev/null
+# An ephemeral pull consumer (no durable_name): its creation's API audit tells it from a durable.
+eph=$(req_until '$JS.API.CONSUMER.CREATE.ADV' '{"stream_name":"ADV","config":{"ack_policy":"explicit"}}' | jq -r .name)
+"$natskit" js-reply --url "$url" --stream ADV --consumer "$eph" --reply -NAK --count 1 >/dev/null
 req '$JS.API.STREAM.SNAPSHOT.ADV' '{"deliver_subject":"adv-snapshot.chunks","chunk_size":1024}' >/dev/null
 req '$JS.API.STREAM.INFO.MISSING' '' >/dev/null
 req '$JS.API.CONSUMER.DELETE.ADV.ACKS' '' >/dev/null
@@ -104,13 +108,20 @@ rm -f "$out"/*.json
 cat "$work/events.jsonl" "$work/cluster.jsonl" | grep '^{' | while IFS= read -r line; do
   type=$(jq -r .type <<<"$line")
   file=$out/${type##*.}.json
-  if [[ ${type##*.} == api_audit ]] && jq -e '.response | fromjson | has("error")' <<<"$line" >/dev/null; then
-    file=$out/api_audit-error.json
+  if [[ ${type##*.} == api_audit ]]; then
+    if jq -e '.response | fromjson | has("error")' <<<"$line" >/dev/null; then
+      file=$out/api_audit-error.json
+    elif jq -e '.subject | startswith("$JS.API.CONSUMER.DURABLE.CREATE.ADV.NAKS")' <<<"$line" >/dev/null; then
+      file=$out/api_audit-durable_create.json
+    elif jq -e '.subject == "$JS.API.CONSUMER.CREATE.ADV"' <<<"$line" >/dev/null; then
+      file=$out/api_audit-ephemeral_create.json
+    fi
   fi
   [[ -e $file ]] || jq . <<<"$line" >"$file"
 done
 log "captured: $(cd "$out" && ls | tr '\n' ' ')"
 for want in stream_action consumer_action nak max_deliver terminated consumer_ack snapshot_create \
-  snapshot_complete api_audit api_audit-error stream_leader_elected consumer_leader_elected; do
+  snapshot_complete api_audit api_audit-error api_audit-durable_create api_audit-ephemeral_create \
+  stream_leader_elected consumer_leader_elected; do
   [[ -e $out/$want.json ]] || { log "missing: $want"; exit 1; }
 done

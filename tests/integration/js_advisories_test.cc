@@ -75,6 +75,13 @@ TEST(JsAdvisories, ConsumerFailuresActionsSnapshotsAndApiErrorsOfASingleServer) 
   Reply(url, "NAKS", "-NAK", 3);  // two deliveries NAKed; the third pull finds max_deliver reached
   Reply(url, "TERMS", "+TERM", 1);
   Reply(url, "ACKS", "+ACK", 1);
+  // An ephemeral pull consumer: farrier saw it created, so its NAK counts as consumer="_ephemeral".
+  ChildProcess create({NATSKIT_BINARY, "request", "--url", url, "--subject", "$JS.API.CONSUMER.CREATE.ADV", "--data",
+                       R"({"stream_name":"ADV","config":{"ack_policy":"explicit"}})"});
+  ASSERT_EQ(create.WaitExit(10s), 0) << create.ReadStderr();
+  const std::string ephemeral = Json::parse(create.ReadStdout()).value("name", "");
+  ASSERT_FALSE(ephemeral.empty()) << create.ReadStdout();
+  Reply(url, ephemeral, "-NAK", 1);
   Request(url, "$JS.API.STREAM.SNAPSHOT.ADV", R"({"deliver_subject":"adv-snapshot.chunks","chunk_size":1024})");
   Request(url, "$JS.API.CONSUMER.DELETE.ADV.ACKS");
   Request(url, "$JS.API.STREAM.INFO.MISSING");
@@ -94,11 +101,13 @@ TEST(JsAdvisories, ConsumerFailuresActionsSnapshotsAndApiErrorsOfASingleServer) 
       10s);
   ASSERT_TRUE(s) << f.Metrics().Describe(20000);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_naks_total", with(adv, "consumer", "NAKS")), 2);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_naks_total", with(adv, "consumer", "_ephemeral")), 1);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_naks_total", with(adv, "consumer", ephemeral)), 0);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_max_deliveries_total", with(adv, "consumer", "NAKS")), 1);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_terminated_total", with(adv, "consumer", "TERMS")), 1);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_stream_actions_total", with(adv, "action", "create")), 1);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_stream_actions_total", with(adv, "action", "modify")), 1);
-  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_consumer_actions_total", with(adv, "action", "create")), 3);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_consumer_actions_total", with(adv, "action", "create")), 4);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_consumer_actions_total", with(adv, "action", "delete")), 1);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_snapshots_total", with(adv, "phase", "create")), 1);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_snapshots_total", with(adv, "phase", "complete")), 1);

@@ -42,9 +42,10 @@ TEST(ParseJsAdvisory, EveryReleaseHasEveryCaptureTheScriptPromises) {
     std::vector<std::string> names;
     for (const auto& [name, body] : AdvisoriesOf(release)) names.push_back(name);
     EXPECT_EQ(names,
-              (std::vector<std::string>{"api_audit", "api_audit-error", "consumer_ack", "consumer_action",
-                                        "consumer_leader_elected", "max_deliver", "nak", "snapshot_complete",
-                                        "snapshot_create", "stream_action", "stream_leader_elected", "terminated"}))
+              (std::vector<std::string>{"api_audit", "api_audit-durable_create", "api_audit-ephemeral_create",
+                                        "api_audit-error", "consumer_ack", "consumer_action", "consumer_leader_elected",
+                                        "max_deliver", "nak", "snapshot_complete", "snapshot_create", "stream_action",
+                                        "stream_leader_elected", "terminated"}))
         << release;
   }
 }
@@ -89,6 +90,23 @@ TEST(ParseJsAdvisory, ApiAuditCarriesTheErrorCodeOfAnErrorReply) {
     EXPECT_EQ(*error.api_error_code, 10059);  // INFO of the missing stream: "stream not found"
     EXPECT_EQ(error.account, "$G");
     EXPECT_FALSE(Parsed(ReadAdvisory(release, "api_audit")).api_error_code.has_value());
+  }
+}
+
+TEST(ParseJsAdvisory, ConsumerCreationAuditsTellEphemeralFromDurable) {
+  for (const std::string& release : AdvisoryReleases()) {
+    SCOPED_TRACE(release);
+    JsAdvisory durable = Parsed(ReadAdvisory(release, "api_audit-durable_create"));
+    EXPECT_EQ(durable.created_durable, true);
+    EXPECT_EQ(durable.stream, "ADV");
+    EXPECT_EQ(durable.consumer, "NAKS");
+    const std::string body = ReadAdvisory(release, "api_audit-ephemeral_create");
+    JsAdvisory ephemeral = Parsed(body);
+    EXPECT_EQ(ephemeral.created_durable, false);
+    EXPECT_EQ(ephemeral.stream, "ADV");
+    EXPECT_EQ(ephemeral.consumer, Json::parse(Json::parse(body)["response"].get<std::string>())["name"]);
+    EXPECT_FALSE(ephemeral.api_error_code);
+    EXPECT_FALSE(Parsed(ReadAdvisory(release, "api_audit")).created_durable);  // a stream creation
   }
 }
 
@@ -155,7 +173,7 @@ TEST(JsAdvisories, CountsEachCapturedAdvisoryInItsFamily) {
     EXPECT_EQ(r.Value("nats_jetstream_advisory_api_errors_total", {{"account", "$G"}, {"code", "10059"}}), 1);
     EXPECT_EQ(r.SampleCount("nats_jetstream_advisory_api_errors_total"), 1u);  // the success is not an error
     EXPECT_EQ(r.Value("nats_jetstream_advisories_total", {{"type", "nak"}}), 2);
-    EXPECT_EQ(r.Value("nats_jetstream_advisories_total", {{"type", "api_audit"}}), 2);
+    EXPECT_EQ(r.Value("nats_jetstream_advisories_total", {{"type", "api_audit"}}), 4);  // 4 captures
     EXPECT_EQ(r.Value("nats_jetstream_advisories_total", {{"type", "consumer_ack"}}), 1);
     EXPECT_FALSE(r.Value("nats_jetstream_advisories_total", {{"type", "other"}}));
     EXPECT_EQ(r.Value("nats_jetstream_advisory_invalid_total"), 0);
@@ -204,6 +222,42 @@ TEST(JsAdvisories, LabelSetsBeyondTheLimitAreCountedAsDropped) {
   EXPECT_EQ(r.Value("nats_jetstream_advisory_series_dropped_total"), 3);  // C twice, the ack once
   EXPECT_EQ(r.Value("nats_jetstream_advisories_total", {{"type", "max_deliver"}}), 5);
   EXPECT_FALSE(r.Has("nats_jetstream_advisory_consumer_ack_seconds"));
+}
+
+// A consumer seen created without durable_name is folded into consumer="_ephemeral"; a durable
+// keeps its name, and a deleted ephemeral's name is forgotten.
+TEST(JsAdvisories, EphemeralConsumersSeenCreatedAreFolded) {
+  for (const std::string& release : AdvisoryReleases()) {
+    SCOPED_TRACE(release);
+    const std::string create = ReadAdvisory(release, "api_audit-ephemeral_create");
+    const std::string name = Json::parse(Json::parse(create)["response"].get<std::string>())["name"];
+    auto nak_of = [&](const std::string& consumer) {
+      Json j = Json::parse(ReadAdvisory(release, "nak"));
+      j["consumer"] = consumer;
+      return j.dump();
+    };
+    JsAdvisories counts(1000, {1});
+    counts.Observe(nak_of(name));  // before its creation was seen: its own name
+    counts.Observe(ReadAdvisory(release, "api_audit-durable_create"));
+    counts.Observe(create);
+    counts.Observe(nak_of(name));
+    counts.Observe(nak_of(name));
+    counts.Observe(nak_of("NAKS"));
+    Json deleted = Json::parse(ReadAdvisory(release, "consumer_action"));
+    deleted["action"] = "delete";
+    deleted["consumer"] = name;
+    counts.Observe(deleted.dump());
+    counts.Observe(nak_of(name));  // the name after the delete: its own again
+    Families families;
+    counts.Render(families);
+    test::Rendered r(families);
+    auto consumer = [&](const std::string& c) {
+      return test::LabelMap{{"account", ""}, {"stream", "ADV"}, {"consumer", c}};
+    };
+    EXPECT_EQ(r.Value("nats_jetstream_advisory_naks_total", consumer("_ephemeral")), 2);
+    EXPECT_EQ(r.Value("nats_jetstream_advisory_naks_total", consumer(name)), 2);
+    EXPECT_EQ(r.Value("nats_jetstream_advisory_naks_total", consumer("NAKS")), 1);
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "capacity/render_scaling.h"
 #include "capacity/scaling.h"
 #include "poll/poller.h"
+#include "services/js_advisories.h"
 #include "services/nats_client.h"
 #include "services/prober.h"
 #include "services/render_services.h"
@@ -50,16 +51,23 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
   p->collectors_.push_back(std::make_shared<SnapshotCollector>(c.poll.sources, [poller = p->poller_.get()] {
     return poller->Current();
   }));
-  if (!c.services.empty()) {
+  if (!c.services.empty() || c.jetstream_advisories) {
     Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(c.nats);
     if (!client) return Error{client.error()};
     p->nats_ = std::move(client).value();
-    p->prober_ = std::make_unique<Prober>(c.services, c.poll.interval, p->nats_.get());
+    if (c.jetstream_advisories) {
+      p->advisories_ = std::make_unique<JsAdvisories>(c.jetstream_advisories_limit, c.probe_buckets);
+      p->collectors_.push_back(std::make_shared<JsAdvisoriesCollector>(p->advisories_.get()));
+      spdlog::info("counting JetStream advisories over NATS {}", p->nats_->servers());
+    }
+    // Also with no services: the prober's thread keeps the connection and the advisory
+    // subscriptions up.
+    p->prober_ = std::make_unique<Prober>(c.services, c.poll.interval, p->nats_.get(), p->advisories_.get());
     if (Result<bool> started = p->prober_->Start(); !started) return Error{started.error()};
     p->collectors_.push_back(std::make_shared<ServicesCollector>([prober = p->prober_.get()] {
       return prober->Snapshot();
     }));
-    spdlog::info("probing {} service(s) over NATS {}", c.services.size(), p->nats_->servers());
+    if (!c.services.empty()) spdlog::info("probing {} service(s) over NATS {}", c.services.size(), p->nats_->servers());
   }
   // Capacity signals follow the polls: each new snapshot, with the prober's figures, updates them.
   if (!c.services.empty() || !c.consumers.empty()) {

@@ -23,6 +23,7 @@ namespace farrier {
 class Poller;
 class NatsClient;
 class Prober;
+class JsAdvisories;
 class ScalingTracker;
 
 class Pipeline {
@@ -57,6 +58,7 @@ class Pipeline {
   Config config_;
   std::unique_ptr<Poller> poller_;
   std::unique_ptr<NatsClient> nats_;
+  std::unique_ptr<JsAdvisories> advisories_;  // outlives the prober, which subscribes it
   std::unique_ptr<Prober> prober_;
   std::unique_ptr<ScalingTracker> scaling_;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectors_;

@@ -224,6 +224,13 @@ const std::vector<Option>& Options() {
                    return err.empty() ? err : "bucket bounds: " + err;
                  }});
     o.back().json_list = true;
+    o.push_back(BoolOption("jetstream.advisories",
+                           "Count JetStream advisories ($JS.EVENT.ADVISORY.>, $JS.EVENT.METRIC.>) on the NATS "
+                           "connection (--nats.*); off by default.",
+                           &Config::jetstream_advisories));
+    o.push_back(CountOption("jetstream.advisories-limit", "N",
+                            "Most label sets of advisory series (the rest counted as dropped).",
+                            &Config::jetstream_advisories_limit, 1, 1000000));
     o.push_back(BoolOption("queuegroups.all",
                            "Also export members of every queue group on the server (reads all of /subsz?subs=1).",
                            [](Config& c) -> bool& { return c.poll.sources.queuegroups_all; }));

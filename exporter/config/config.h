@@ -45,6 +45,10 @@ struct Config {
   std::chrono::milliseconds probe_interval{1000};
   std::chrono::milliseconds probe_timeout{1000};
   std::vector<double> probe_buckets = DefaultProbeBuckets();
+  // Counters from JetStream advisories ($JS.EVENT.ADVISORY.>, $JS.EVENT.METRIC.>) on the same
+  // NATS connection (opened for them when no services are configured); a cap on label sets.
+  bool jetstream_advisories = false;
+  size_t jetstream_advisories_limit = 1000;
   // Capacity signals: rates over `scaling_window`; desired workers rise after `up_window` and
   // fall only after `down_window` of lower answers.
   std::chrono::milliseconds scaling_window{60000};

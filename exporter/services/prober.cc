@@ -23,8 +23,9 @@ bool ParseToken(const char* subject, size_t inbox_len, bool* micro, uint64_t* to
 
 }  // namespace
 
-Prober::Prober(std::vector<ServiceConfig> services, std::chrono::milliseconds micro_interval, NatsClient* client)
-    : services_(std::move(services)), micro_interval_(micro_interval), client_(client) {
+Prober::Prober(std::vector<ServiceConfig> services, std::chrono::milliseconds micro_interval, NatsClient* client,
+               JsAdvisories* advisories)
+    : services_(std::move(services)), micro_interval_(micro_interval), client_(client), advisories_(advisories) {
   stats_.resize(services_.size());
   Clock::time_point now = Clock::now();
   for (size_t i = 0; i < services_.size(); ++i) {
@@ -72,6 +73,17 @@ bool Prober::Subscribe() {
     }
     latency_subs_.push_back(std::move(sub));
   }
+  for (std::string_view subject : {kJsAdvisorySubject, kJsMetricSubject}) {
+    if (!advisories_) break;
+    natsSubscription* sub = nullptr;
+    if (natsConnection_Subscribe(&sub, nc, std::string(subject).c_str(), &Prober::OnAdvisory, advisories_) != NATS_OK) {
+      Unsubscribe();
+      return false;
+    }
+    // Bursts (a mass NAK, a restart's elections) queue rather than drop: a generous byte limit.
+    natsSubscription_SetPendingLimits(sub, -1, 64 * 1024 * 1024);
+    advisory_subs_.push_back(sub);
+  }
   return true;
 }
 
@@ -87,6 +99,11 @@ void Prober::Unsubscribe() {
     natsSubscription_Destroy(l->sub);
   }
   latency_subs_.clear();
+  for (natsSubscription* sub : advisory_subs_) {
+    natsSubscription_Unsubscribe(sub);
+    natsSubscription_Destroy(sub);
+  }
+  advisory_subs_.clear();
 }
 
 void Prober::Stop() {
@@ -320,6 +337,12 @@ void Prober::OnLatencyEvent(natsConnection*, natsSubscription*, natsMsg* msg, vo
       st.observed_total.Observe(e->total_seconds);
     }
   }
+  natsMsg_Destroy(msg);
+}
+
+void Prober::OnAdvisory(natsConnection*, natsSubscription*, natsMsg* msg, void* advisories) {
+  static_cast<JsAdvisories*>(advisories)
+      ->Observe(std::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
   natsMsg_Destroy(msg);
 }
 

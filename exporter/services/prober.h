@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "services/definitions.h"
+#include "services/js_advisories.h"
 #include "services/nats_client.h"
 #include "services/service_stats.h"
 
@@ -31,8 +32,10 @@ namespace farrier {
 class Prober {
  public:
   // `client` must outlive the prober. `micro_interval`: how often $SRV.STATS is asked (farrier
-  // uses its poll interval).
-  Prober(std::vector<ServiceConfig> services, std::chrono::milliseconds micro_interval, NatsClient* client);
+  // uses its poll interval). `advisories`, when given, must outlive the prober too: its
+  // subscriptions follow the connection like the prober's own.
+  Prober(std::vector<ServiceConfig> services, std::chrono::milliseconds micro_interval, NatsClient* client,
+         JsAdvisories* advisories = nullptr);
   ~Prober();  // Stop()
   Prober(const Prober&) = delete;
   Prober& operator=(const Prober&) = delete;
@@ -64,6 +67,7 @@ class Prober {
   void Unsubscribe();
   static void OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* self);
   static void OnLatencyEvent(natsConnection*, natsSubscription*, natsMsg* msg, void* closure);
+  static void OnAdvisory(natsConnection*, natsSubscription*, natsMsg* msg, void* advisories);
   void Loop();
   void SendProbeLocked(size_t service);
   void SendMicroLocked(size_t service, Clock::time_point now);
@@ -75,9 +79,11 @@ class Prober {
   const std::vector<ServiceConfig> services_;
   const std::chrono::milliseconds micro_interval_;
   NatsClient* const client_;
+  JsAdvisories* const advisories_;
   std::string inbox_;  // <inbox>; replies to <inbox>.<token>
   natsSubscription* inbox_sub_ = nullptr;
   std::vector<std::unique_ptr<LatencySub>> latency_subs_;
+  std::vector<natsSubscription*> advisory_subs_;  // kJsAdvisorySubject, kJsMetricSubject
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

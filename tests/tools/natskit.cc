@@ -50,6 +50,9 @@ commands:
   gather      --url U --subject S [--count N] [--wait MS] [--data PAYLOAD]
       Sends one request and prints every reply's data on a line of its own until N replies
       or MS milliseconds (default 1000): e.g. each instance's answer to $SRV.STATS.<name>.
+  js-reply    --url U --stream S --consumer C --reply BODY [--count N] [--timeout MS]
+      Pulls up to N messages one at a time from pull consumer C and publishes BODY (-NAK,
+      +TERM, +ACK) to each one's reply subject; prints "replied K".
   free-port   [--count N]
       Binds N sockets to 127.0.0.1:0 at once and prints the N distinct ports, one per line.
 
@@ -248,6 +251,9 @@ int main(int argc, char** argv) {
     }
     if (cmd == "gather") {
       return cmd_gather(Args(cmd, rest, {"url", "subject", "count", "wait", "data", "name"}));
+    }
+    if (cmd == "js-reply") {
+      return cmd_js_reply(Args(cmd, rest, {"url", "stream", "consumer", "reply", "count", "timeout"}));
     }
     if (cmd == "free-port") {
       return cmd_free_port(Args(cmd, rest, {"count"}));

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "advisory_fixtures.h"
 #include "capacity/render_scaling.h"
 #include "config/config.h"
 #include "core/reload_state.h"
@@ -149,6 +150,12 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   Families services;
   RenderServices(test::FullServicesSnapshot(), services);
   for (const auto& f : services.Take()) rendered[f.name] = TypeName(f.type);
+  // JetStream advisories (--jetstream.advisories) from their own captures.
+  JsAdvisories advisories(1000, DefaultProbeBuckets());
+  test::ObserveEveryAdvisory(advisories);
+  Families advisory_families;
+  advisories.Render(advisory_families);
+  for (const auto& f : advisory_families.Take()) rendered[f.name] = TypeName(f.type);
   // And the capacity signals from theirs: one service with every figure known.
   ScalingSnapshot scaling;
   ServiceSignal signal;

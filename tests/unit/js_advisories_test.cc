@@ -60,8 +60,12 @@ TEST(ParseJsAdvisory, EveryCaptureParsesToItsKindWithTheCapturesNames) {
       EXPECT_EQ(a.type, j["type"].get<std::string>());
       EXPECT_NE(a.kind, JsAdvisoryKind::kOther);
       EXPECT_EQ(JsAdvisoryShortType(a.type), name.substr(0, name.find('-')));
-      if (j.contains("stream")) EXPECT_EQ(a.stream, j["stream"].get<std::string>());
-      if (j.contains("consumer")) EXPECT_EQ(a.consumer, j["consumer"].get<std::string>());
+      if (j.contains("stream")) {
+        EXPECT_EQ(a.stream, j["stream"].get<std::string>());
+      }
+      if (j.contains("consumer")) {
+        EXPECT_EQ(a.consumer, j["consumer"].get<std::string>());
+      }
       // Only an API audit takes the account from its client (the caller); snapshots name a client too.
       const bool audit = a.kind == JsAdvisoryKind::kApiAudit;
       EXPECT_EQ(a.account, audit ? j["client"].value("acc", "") : j.value("account", ""));

@@ -1,6 +1,9 @@
 #include "sources/jsz_health.h"
 
+#include <algorithm>
 #include <limits>
+#include <map>
+#include <string>
 
 namespace farrier {
 
@@ -45,7 +48,21 @@ void RenderOrigin(const JszStream& s, const JszStreamOrigin& o, std::string_view
 
 void RenderStreamHealth(const JszStream& s, Families& out) {
   if (s.mirror) RenderOrigin(s, *s.mirror, "mirror", out);
-  for (const JszStreamOrigin& o : s.sources) RenderOrigin(s, o, "source", out);
+  // A stream can source one origin more than once (with different subject filters, or from
+  // another domain under the same name): one series per origin, the lags added up and the
+  // oldest activity kept, so a stalled one shows.
+  std::map<std::string, JszStreamOrigin> by_origin;
+  for (const JszStreamOrigin& o : s.sources) {
+    auto [it, first] = by_origin.emplace(o.name, o);
+    if (first) continue;
+    it->second.lag += o.lag;
+    if (!o.last_active_seconds || !it->second.last_active_seconds) {
+      it->second.last_active_seconds.reset();
+    } else {
+      it->second.last_active_seconds = std::min(*it->second.last_active_seconds, *o.last_active_seconds);
+    }
+  }
+  for (const auto& [name, o] : by_origin) RenderOrigin(s, o, "source", out);
   if (s.leader_since_seconds) {
     out.Gauge("nats_stream_leader_since_timestamp_seconds",
               "Unix time since which the stream's leader leads (/jsz stream_detail[].cluster.leader_since).")
@@ -93,8 +110,7 @@ void RenderPresence(const Jsz& j, const std::vector<ExpectedAsset>& expected, st
       continue;
     }
     for (const JszConsumer& c : j.consumer_details) {
-      led = led || (matches(e, c.account) && c.stream == e.stream && c.name == e.consumer &&
-                    leads(c.leader));
+      led = led || (matches(e, c.account) && c.stream == e.stream && c.name == e.consumer && leads(c.leader));
     }
     out.Gauge("nats_consumer_present",
               "1 on the server that leads this expected consumer, 0 elsewhere; max across servers 0: missing or "

@@ -62,6 +62,33 @@ TEST(EveryRelease, MirrorAndSourceLagAndActivity) {
   }
 }
 
+// AGG sourcing SRC twice (e.g. two subject filters): one series, lags added, the oldest activity.
+TEST(RenderJszHealth, AnOriginSourcedTwiceIsOneSeries) {
+  const std::string release = CapturedReleases().back();
+  Jsz jsz = *ParseJsz(test::ReadFixtureOf(release, "jsz-health.json"));
+  JszStream* agg = nullptr;
+  for (JszStream& s : jsz.stream_details) {
+    if (s.name == "AGG") agg = &s;
+  }
+  ASSERT_TRUE(agg && agg->sources.size() == 1u && agg->sources[0].last_active_seconds);
+  JszStreamOrigin second = agg->sources[0];
+  second.lag = 5;
+  second.last_active_seconds = *second.last_active_seconds - 60;
+  agg->sources[0].lag = 2;
+  agg->sources.push_back(second);
+  Families families;
+  RenderJsz(jsz, {}, "farrier-health", ServerVersion::Parse(release), families);
+  Rendered r(families);
+  const LabelMap s{{"account", "APP"}, {"stream", "AGG"}, {"origin", "SRC"}, {"kind", "source"}};
+  EXPECT_EQ(r.Value("nats_stream_origin_lag", s), 7);
+  EXPECT_EQ(r.Value("nats_stream_origin_last_active_timestamp_seconds", s), *second.last_active_seconds);
+  EXPECT_EQ(r.SampleCount("nats_stream_origin_lag"), 2u);  // and BACKUP's mirror
+  agg->sources[1].last_active_seconds.reset();             // never active: the pair has no activity time
+  Families again;
+  RenderJsz(jsz, {}, "farrier-health", ServerVersion::Parse(release), again);
+  EXPECT_FALSE(Rendered(again).Value("nats_stream_origin_last_active_timestamp_seconds", s));
+}
+
 TEST(EveryRelease, ConsumerLastDeliveryAndAck) {
   for (const std::string& release : CapturedReleases()) {
     SCOPED_TRACE(release);
@@ -96,9 +123,9 @@ TEST(EveryRelease, AccountLimitsNextToUsage) {
 }
 
 TEST(EveryRelease, ExpectedAssetsPresentOrNot) {
-  const std::vector<ExpectedAsset> expected{{"APP", "SRC", ""},       {"APP", "BACKUP", ""},     {"APP", "GONE", ""},
-                                            {"OTHER", "SRC", ""},     {"APP", "SRC", "WORKER"},  {"APP", "SRC", "GONE"},
-                                            {"", "SRC", "WORKER"},    {"APP", "AGG", "WORKER"}};
+  const std::vector<ExpectedAsset> expected{{"APP", "SRC", ""},    {"APP", "BACKUP", ""},    {"APP", "GONE", ""},
+                                            {"OTHER", "SRC", ""},  {"APP", "SRC", "WORKER"}, {"APP", "SRC", "GONE"},
+                                            {"", "SRC", "WORKER"}, {"APP", "AGG", "WORKER"}};
   for (const std::string& release : CapturedReleases()) {
     SCOPED_TRACE(release);
     Rendered r = RenderOf(release, "jsz-health.json", "farrier-health", expected);
@@ -127,8 +154,8 @@ TEST(EveryRelease, ClusterPresenceAndLeaderSinceFromTheLeader) {
       const nlohmann::json raw = FixtureJsonOf(release, node + "-jsz-full.json");
       Rendered r = RenderOf(release, node + "-jsz-full.json", name, expected);
       stream_present += *r.Value("nats_stream_present", {{"account", "$G"}, {"stream", "JOBS"}});
-      consumer_present +=
-          *r.Value("nats_consumer_present", {{"account", "$G"}, {"stream", "JOBS"}, {"consumer", "WORKERS"}});
+      consumer_present += *r.Value("nats_consumer_present",
+                                   {{"account", "$G"}, {"stream", "JOBS"}, {"consumer", "WORKERS"}});
       none_present += *r.Value("nats_stream_present", {{"account", "$G"}, {"stream", "NONE"}});
       const nlohmann::json& stream = raw["account_details"][0]["stream_detail"][0];
       ASSERT_EQ(stream["name"], "JOBS");

@@ -43,8 +43,8 @@ TEST(Values, MirrorSourceActivityAndPresenceMatchTheServer) {
                      .extra_config = "accounts { APP { jetstream { max_mem: 64MB, max_file: 256MB }\n"
                                      "  users [ { user: app, password: app } ] } }\n"});
   const std::string url = "nats://app:app@" + server.client_url().substr(std::string("nats://").size());
-  RunNatskit({"js-setup", "--url", url, "--stream", "SRC", "--subjects", "src.>", "--storage", "file",
-              "--publish", "20", "--consumer", "WORKER", "--fetch", "5", "--ack", "4"});
+  RunNatskit({"js-setup", "--url", url, "--stream", "SRC", "--subjects", "src.>", "--storage", "file", "--publish",
+              "20", "--consumer", "WORKER", "--fetch", "5", "--ack", "4"});
   RunNatskit({"request", "--url", url, "--subject", "$JS.API.STREAM.CREATE.BACKUP", "--data",
               R"({"name":"BACKUP","mirror":{"name":"SRC"},"storage":"file"})"});
   RunNatskit({"request", "--url", url, "--subject", "$JS.API.STREAM.CREATE.AGG", "--data",

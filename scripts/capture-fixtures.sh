@@ -9,7 +9,8 @@
 # A further scenario captures service-latency events (io.nats.server.metric.v1.service_latency)
 # from a two-account server with farrier-sample-worker and farrier-loadgen (exporter/samples);
 # the last ones put a server into lame duck mode (/healthz not ready) and serve every listener
-# with a TLS certificate of known expiry (scripts/capture/*.sh).
+# with a TLS certificate of known expiry, and one shows mirror/source lag, consumer activity
+# and an account's JetStream limits (scripts/capture/*.sh).
 # Every capture's HTTP status goes to status-codes.json; observations that are not bodies (the
 # requester's view of a request, certificate dates) to capture-facts.json. Expectations follow
 # the server version where nats-server changed behaviour (version_ge). Works with 2.9.10 to
@@ -931,6 +932,8 @@ install_fixtures() {
 source "$ROOT/scripts/capture/lame-duck.sh"
 # shellcheck source=capture/tls.sh
 source "$ROOT/scripts/capture/tls.sh"
+# shellcheck source=capture/js-health.sh
+source "$ROOT/scripts/capture/js-health.sh"
 # shellcheck source=capture/readme.sh
 source "$ROOT/scripts/capture/readme.sh"
 
@@ -943,6 +946,7 @@ scenario_leaf_gateway
 scenario_latency
 scenario_lame_duck
 scenario_tls
+scenario_js_health
 derive_broken
 write_status_and_facts
 write_readme

@@ -127,6 +127,13 @@ row '`/jsz` `meta_cluster` keys, node 1' cluster-node1-jsz-full.json \
   '.meta_cluster | keys | join(", ")' \
   'pending 2.10.21; snapshot 2.11.11, 2.12.2; pending_requests, pending_infos 2.14.0'
 row '`/jsz` `api.level`' jsz.json '.api.level // "—"' '2.11.0'
+row '`/jsz` mirror keys (BACKUP mirrors SRC)' jsz-health.json \
+  '[.account_details[].stream_detail[] | select(.name == "BACKUP") | .mirror | keys | join(", ")][0]'
+row '`/jsz` consumer `delivered` / `ack_floor` keys (WORKER)' jsz-health.json \
+  '[.account_details[].stream_detail[].consumer_detail[]? | select(.name == "WORKER")
+    | "\(.delivered | keys | join(", ")) / \(.ack_floor | keys | join(", "))"][0]'
+row '`/jsz` account `reserved_memory` / `reserved_storage` (max_mem 64 MiB, max_file 256 MiB)' jsz-health.json \
+  '[.account_details[] | select(.name == "APP") | "\(.reserved_memory) / \(.reserved_storage)"][0]'
 row '`$JS.API.CONSUMER.PAUSE` request' capture-facts.json '.request_pause' '2.11.0'
 row 'paused consumer: `paused` / `pause_remaining` / `config.pause_until`' jsz-paused.json \
   "$PAUSED"' | [.paused, .pause_remaining, .config.pause_until]

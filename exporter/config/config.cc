@@ -340,6 +340,11 @@ std::string ApplyJson(Config& c, const Json& node, const std::string& prefix, co
       if (!err.empty()) return err;
       continue;
     }
+    if (dotted == "expect") {
+      std::string err = ParseExpect(value, file, &c.expected);
+      if (!err.empty()) return err;
+      continue;
+    }
     if (value.is_object()) {
       std::string err = ApplyJson(c, value, dotted, file, read);
       if (!err.empty()) return err;
@@ -433,6 +438,7 @@ std::string Validate(Config& c, const FileReader& read) {
       !err.empty()) {
     return err;
   }
+  c.poll.sources.jsz.expected = ExpectedAssets(c.expected, c.consumers);
   // What the queuegroups source asks the server about each service.
   c.poll.sources.queue_groups.clear();
   for (const ServiceConfig& s : c.services) c.poll.sources.queue_groups.push_back({s.name, s.subject, s.queue_group});

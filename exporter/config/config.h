@@ -42,6 +42,7 @@ struct Config {
   NatsClientConfig nats;
   std::vector<ServiceConfig> services;    // from the file's "services" array
   std::vector<ConsumerConfig> consumers;  // from the file's "consumers" array
+  std::vector<ExpectedAsset> expected;    // from the file's "expect" object
   std::chrono::milliseconds probe_interval{1000};
   std::chrono::milliseconds probe_timeout{1000};
   std::vector<double> probe_buckets = DefaultProbeBuckets();

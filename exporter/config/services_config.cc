@@ -329,6 +329,63 @@ std::string ParseConsumers(const Json& consumers, const std::string& file, std::
   return {};
 }
 
+namespace {
+
+// One entry of expect.streams (`with_consumer` false) or expect.consumers.
+std::string ParseExpected(const Json& v, const std::string& path, bool with_consumer, ExpectedAsset* e) {
+  if (!v.is_object()) return path + ": expected an object, got " + Got(v);
+  ObjectReader reader(v, path);
+  reader.Field("account", String(&e->account)).Field("stream", String(&e->stream));
+  if (with_consumer) reader.Field("consumer", String(&e->consumer));
+  if (std::string err = reader.Run(); !err.empty()) return err;
+  if (e->account.empty()) return path + ".account: required (the JetStream account; \"$G\" without accounts)";
+  if (e->stream.empty()) return path + ".stream: required (the stream's name)";
+  if (with_consumer && e->consumer.empty()) return path + ".consumer: required (the durable consumer's name)";
+  return {};
+}
+
+}  // namespace
+
+std::string ParseExpect(const Json& expect, const std::string& file, std::vector<ExpectedAsset>* out) {
+  if (!expect.is_object()) {
+    return file + ": $.expect: expected an object with \"streams\" and/or \"consumers\" arrays, got " + Got(expect);
+  }
+  std::vector<ExpectedAsset> parsed;
+  for (const auto& item : expect.items()) {
+    const std::string& key = item.key();
+    const std::string path = "$.expect." + key;
+    if (key != "streams" && key != "consumers") {
+      return file + ": " + path + ": unknown field (expected one of streams, consumers)";
+    }
+    const bool consumers = key == "consumers";
+    if (!item.value().is_array()) {
+      return file + ": " + path + ": expected an array of {\"account\", \"stream\"" +
+             (consumers ? ", \"consumer\"" : "") + "} objects, got " + Got(item.value());
+    }
+    for (size_t i = 0; i < item.value().size(); ++i) {
+      const std::string at = path + "[" + std::to_string(i) + "]";
+      ExpectedAsset e;
+      if (std::string err = ParseExpected(item.value()[i], at, consumers, &e); !err.empty()) return file + ": " + err;
+      if (std::find(parsed.begin(), parsed.end(), e) != parsed.end()) {
+        return file + ": " + at + ": " + e.account + "/" + e.stream + (consumers ? "/" + e.consumer : "") +
+               " is listed twice";
+      }
+      parsed.push_back(std::move(e));
+    }
+  }
+  std::sort(parsed.begin(), parsed.end());
+  *out = std::move(parsed);
+  return {};
+}
+
+std::vector<ExpectedAsset> ExpectedAssets(std::vector<ExpectedAsset> expected,
+                                          const std::vector<ConsumerConfig>& sized) {
+  for (const ConsumerConfig& c : sized) expected.push_back({c.account, c.stream, c.consumer});
+  std::sort(expected.begin(), expected.end());
+  expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+  return expected;
+}
+
 std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfig& nats,
                            std::chrono::milliseconds default_interval, std::chrono::milliseconds default_timeout,
                            const std::vector<double>& default_buckets, const FileReader& read) {

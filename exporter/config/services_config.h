@@ -15,12 +15,21 @@
 
 #include "core/files.h"
 #include "services/definitions.h"
+#include "sources/jsz.h"
 
 namespace farrier {
 
 // Parses the `consumers` array; errors like ParseServices.
 std::string ParseConsumers(const nlohmann::json& consumers, const std::string& file, std::vector<ConsumerConfig>* out);
 
+// Parses the `expect` object: {"streams": [{"account", "stream"}], "consumers": [{"account",
+// "stream", "consumer"}]}, every field required; errors like ParseServices. `out` is sorted.
+std::string ParseExpect(const nlohmann::json& expect, const std::string& file, std::vector<ExpectedAsset>* out);
+
+// The assets whose presence is exported: the expected ones and every sized consumer (whose
+// empty account matches any), sorted and without repeats.
+std::vector<ExpectedAsset> ExpectedAssets(std::vector<ExpectedAsset> expected,
+                                          const std::vector<ConsumerConfig>& sized);
 
 // Parses the `services` array of the file named `file`. Errors say "<file>: $.services[i].field:
 // expected ..., got ...". Payload files are read here; relative paths are taken from the

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/json_fields.h"
+#include "sources/jsz_health.h"
 
 namespace farrier {
 
@@ -15,6 +16,28 @@ namespace {
 std::string Leader(const Json& owner, const std::string& path) {
   const Json& cluster = Object(owner, "cluster", path);
   return cluster.is_null() ? std::string() : Str(cluster, "leader", path + ".cluster");
+}
+
+// An optional RFC 3339 time field as Unix seconds; absent when missing, empty or unparseable
+// (Go prints a zero time.Time as 0001-01-01, before the epoch: also absent).
+std::optional<double> OptTime(const Json& obj, std::string_view key, const std::string& path) {
+  if (obj.is_null()) return std::nullopt;
+  std::string text = Str(obj, key, path);
+  double seconds = text.empty() ? -1 : Rfc3339Seconds(text);
+  return seconds > 0 ? std::optional<double>(seconds) : std::nullopt;
+}
+
+std::optional<double> LeaderSince(const Json& owner, const std::string& path) {
+  return OptTime(Object(owner, "cluster", path), "leader_since", path + ".cluster");
+}
+
+JszStreamOrigin ParseOrigin(const Json& o, const std::string& path, std::optional<double> now) {
+  JszStreamOrigin out;
+  out.name = Str(o, "name", path, /*required=*/true);
+  out.lag = U64(o, "lag", path);
+  int64_t active = I64(o, "active", path);  // nanoseconds since; -1: never
+  if (now && active >= 0) out.last_active_seconds = *now - static_cast<double>(active) / 1e9;
+  return out;
 }
 
 JszConsumer ParseConsumer(const Json& c, const std::string& path, const JszStream& stream) {
@@ -39,6 +62,8 @@ JszConsumer ParseConsumer(const Json& c, const std::string& path, const JszStrea
     out.delivered_consumer_seq = U64(delivered, "consumer_seq", path + ".delivered");
     out.delivered_stream_seq = U64(delivered, "stream_seq", path + ".delivered");
   }
+  out.last_delivery_seconds = OptTime(delivered, "last_active", path + ".delivered");
+  out.leader_since_seconds = LeaderSince(c, path);
   out.paused = Bool(c, "paused", path);
   out.pause_remaining_seconds = static_cast<double>(I64(c, "pause_remaining", path)) / 1e9;
   const Json& ack_floor = Object(c, "ack_floor", path);
@@ -46,6 +71,7 @@ JszConsumer ParseConsumer(const Json& c, const std::string& path, const JszStrea
     out.ack_floor_consumer_seq = U64(ack_floor, "consumer_seq", path + ".ack_floor");
     out.ack_floor_stream_seq = U64(ack_floor, "stream_seq", path + ".ack_floor");
   }
+  out.last_ack_seconds = OptTime(ack_floor, "last_active", path + ".ack_floor");
   return out;
 }
 
@@ -100,6 +126,15 @@ void ParseStream(const Json& s, const std::string& path, const std::string& acco
   out.name = Str(s, "name", path, /*required=*/true);
   out.leader = Leader(s, path);
   out.peers = Peers(s, path);
+  out.leader_since_seconds = LeaderSince(s, path);
+  const Json& mirror = Object(s, "mirror", path);
+  if (!mirror.is_null()) out.mirror = ParseOrigin(mirror, path + ".mirror", jsz.now_seconds);
+  const Json& sources = Array(s, "sources", path);
+  if (!sources.is_null()) {
+    for (size_t i = 0; i < sources.size(); ++i) {
+      out.sources.push_back(ParseOrigin(sources[i], path + ".sources[" + std::to_string(i) + "]", jsz.now_seconds));
+    }
+  }
   const Json& config = Object(s, "config", path);
   if (!config.is_null()) {
     std::string cpath = path + ".config";
@@ -137,6 +172,7 @@ Result<Jsz> ParseJsz(std::string_view body) {
     jsz.server_id = Str(j, "server_id", "$", /*required=*/true);
     // A server without JetStream answers {"disabled": true, ...}.
     jsz.enabled = !Bool(j, "disabled", "$");
+    jsz.now_seconds = OptTime(j, "now", "$");
     const Json& config = Object(j, "config", "$");
     if (!config.is_null()) {
       jsz.max_memory_bytes = U64(config, "max_memory", "$.config");
@@ -310,6 +346,7 @@ void RenderAccounts(const Jsz& j, Families& out) {
     api.Add(a.api_total, l);
     errors.Add(a.api_errors, l);
     streams.Add(a.streams, l);
+    RenderAccountLimits(a, out);
   }
 }
 
@@ -374,6 +411,7 @@ size_t RenderStreams(const Jsz& j, const JszRenderOptions& o, std::string_view s
     replicas.Add(s->replicas, l);
     if (s->max_bytes >= 0) max_bytes.Add(s->max_bytes, l);
     if (s->max_msgs >= 0) max_msgs.Add(s->max_msgs, l);
+    RenderStreamHealth(*s, out);
   }
   return dropped;
 }
@@ -451,6 +489,7 @@ size_t RenderConsumers(const Jsz& j, const JszRenderOptions& o, std::string_view
     if (row.consumer->max_ack_pending >= 0) max_ack.Add(row.consumer->max_ack_pending, l);
     if (can_pause) paused.Add(row.consumer->paused ? 1 : 0, l);
     if (row.consumer->paused) pause_remaining.Add(row.consumer->pause_remaining_seconds, l);
+    RenderConsumerHealth(*row.consumer, l, out);
   }
   return dropped;
 }
@@ -462,6 +501,7 @@ bool ConsumersCanPause(const ServerVersion& v) { return v.AtLeast(2, 11, 0); }
 void RenderJsz(const Jsz& jsz, const JszRenderOptions& options, std::string_view server_name,
                const ServerVersion& version, Families& out) {
   RenderServer(jsz, server_name, out);
+  RenderPresence(jsz, options.expected, server_name, out);
   if (!jsz.enabled) return;
   RenderAccounts(jsz, out);
   size_t streams_dropped = RenderStreams(jsz, options, server_name, out);

@@ -42,6 +42,16 @@ struct JszPeer {
   bool offline = false;       // not seen recently (offline; absent when false)
 };
 
+// A stream's mirror or one of its sources, as the stream reports it (mirror, sources[]:
+// StreamSourceInfo in the server's sources).
+struct JszStreamOrigin {
+  std::string name;  // the origin stream
+  uint64_t lag = 0;  // messages the origin holds that have not arrived here yet
+  // Unix time of the last message or heartbeat from the origin: /jsz now minus active (a Go
+  // duration); absent when the server says never (active -1) or the body has no now.
+  std::optional<double> last_active_seconds;
+};
+
 struct JszStream {
   std::string account;
   std::string name;
@@ -57,7 +67,10 @@ struct JszStream {
   int64_t max_bytes = -1;  // -1: unlimited
   int64_t max_msgs = -1;
   uint64_t replicas = 1;
-  std::vector<JszPeer> peers;  // cluster.replicas: the other replicas (this server not listed)
+  std::vector<JszPeer> peers;                  // cluster.replicas: the other replicas (this server not listed)
+  std::optional<double> leader_since_seconds;  // cluster.leader_since, Unix time (newer releases)
+  std::optional<JszStreamOrigin> mirror;
+  std::vector<JszStreamOrigin> sources;
 };
 
 struct JszConsumer {
@@ -78,12 +91,19 @@ struct JszConsumer {
   // Paused until pause_until (2.11+): its backlog grows on purpose, so lag alerts leave it out.
   bool paused = false;
   double pause_remaining_seconds = 0;  // pause_remaining, a Go duration in nanoseconds
+  // Unix times (RFC 3339 in the body), absent when the server has none: the last delivery
+  // (delivered.last_active), the last ack that moved the ack floor (ack_floor.last_active) and
+  // since when the leader leads (cluster.leader_since, newer releases).
+  std::optional<double> last_delivery_seconds;
+  std::optional<double> last_ack_seconds;
+  std::optional<double> leader_since_seconds;
 };
 
 struct Jsz {
   bool enabled = false;
   std::string server_id;
-  std::string meta_leader;  // meta_cluster.leader; empty when not clustered
+  std::optional<double> now_seconds;  // now: the server's clock when it answered
+  std::string meta_leader;            // meta_cluster.leader; empty when not clustered
   uint64_t meta_cluster_size = 0;
   // The meta group as this server sees it; replicas only from its leader (up to 2.12 only the
   // leader lists them, and a follower's view of its peers is not tracked).
@@ -119,11 +139,22 @@ struct Jsz {
 
 Result<Jsz> ParseJsz(std::string_view body);
 
+// A stream or consumer that must exist (the configuration's "expect" lists and its scaling
+// consumers): nats_{stream,consumer}_present says whether it does. An empty account matches
+// any account (as the scaling consumers' does); an empty consumer names a stream.
+struct ExpectedAsset {
+  std::string account;
+  std::string stream;
+  std::string consumer;
+  auto operator<=>(const ExpectedAsset&) const = default;
+};
+
 struct JszRenderOptions {
   bool leader_only = true;     // value series only where this server leads the asset
   bool fold_ephemeral = true;  // ephemeral consumers summed into consumer="_ephemeral"
   size_t stream_limit = 1000;
   size_t consumer_limit = 1000;
+  std::vector<ExpectedAsset> expected;  // sorted, unique
 };
 
 inline constexpr std::string_view kEphemeralConsumerLabel = "_ephemeral";

@@ -390,6 +390,7 @@ write_readme() {
     readme_leaf_gateway
     readme_latency
     readme_lame_duck_tls
+    readme_js_health
     readme_broken_and_shapes
     readme_version_table
   } >"$STAGE/README.md"

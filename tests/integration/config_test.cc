@@ -81,6 +81,18 @@ TEST(Config, WrongJsonTypeInConfigFile) {
   ExpectConfigError({"--config", syntax.string()}, {syntax.string(), "JSON"});
 }
 
+// A declared asset without its account, or listed twice: farrier does not start (exit 2) and
+// says which file, entry and field.
+TEST(Config, BadExpectedAssetStopsFarrier) {
+  TempDir dir;
+  auto no_account = WriteConfig(dir, "farrier.json", R"({"expect": {"streams": [{"stream": "ORDERS"}]}})");
+  ExpectConfigError({"--config", no_account.string()},
+                    {no_account.string(), "$.expect.streams[0].account", "required"});
+  auto twice = WriteConfig(dir, "twice.json", R"({"expect": {"consumers": [
+      {"account": "APP", "stream": "ORDERS", "consumer": "C"}, {"account": "APP", "stream": "ORDERS", "consumer": "C"}]}})");
+  ExpectConfigError({"--config", twice.string()}, {twice.string(), "$.expect.consumers[1]", "listed twice"});
+}
+
 TEST(Config, UnreadableConfigFile) {
   TempDir dir;
   auto missing = dir.path() / "does-not-exist.json";

@@ -176,6 +176,11 @@ const VersionedSeries kVersionedAlerts[] = {
     {kTlsExpiry, "NatsTLSCertificateExpiring", "the edge server's two-day certificate"},
 };
 
+// What every sidecar expects: ORDERS exists (led by one node), RETIRED does not, so
+// NatsExpectedAssetMissing fires for RETIRED alone.
+const Json kExpect = {
+    {"streams", {{{"account", "$G"}, {"stream", "ORDERS"}}, {{"account", "$G"}, {"stream", "RETIRED"}}}}};
+
 class EndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -215,14 +220,16 @@ class EndToEnd : public ::testing::Test {
                    {"worker_concurrency", 2},
                    {"micro_service", "Echo"},
                    {"probe", {{"interval", "250ms"}, {"timeout", "500ms"}}}}}},
-                {"consumers", {{{"stream", "ORDERS"}, {"consumer", "worker"}, {"lag_threshold", 10}}}}};
+                {"consumers", {{{"stream", "ORDERS"}, {"consumer", "worker"}, {"lag_threshold", 10}}}},
+                {"expect", kExpect}};
     std::ofstream(dir_.path() / "farrier.json") << config.dump();
     farrier_ = std::make_unique<Farrier>(std::vector<std::string>{"--config", (dir_.path() / "farrier.json").string()});
     // Sidecars of nodes 2 and 3: whichever node leads the stream and the consumer exports them.
     for (size_t i = 1; i < cluster_.size(); ++i) {
       Json peer{{"nats", {{"monitor_url", cluster_[i]->monitor_url()}}},
                 {"poll", {{"interval", "1s"}, {"timeout", "800ms"}}},
-                {"consumers", {{{"stream", "ORDERS"}, {"consumer", "worker"}, {"lag_threshold", 10}}}}};
+                {"consumers", {{{"stream", "ORDERS"}, {"consumer", "worker"}, {"lag_threshold", 10}}}},
+                {"expect", kExpect}};
       std::filesystem::path file = dir_.path() / ("peer-" + std::to_string(i) + ".json");
       std::ofstream(file) << peer.dump();
       peers_.push_back(std::make_unique<Farrier>(std::vector<std::string>{"--config", file.string()}));
@@ -375,6 +382,29 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
       EXPECT_EQ(now.count(v.query) > 0, ServerHas(version_, v.since))
           << v.query << " (" << v.what << ") on nats-server " << version_ << ", from " << Join(v.since, ", ") << " on";
     }
+  }
+
+  // 1c. Declared assets: the cluster's sidecars agree that one server leads ORDERS and its sized
+  //     consumer, and nobody RETIRED, which is what NatsExpectedAssetMissing fires for.
+  {
+    std::optional<std::vector<farrier::test::QuerySample>> missing;
+    bool fired = WaitUntil(
+        [&] {
+          missing = prometheus_->Query("ALERTS{alertname=\"NatsExpectedAssetMissing\",alertstate=\"firing\"}");
+          return missing && !missing->empty();
+        },
+        30s, 500ms);
+    ASSERT_TRUE(fired) << "NatsExpectedAssetMissing never fired";
+    ASSERT_EQ(missing->size(), 1u);
+    EXPECT_EQ(missing->front().labels.at("stream"), "RETIRED");
+    EXPECT_EQ(missing->front().labels.count("consumer"), 0u);
+    auto leaders = prometheus_->Query("sum by (stream, consumer) (nats_stream_present or nats_consumer_present)");
+    ASSERT_TRUE(leaders);
+    std::map<std::string, double> by_asset;
+    for (const auto& q : *leaders) {
+      by_asset[q.labels.at("stream") + (q.labels.count("consumer") ? "/" + q.labels.at("consumer") : "")] = q.value;
+    }
+    EXPECT_EQ(by_asset, (std::map<std::string, double>{{"ORDERS", 1}, {"ORDERS/worker", 1}, {"RETIRED", 0}}));
   }
 
   // 2. Every recording rule has data (routes need a cluster).

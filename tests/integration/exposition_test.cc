@@ -191,7 +191,13 @@ TEST_F(RichServer, DocsMatchMetrics) {
       "nats_jetstream_meta_replica_offline", "nats_jetstream_meta_replica_last_active_seconds",
       "nats_jetstream_meta_replica_lag", "nats_server_tls_cert_not_after_timestamp_seconds",
       "nats_server_go_memory_limit_bytes", "nats_exporter_raftz_groups_dropped",
-      "nats_exporter_queue_groups_subscriptions_unread"};
+      "nats_exporter_queue_groups_subscriptions_unread",
+      // mirrors, sources, an account with limits, expected assets: jetstream_health_test.cc;
+      // leader_since only in a JetStream cluster (unit tests on the cluster captures)
+      "nats_stream_origin_lag", "nats_stream_origin_last_active_timestamp_seconds",
+      "nats_jetstream_account_max_memory_bytes", "nats_jetstream_account_max_storage_bytes", "nats_stream_present",
+      "nats_consumer_present", "nats_stream_leader_since_timestamp_seconds",
+      "nats_consumer_leader_since_timestamp_seconds"};
   // Families of fields a release added: produced only from that release on (docs/versions.md).
   // Two entries for fields backported to an older line.
   using farrier::test::NatsVersion;

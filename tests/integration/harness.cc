@@ -4,6 +4,7 @@
 #include <httplib.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -311,6 +312,14 @@ void RunNatskit(std::vector<std::string> args, std::chrono::milliseconds timeout
                              (code ? std::to_string(*code) : std::string("(timeout)")) + ":\n" + p.ReadStdout() +
                              p.ReadStderr());
   }
+}
+
+double Rfc3339(const std::string& t) {
+  std::tm tm{};
+  if (!strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
+  double frac = 0;
+  if (auto dot = t.find('.'); dot != std::string::npos) frac = std::stod("0" + t.substr(dot, t.find('Z') - dot));
+  return static_cast<double>(timegm(&tm)) + frac;
 }
 
 Json MonitorJson(const NatsServer& server, const std::string& path) {

@@ -178,6 +178,10 @@ std::unique_ptr<ChildProcess> StartNatskit(std::vector<std::string> args, std::s
 // Runs natskit to completion; throws unless it exits 0.
 void RunNatskit(std::vector<std::string> args, std::chrono::milliseconds timeout = 30s);
 
+// RFC 3339 as the server prints it ("2026-11-23T05:30:36.911404549Z") to Unix seconds; -1 when
+// unparseable.
+double Rfc3339(const std::string& t);
+
 // GET monitor_url + path and parse it as JSON; throws on failure.
 Json MonitorJson(const NatsServer& server, const std::string& path);
 

@@ -33,15 +33,6 @@ Scrape ScrapeAfterFreshPoll(const Farrier& f) {
 
 double U(const Json& j, const char* key) { return j.at(key).get<double>(); }
 
-// RFC 3339 ("2026-11-23T05:30:36.911404549Z") to Unix seconds.
-double Rfc3339(const std::string& t) {
-  std::tm tm{};
-  if (!strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
-  double frac = 0;
-  if (auto dot = t.find('.'); dot != std::string::npos) frac = std::stod("0" + t.substr(dot, t.find('Z') - dot));
-  return static_cast<double>(timegm(&tm)) + frac;
-}
-
 // The array member `key` of `j` by reference (value() would return a copy), or an empty array.
 const Json& Arr(const Json& j, const char* key) {
   static const Json kEmpty = Json::array();

@@ -1,5 +1,5 @@
 // The golden /metrics of the captures: every source of every release's servers (single server,
-// cluster node, leaf node on a cluster node, lame duck, TLS listeners) polled from the captures
+// cluster node, leaf node on a cluster node, lame duck, TLS listeners, mirror/source/limits) polled from the captures
 // and rendered as a scrape renders them, compared byte for byte with tests/golden/<release>.prom.
 // A refactoring must leave these unchanged; a change of what farrier exports shows here as a
 // diff to review and commit:
@@ -22,6 +22,13 @@ std::string Exposition(const std::string& release) {
   Config config = test::ConfigWith({"--collector.leafz", "--collector.gatewayz", "--collector.accstatz",
                                     "--collector.raftz", "--connz.detail", "--queuegroups.all",
                                     "--queuegroups.subscription-limit", "2"});
+  // Expected assets (the file's "expect"): present ones of the single server, the cluster and
+  // farrier-health, and one that exists nowhere.
+  config.poll.sources.jsz.expected = {{"$G", "JOBS", ""},
+                                      {"$G", "JOBS", "WORKERS"},
+                                      {"$G", "ORDERS", "PROCESSOR"},
+                                      {"APP", "BACKUP", ""},
+                                      {"APP", "GONE", ""}};
   std::ostringstream out;
   const std::pair<const char*, test::Scenario> scenarios[] = {
       {"single server", test::SingleServer()},
@@ -29,7 +36,8 @@ std::string Exposition(const std::string& release) {
       {"cluster node 1 with a leaf node", test::LeafOnClusterNode()},
       {"cluster node 1 without a meta leader", test::ClusterNodeWithoutMetaLeader()},
       {"lame duck", test::LameDuckServer()},
-      {"TLS listeners", test::TlsServer()}};
+      {"TLS listeners", test::TlsServer()},
+      {"mirror, source and account limits", test::JsHealthServer()}};
   for (const auto& [name, scenario] : scenarios) {
     Snapshot s = test::PolledSnapshot(release, scenario, config);
     out << "# ---- " << name << "\n";

@@ -74,6 +74,10 @@ inline Scenario LameDuckServer() {
           {"/healthz?details=true", "ldm-healthz-details.json"}};
 }
 
+// farrier-health: account APP with JetStream limits, stream SRC with consumer WORKER, its
+// mirror BACKUP and AGG sourcing it.
+inline Scenario JsHealthServer() { return {{"/varz", "health-varz.json"}, {kJszFullPath, "jsz-health.json"}}; }
+
 // A server with a TLS certificate on every listener.
 inline Scenario TlsServer() { return {{"/varz", "tls-varz.json"}}; }
 

@@ -130,10 +130,12 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   Config every = test::ConfigWith({"--collector.leafz", "--collector.gatewayz", "--collector.accstatz",
                                    "--collector.raftz", "--connz.detail", "--queuegroups.all",
                                    "--queuegroups.subscription-limit", "2"});
+  every.poll.sources.jsz.expected = {{"APP", "SRC", ""}, {"APP", "SRC", "WORKER"}};  // the presence families
   for (const std::string& release : test::CapturedReleases()) {
     for (const test::Scenario& scenario :
          {test::SingleServer(), test::ClusterNode(1), test::ClusterNode(2), test::ClusterNode(3),
-          test::LeafOnClusterNode(), test::ClusterNodeWithoutMetaLeader(), test::LameDuckServer(), test::TlsServer()}) {
+          test::LeafOnClusterNode(), test::ClusterNodeWithoutMetaLeader(), test::LameDuckServer(), test::TlsServer(),
+          test::JsHealthServer()}) {
       for (const auto& [name, type] : FamilyTypes(test::PolledSnapshot(release, scenario, every), every)) {
         rendered[name] = TypeName(type);
       }

@@ -287,5 +287,56 @@ TEST(ConsumersConfig, DocsExampleLoadsAndErrorsNameTheField) {
   EXPECT_NE(ErrorOf(R"({"scaling": {"window": "0s"}})").find("scaling.window"), std::string::npos);
 }
 
+// The expect example of docs/services.md loads; the sized consumers are expected too.
+TEST(ExpectConfig, DocsExampleLoadsWithTheSizedConsumers) {
+  std::string json = DocJsonBlock("services.md", "## Expected streams and consumers");
+  ASSERT_FALSE(json.empty());
+  Result<LoadedConfig> r = LoadText(json);
+  ASSERT_TRUE(r) << r.error();
+  std::vector<ExpectedAsset> want{{"APP", "ORDERS", ""}, {"APP", "ORDERS", "PROCESSOR"}, {"APP", "ORDERS_BACKUP", ""}};
+  EXPECT_EQ(r->config.poll.sources.jsz.expected, want);
+
+  std::string with_sized = json.substr(0, json.rfind('}')) +
+                           R"(, "consumers": [{"stream": "ORDERS", "consumer": "PROCESSOR", "worker_rate": 5},
+                                              {"stream": "JOBS", "consumer": "W", "worker_rate": 5}]})";
+  r = LoadText(with_sized);
+  ASSERT_TRUE(r) << r.error() << "\n" << with_sized;
+  want.insert(want.begin(), {{"", "JOBS", "W"}, {"", "ORDERS", "PROCESSOR"}});
+  EXPECT_EQ(r->config.poll.sources.jsz.expected, want);
+}
+
+TEST(ExpectConfig, NothingExpectedWithoutTheSection) {
+  Result<LoadedConfig> r = LoadText(R"({"services": []})");
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_TRUE(r->config.poll.sources.jsz.expected.empty());
+}
+
+TEST(ExpectConfig, ErrorsNameTheFileThePathAndWhatWasExpected) {
+  struct Case {
+    std::string json, want;
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"({"expect": []})", "$.expect: expected an object with \"streams\" and/or \"consumers\" arrays, got"},
+           {R"({"expect": {"stream": []}})", "$.expect.stream: unknown field (expected one of streams, consumers)"},
+           {R"({"expect": {"streams": {}}})", "$.expect.streams: expected an array of {\"account\", \"stream\"}"},
+           {R"({"expect": {"streams": ["ORDERS"]}})", "$.expect.streams[0]: expected an object, got"},
+           {R"({"expect": {"streams": [{"stream": "ORDERS"}]}})",
+            "$.expect.streams[0].account: required (the JetStream account; \"$G\" without accounts)"},
+           {R"({"expect": {"streams": [{"account": "A"}]}})", "$.expect.streams[0].stream: required"},
+           {R"({"expect": {"streams": [{"account": "A", "stream": 5}]}})",
+            "$.expect.streams[0].stream: expected a non-empty string, got"},
+           {R"({"expect": {"streams": [{"account": "A", "stream": "S", "consumer": "C"}]}})",
+            "$.expect.streams[0].consumer: unknown field (expected one of account, stream)"},
+           {R"({"expect": {"consumers": [{"account": "A", "stream": "S"}]}})",
+            "$.expect.consumers[0].consumer: required (the durable consumer's name)"},
+           {R"({"expect": {"streams": [{"account": "A", "stream": "S"}, {"account": "A", "stream": "S"}]}})",
+            "$.expect.streams[1]: A/S is listed twice"},
+       }) {
+    std::string err = ErrorOf(c.json);
+    EXPECT_NE(err.find(c.want), std::string::npos) << c.json << "\n" << err;
+    EXPECT_NE(err.find("farrier-services-test-"), std::string::npos) << "names the file: " << err;
+  }
+}
+
 }  // namespace
 }  // namespace farrier

@@ -1,7 +1,9 @@
 // The dashboards and rules end to end (issue 5), with real components only: nats-server with
 // JetStream (a stream and a consumer with a backlog), micro-enabled sample workers answering some
-// requests with errors, the load generator, a second server whose accounts publish
-// service-latency events, a farrier per server, and Debian's Prometheus scraping them every second with
+// requests with errors, the load generator, JetStream events caused for real (NAKs, a message
+// given up after max_deliver, a leader stepdown, a mirror) counted from advisories, a second
+// server whose accounts publish service-latency events and have JetStream limits, a farrier per
+// server, and Debian's Prometheus scraping them every second with
 // every rule file of alerts/ loaded (a copy with `for:` shortened to 2 s).
 //
 // Checked: every panel query of every dashboard (variables substituted) returns data, except
@@ -221,9 +223,11 @@ class EndToEnd : public ::testing::Test {
                    {"micro_service", "Echo"},
                    {"probe", {{"interval", "250ms"}, {"timeout", "500ms"}}}}}},
                 {"consumers", {{{"stream", "ORDERS"}, {"consumer", "worker"}, {"lag_threshold", 10}}}},
-                {"expect", kExpect}};
+                {"expect", kExpect},
+                {"jetstream", {{"advisories", true}}}};
     std::ofstream(dir_.path() / "farrier.json") << config.dump();
     farrier_ = std::make_unique<Farrier>(std::vector<std::string>{"--config", (dir_.path() / "farrier.json").string()});
+    CauseJetStreamEvents();
     // Sidecars of nodes 2 and 3: whichever node leads the stream and the consumer exports them.
     for (size_t i = 1; i < cluster_.size(); ++i) {
       Json peer{{"nats", {{"monitor_url", cluster_[i]->monitor_url()}}},
@@ -264,9 +268,12 @@ class EndToEnd : public ::testing::Test {
         "--nats.monitor-url", edge_->monitor_url(), "--poll.interval", "1s", "--poll.timeout", "800ms"});
 
     // Server 2: two accounts and a latency-tracked export, for the service-latency panels.
-    accounts_ = farrier::test::MakeLatencyAccounts({.response_threshold = "1s"});
-    latency_server_ = std::make_unique<NatsServer>(farrier::test::NatsServerOptions{
-        .extra_config = accounts_.extra_config});
+    // Its service account has JetStream limits, for the account-limit panel.
+    accounts_ = farrier::test::MakeLatencyAccounts(
+        {.response_threshold = "1s",
+         .service_jetstream = "{ max_mem: 64MB, max_file: 256MB, max_streams: 10, max_consumers: 100 }"});
+    latency_server_ = std::make_unique<NatsServer>(
+        farrier::test::NatsServerOptions{.jetstream = true, .extra_config = accounts_.extra_config});
     latency_worker_ = std::make_unique<ChildProcess>(std::vector<std::string>{
         FARRIER_SAMPLE_WORKER, "--url", accounts_.ServiceUrl(*latency_server_), "--subject", "api.echo", "--queue",
         "workers", "--concurrency", "8", "--service-time", "5ms"});
@@ -300,6 +307,65 @@ class EndToEnd : public ::testing::Test {
     targets.push_back("127.0.0.1:" + std::to_string(edge_farrier_->port()));
     prometheus_ = std::make_unique<PrometheusServer>(
         farrier::test::PrometheusOptions{.targets = targets, .rule_files = ShortenedRules(dir_.path())});
+  }
+
+  // For the JetStream health row, once farrier counts advisories (its warm-up's failed requests
+  // fill the API-errors-by-code panel), each event for real: a consumer with max_deliver 2 whose
+  // worker NAKs (NAKs, then a message given up), one whose worker terminates a message, a stream
+  // leader stepdown (an election), and a mirror of ORDERS (origin lag and time since last
+  // contact).
+  void CauseJetStreamEvents() {
+    const std::string url = server_->client_url();
+    WaitUntilAdvisoriesSubscribed(*farrier_, url);
+    auto api = [&](const std::string& subject, const Json& body) {
+      Json reply = Json::parse(NatsRequest(url, subject, body.is_null() ? "" : body.dump()), nullptr, false);
+      ASSERT_TRUE(reply.is_object() && !reply.contains("error")) << subject << ": " << reply.dump();
+    };
+    api("$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.retry",
+        {{"stream_name", "ORDERS"},
+         {"config",
+          {{"durable_name", "retry"}, {"ack_policy", "explicit"}, {"deliver_policy", "last"}, {"max_deliver", 2}}}});
+    // One message (the last): NAKed twice; the third pull finds it at max_deliver, gives it up
+    // (the advisory) and waits out its timeout with nothing to deliver.
+    ChildProcess naks({NATSKIT_BINARY, "js-reply", "--url", url, "--stream", "ORDERS", "--consumer", "retry", "--reply",
+                       "-NAK", "--count", "3", "--timeout", "3000"});
+    ASSERT_EQ(naks.WaitExit(30s), 0) << naks.ReadStderr();
+    ASSERT_NE(naks.ReadStdout().find("replied 2"), std::string::npos) << naks.ReadStdout();
+    // And one a worker terminates (+TERM: a poison message).
+    api("$JS.API.CONSUMER.DURABLE.CREATE.ORDERS.poison",
+        {{"stream_name", "ORDERS"},
+         {"config", {{"durable_name", "poison"}, {"ack_policy", "explicit"}, {"deliver_policy", "last"}}}});
+    RunNatskit({"js-reply", "--url", url, "--stream", "ORDERS", "--consumer", "poison", "--reply", "+TERM", "--timeout",
+                "5000"});
+    api("$JS.API.STREAM.LEADER.STEPDOWN.ORDERS", nullptr);
+    api("$JS.API.STREAM.CREATE.ORDERS_COPY",
+        {{"name", "ORDERS_COPY"}, {"mirror", {{"name", "ORDERS"}}}, {"storage", "file"}});
+    // (No account label to match: these advisories do not name their account.)
+    const PromLabels orders{{"stream", "ORDERS"}};
+    PromLabels retry = orders;
+    retry["consumer"] = "retry";
+    auto counted = farrier_->WaitFor(
+        [&](const Scrape& s) {
+          return s.Number("nats_jetstream_advisory_naks_total", retry) >= 2 &&
+                 s.Value("nats_jetstream_advisory_terminated_total", {{"stream", "ORDERS"}, {"consumer", "poison"}}) &&
+                 s.Number("nats_jetstream_advisory_max_deliveries_total", retry) >= 1 &&
+                 s.Number("nats_jetstream_advisory_stream_leader_elections_total", orders) >= 1;
+        },
+        20s);
+    if (!counted) {
+      std::string seen;
+      Scrape now = farrier_->Metrics();
+      if (now.metrics) {
+        for (const auto& sample : now.metrics->samples()) {
+          if (sample.family.find("advisor") != std::string::npos) {
+            seen += sample.name;
+            for (const auto& [k, v] : sample.labels) seen += " " + k + "=" + v;
+            seen += " " + std::to_string(sample.value) + "\n";
+          }
+        }
+      }
+      FAIL() << "the JetStream events were not counted; advisory samples:\n" << seen;
+    }
   }
 
   // The queries (panels) that return nothing right now.
@@ -452,7 +518,9 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
   phase();
   // Redeliveries: the ephemeral push consumer's 30 s ack wait (natskit sets no shorter one)
   // may end after this test; the panel is checked when it does.
-  const std::set<std::string> may_stay_empty = {"Redelivered by consumer"};
+  // Lost quorum: stopping 2 of the 3 nodes would end the rest of this test; the advisory is
+  // caused for real in JsAdvisories.QuorumLost* instead.
+  const std::set<std::string> may_stay_empty = {"Redelivered by consumer", "Lost quorum (30 min)"};
   std::string unfilled, not_on_this_release;
   for (const PanelQuery& q : queries) {
     if (!too_new(q)) continue;

@@ -314,6 +314,18 @@ void RunNatskit(std::vector<std::string> args, std::chrono::milliseconds timeout
   }
 }
 
+double WaitUntilAdvisoriesSubscribed(Farrier& farrier, const std::string& url, const std::string& account) {
+  const PromLabels error{{"account", account}, {"code", "10059"}};  // stream not found
+  for (int i = 0; i < 100; ++i) {
+    RunNatskit({"request", "--url", url, "--subject", "$JS.API.STREAM.INFO.FARRIER_WARMUP", "--data", ""});
+    auto s = farrier.WaitFor(
+        [&](const Scrape& s) { return s.Number("nats_jetstream_advisory_api_errors_total", error) > 0; }, 200ms);
+    if (s) return s->Number("nats_jetstream_advisory_api_errors_total", error);
+  }
+  ADD_FAILURE() << "farrier never counted an API error\n" << farrier.Metrics().Describe() << farrier.Stderr();
+  return 0;
+}
+
 double Rfc3339(const std::string& t) {
   std::tm tm{};
   if (!strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;

@@ -178,6 +178,12 @@ std::unique_ptr<ChildProcess> StartNatskit(std::vector<std::string> args, std::s
 // Runs natskit to completion; throws unless it exits 0.
 void RunNatskit(std::vector<std::string> args, std::chrono::milliseconds timeout = 30s);
 
+// Waits until farrier (run with --jetstream.advisories) is subscribed to the advisories of
+// `account`: requests info of a stream that does not exist over `url` (a user of that account)
+// until farrier counts the API error it causes. Returns the errors with that code counted so
+// far; a test failure if farrier never counts one.
+double WaitUntilAdvisoriesSubscribed(Farrier& farrier, const std::string& url, const std::string& account = "$G");
+
 // RFC 3339 as the server prints it ("2026-11-23T05:30:36.911404549Z") to Unix seconds; -1 when
 // unparseable.
 double Rfc3339(const std::string& t);

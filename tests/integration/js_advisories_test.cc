@@ -40,19 +40,6 @@ void Reply(const std::string& url, const std::string& consumer, const std::strin
               std::to_string(count), "--timeout", "1000"});
 }
 
-// Farrier is subscribed once an API error it causes shows: returns the errors counted so far.
-double WaitUntilSubscribed(Farrier& f, const std::string& url, const std::string& account = "$G") {
-  const PromLabels error{{"account", account}, {"code", "10059"}};
-  for (int i = 0; i < 100; ++i) {
-    Request(url, "$JS.API.STREAM.INFO.FARRIER_WARMUP");
-    auto s = f.WaitFor([&](const Scrape& s) { return s.Number("nats_jetstream_advisory_api_errors_total", error) > 0; },
-                       200ms);
-    if (s) return s->Number("nats_jetstream_advisory_api_errors_total", error);
-  }
-  ADD_FAILURE() << "farrier never counted an API error\n" << f.Metrics().Describe() << f.Stderr();
-  return 0;
-}
-
 std::vector<std::string> FarrierArgs(const NatsServer& server, std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"--nats.monitor-url", server.monitor_url(), "--nats.url", server.client_url(),
                                 "--jetstream.advisories"};
@@ -64,7 +51,7 @@ TEST(JsAdvisories, ConsumerFailuresActionsSnapshotsAndApiErrorsOfASingleServer) 
   NatsServer server(NatsServerOptions{.jetstream = true});
   Farrier f(FarrierArgs(server));
   const std::string url = server.client_url();
-  const double errors = WaitUntilSubscribed(f, url);
+  const double errors = WaitUntilAdvisoriesSubscribed(f, url);
 
   Request(url, "$JS.API.STREAM.CREATE.ADV", R"({"name":"ADV","subjects":["adv.>"],"storage":"file"})");
   Request(url, "$JS.API.STREAM.UPDATE.ADV", R"({"name":"ADV","subjects":["adv.>"],"storage":"file","max_msgs":9})");
@@ -133,7 +120,7 @@ TEST(JsAdvisories, LeaderStepdownsOnAThreeNodeCluster) {
   auto nodes = StartCluster(3, /*jetstream=*/true);
   Farrier f(FarrierArgs(*nodes[0]));
   const std::string url = nodes[0]->client_url();
-  WaitUntilSubscribed(f, url);
+  WaitUntilAdvisoriesSubscribed(f, url);
   Request(url, "$JS.API.STREAM.CREATE.R3", R"({"name":"R3","subjects":["r3.>"],"storage":"file","num_replicas":3})");
   Consumer(url, "R3", "C3", "");
   const PromLabels r3{{"stream", "R3"}};
@@ -179,7 +166,7 @@ accounts {
   { std::ofstream(password) << "farrier-pw"; }
   Farrier f(FarrierArgs(server, {"--nats.user", "farrier", "--nats.password-file", password}));
   const std::string url = "nats://orders:orders-pw@127.0.0.1:" + std::to_string(server.client_port());
-  WaitUntilSubscribed(f, url, "ORDERS");
+  WaitUntilAdvisoriesSubscribed(f, url, "ORDERS");
   Request(url, "$JS.API.STREAM.CREATE.ADV", R"({"name":"ADV","subjects":["adv.>"],"storage":"memory"})");
   Consumer(url, "ADV", "NAKS", R"(,"max_deliver":2)");
   RunNatskit({"pub", "--url", url, "--subject", "adv.one", "--count", "1"});
@@ -197,7 +184,7 @@ TEST(JsAdvisories, LabelSetsPastTheLimitAreCountedAsDropped) {
   // Two label sets: the warm-up's API error and the stream's creation; every later set drops.
   Farrier f(FarrierArgs(server, {"--jetstream.advisories-limit", "2"}));
   const std::string url = server.client_url();
-  WaitUntilSubscribed(f, url);
+  WaitUntilAdvisoriesSubscribed(f, url);
   Request(url, "$JS.API.STREAM.CREATE.ADV", R"({"name":"ADV","subjects":["adv.>"],"storage":"memory"})");
   Consumer(url, "ADV", "NAKS", R"(,"max_deliver":2)");
   RunNatskit({"pub", "--url", url, "--subject", "adv.one", "--count", "1"});
@@ -223,7 +210,7 @@ TEST(JsAdvisories, GarbageOnTheAdvisorySubjectsCountsAsInvalid) {
   NatsServer server(NatsServerOptions{.jetstream = true});
   Farrier f(FarrierArgs(server));
   const std::string url = server.client_url();
-  WaitUntilSubscribed(f, url);
+  WaitUntilAdvisoriesSubscribed(f, url);
   RunNatskit({"pub", "--url", url, "--subject", "$JS.EVENT.ADVISORY.FARRIER.TEST", "--count", "1"});
   auto invalid = f.WaitFor([](const Scrape& s) { return s.Number("nats_jetstream_advisory_invalid_total") >= 1; }, 10s);
   ASSERT_TRUE(invalid) << f.Metrics().Describe(20000);
@@ -238,7 +225,7 @@ TEST(JsAdvisories, UnknownTypesCountAsOther) {
   }
   Farrier f(FarrierArgs(server));
   const std::string url = server.client_url();
-  WaitUntilSubscribed(f, url);
+  WaitUntilAdvisoriesSubscribed(f, url);
   Request(url, "$JS.API.STREAM.CREATE.ADV", R"({"name":"ADV","subjects":["adv.>"],"storage":"memory"})");
   Consumer(url, "ADV", "PAUSED", "");
   Request(url, "$JS.API.CONSUMER.PAUSE.ADV.PAUSED", R"({"pause_until":"2099-01-01T00:00:00Z"})");

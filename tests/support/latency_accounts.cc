@@ -45,8 +45,9 @@ LatencyAccounts MakeLatencyAccounts(LatencyAccountsOptions options) {
   std::ostringstream c;
   c << "accounts {\n"
     << "  " << a.service_account << " {\n"
-    << "    users: [ { user: \"" << a.service_user << "\", password: \"" << a.service_password << "\" } ]\n"
-    << "    exports: [\n"
+    << "    users: [ { user: \"" << a.service_user << "\", password: \"" << a.service_password << "\" } ]\n";
+  if (!options.service_jetstream.empty()) c << "    jetstream: " << options.service_jetstream << "\n";
+  c << "    exports: [\n"
     << "      { service: \"" << options.service_subject << "\", response_threshold: \"" << options.response_threshold
     << "\",\n"
     << "        latency: { sampling: " << options.sampling_percent << ", subject: \"" << options.latency_subject

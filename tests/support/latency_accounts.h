@@ -32,6 +32,9 @@ struct LatencyAccountsOptions {
   // Clients connecting without credentials join CLIENT (no_auth_user); e.g. for natskit
   // idle-conns, which cannot send credentials.
   bool anonymous_is_client = false;
+  // The SVC account's JetStream block, e.g. "{ max_file: 1GB, max_streams: 10 }" (its limits);
+  // empty: no JetStream for it. The server then needs JetStream on (NatsServerOptions::jetstream).
+  std::string service_jetstream{};
 };
 
 struct LatencyAccounts {

@@ -3,6 +3,14 @@
 // delivered and last saw its ack floor move, since when an asset's leader leads, and an
 // account's JetStream limits next to its usage.
 //
+// What nats-server means by a mirror's or source's `lag` and `active` (server/stream.go, the same
+// from 2.9 to 2.15): it copies through a consumer on the origin with a 1 s idle heartbeat;
+// `active` is the time since anything (message, flow control, heartbeat) arrived from it, so it
+// stays under about a second over a working link even while the origin is idle, and grows only
+// while the link is broken or the origin gone (-1: never heard). `lag` is the pending count the
+// last copied message carried: heartbeats do not update it, so it stands still while the link is
+// down. tests/integration/origin_link_test.cc shows both against a leaf node link cut for real.
+//
 // Times are exported as Unix timestamps (`..._timestamp_seconds`), not ages: a timestamp stays
 // the same between polls until something happens, and `time() - x` gives the age in a rule.
 // RenderJsz calls these for what this server leads (the same rule as every value series).

@@ -147,7 +147,9 @@ void NatsServer::WriteConfig() const {
   if (options_.jetstream) {
     c << "jetstream {\n  store_dir: " << Quote(store_dir().string()) << "\n"
       << "  max_memory_store: " << options_.js_max_memory << "\n"
-      << "  max_file_store: " << options_.js_max_file << "\n}\n";
+      << "  max_file_store: " << options_.js_max_file << "\n";
+    if (!options_.js_domain.empty()) c << "  domain: " << Quote(options_.js_domain) << "\n";
+    c << "}\n";
   }
   if (!options_.cluster_name.empty()) {
     c << "cluster {\n  name: " << Quote(options_.cluster_name) << "\n"

@@ -37,6 +37,7 @@ struct NatsServerOptions {
   bool jetstream = false;  // store lives in the server's temp dir, survives Restart()
   std::string js_max_memory = "256MB";
   std::string js_max_file = "1GB";    // explicit so /jsz config values are deterministic
+  std::string js_domain{};            // non-empty: the JetStream domain (leaf node set-ups)
   std::string cluster_name{};         // non-empty: emit a cluster {} block
   std::vector<std::string> routes{};  // e.g. other.route_url(); only with cluster_name
   // 0: the server binds a port the kernel picks (-1 in its config) and the constructor reads

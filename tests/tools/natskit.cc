@@ -55,6 +55,10 @@ commands:
       +TERM, +ACK) to each one's reply subject; prints "replied K".
   free-port   [--count N]
       Binds N sockets to 127.0.0.1:0 at once and prints the N distinct ports, one per line.
+  relay       --to HOST:PORT [--listen PORT]
+      Relays every connection to 127.0.0.1:PORT (default: the kernel's pick) to HOST:PORT,
+      prints "ready <port>", runs until killed: a link between two servers that a test can cut
+      (kill it) and mend (a new relay on the same port).
 
 Every command exits non-zero with a message on stderr on failure. --url defaults to
 nats://127.0.0.1:4222; the cnats-based commands (js-setup, pub, qsub, sub, request, gather) accept
@@ -254,6 +258,9 @@ int main(int argc, char** argv) {
     }
     if (cmd == "js-reply") {
       return cmd_js_reply(Args(cmd, rest, {"url", "stream", "consumer", "reply", "count", "timeout"}));
+    }
+    if (cmd == "relay") {
+      return cmd_relay(Args(cmd, rest, {"to", "listen"}));
     }
     if (cmd == "free-port") {
       return cmd_free_port(Args(cmd, rest, {"count"}));

@@ -22,7 +22,6 @@
 #include "config/config.h"
 #include "core/reload_state.h"
 #include "core/series_limit.h"
-#include "services/nats_client.h"
 #include "snapshot/render.h"
 #include "web/web_server.h"
 
@@ -125,9 +124,42 @@ class Reloader {
   std::mutex mu_;
 };
 
-// Runs the pipeline and the listener until SIGINT or SIGTERM; returns the exit status. Everything
-// it starts, NATS clients included, is gone when it returns.
-int Serve(const Config& config, const std::vector<std::string>& args, const std::vector<std::string>& env) {
+}  // namespace
+
+int Run(int argc, char** argv, char** envp) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> env;
+  for (char** e = envp; e && *e; ++e) env.emplace_back(*e);
+
+  Result<LoadedConfig> loaded = LoadConfig(args, env);
+  if (!loaded) {
+    std::cerr << "farrier: error: " << loaded.error() << "\n";
+    return 2;
+  }
+  if (loaded->action == Action::kHelp) {
+    std::cout << HelpText();
+    return 0;
+  }
+  if (loaded->action == Action::kVersion) {
+    std::cout << "farrier " << FarrierVersion() << "\n";
+    return 0;
+  }
+  const Config& config = loaded->config;
+#ifdef __GLIBC__
+  // Seven long-lived threads (a worker per source, the poll loop) plus the listener's pool:
+  // without a cap glibc gives each its own arena, and RSS grows with the number of arenas.
+  mallopt(M_ARENA_MAX, 2);
+  // Response bodies (up to megabytes per /connz page) are served by mmap and returned to the OS
+  // when freed. A fixed threshold turns off glibc's adaptive one, which after the first large
+  // free would move such buffers into the heap, where freed pages stay resident.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+  SetupLogging(config.log_level, config.log_format);
+  for (const std::string& warning : loaded->warnings) spdlog::warn("{}", warning);
+  if (config.monitor_tls.insecure_skip_verify && config.monitor_url.scheme == "https") {
+    spdlog::warn("--nats.monitor-tls.insecure-skip-verify: the monitoring port's certificate is not verified");
+  }
+
   // Block the signals before any thread starts so that only sigwait below sees them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -179,48 +211,6 @@ int Serve(const Config& config, const std::vector<std::string>& args, const std:
   web.Stop();
   collector->Current()->Stop();
   return 0;
-}
-
-}  // namespace
-
-int Run(int argc, char** argv, char** envp) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  std::vector<std::string> env;
-  for (char** e = envp; e && *e; ++e) env.emplace_back(*e);
-
-  Result<LoadedConfig> loaded = LoadConfig(args, env);
-  if (!loaded) {
-    std::cerr << "farrier: error: " << loaded.error() << "\n";
-    return 2;
-  }
-  if (loaded->action == Action::kHelp) {
-    std::cout << HelpText();
-    return 0;
-  }
-  if (loaded->action == Action::kVersion) {
-    std::cout << "farrier " << FarrierVersion() << "\n";
-    return 0;
-  }
-  const Config& config = loaded->config;
-#ifdef __GLIBC__
-  // Seven long-lived threads (a worker per source, the poll loop) plus the listener's pool:
-  // without a cap glibc gives each its own arena, and RSS grows with the number of arenas.
-  mallopt(M_ARENA_MAX, 2);
-  // Response bodies (up to megabytes per /connz page) are served by mmap and returned to the OS
-  // when freed. A fixed threshold turns off glibc's adaptive one, which after the first large
-  // free would move such buffers into the heap, where freed pages stay resident.
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-#endif
-  SetupLogging(config.log_level, config.log_format);
-  for (const std::string& warning : loaded->warnings) spdlog::warn("{}", warning);
-  if (config.monitor_tls.insecure_skip_verify && config.monitor_url.scheme == "https") {
-    spdlog::warn("--nats.monitor-tls.insecure-skip-verify: the monitoring port's certificate is not verified");
-  }
-
-  const int status = Serve(config, args, env);
-  // Every NATS client is gone with the pipelines; end cnats before exit handlers run.
-  NatsClient::CloseLibrary(std::chrono::seconds(2));
-  return status;
 }
 
 }  // namespace farrier

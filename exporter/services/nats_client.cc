@@ -26,22 +26,12 @@ std::string StatusText(natsStatus s) {
   return text;
 }
 
-std::atomic<bool> library_opened{false};
-
 }  // namespace
-
-void NatsClient::CloseLibrary(std::chrono::milliseconds timeout) {
-  if (!library_opened.exchange(false)) return;
-  if (natsStatus s = nats_CloseAndWait(timeout.count()); s != NATS_OK) {
-    spdlog::debug("NATS library not closed within {} ms: {}", timeout.count(), natsStatus_GetText(s));
-  }
-}
 
 Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& config) {
   // One cnats library instance per process; nats_Open is idempotent. The default lock spin
   // count is for latency-critical clients; -1 keeps it.
   if (natsStatus s = nats_Open(-1); s != NATS_OK) return Error{"cannot initialise the NATS library: " + StatusText(s)};
-  library_opened = true;
   std::unique_ptr<NatsClient> client(new NatsClient());
   for (const auto& u : config.urls) client->servers_ += (client->servers_.empty() ? "" : ",") + u;
 

@@ -26,14 +26,9 @@ class NatsClient {
   // Errors are configuration problems cnats rejects before any connect attempt (an unreadable
   // CA file, an invalid nkey seed, ...), worded for the operator.
   static Result<std::unique_ptr<NatsClient>> Open(const NatsClientConfig& config);
-  // Closes the connection; cnats' callbacks have finished when it returns. The library stays
-  // open: a reload's next client is already using it.
+  // Closes the connection and the cnats library (one client per process); cnats' callbacks
+  // have finished when it returns.
   ~NatsClient();
-  // Ends the cnats library once no client is left, waiting up to `timeout` for its threads.
-  // Call it last before the process exits: a cnats thread still running during exit races
-  // OpenSSL's exit handler, which frees the locks that thread takes (TSan saw it). Does nothing
-  // if no client was ever opened.
-  static void CloseLibrary(std::chrono::milliseconds timeout);
   NatsClient(const NatsClient&) = delete;
   NatsClient& operator=(const NatsClient&) = delete;
 

@@ -1,11 +1,14 @@
 // --jetstream.advisories against real nats-servers: each advisory caused for real (natskit
-// request for the JetStream API, natskit js-reply for NAK/TERM/ACK) and the counters read from
+// request for the JetStream API, natskit js-reply for NAK/TERM/ACK, natskit js-snapshot and
+// js-restore for a restore) and the counters read from
 // farrier's /metrics. Runs on 2.9.10 and, through the version matrix, on every newer release.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
-
+#include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.h"
@@ -27,6 +30,13 @@ double Sum(const Scrape& s, std::string_view name, const PromLabels& subset = {}
 
 void Request(const std::string& url, const std::string& subject, const std::string& data = "") {
   RunNatskit({"request", "--url", url, "--subject", subject, "--data", data});
+}
+
+// A JetStream API call's reply; throws when natskit fails (no reply).
+Json Api(const std::string& url, const std::string& subject, const std::string& data = "") {
+  ChildProcess request({NATSKIT_BINARY, "request", "--url", url, "--subject", subject, "--data", data});
+  if (request.WaitExit(10s) != 0) throw std::runtime_error("natskit request " + subject + ": " + request.ReadStderr());
+  return Json::parse(request.ReadStdout());
 }
 
 void Consumer(const std::string& url, const std::string& stream, const std::string& name, const std::string& extra) {
@@ -51,6 +61,19 @@ double WaitUntilSubscribed(Farrier& f, const std::string& url, const std::string
   }
   ADD_FAILURE() << "farrier never counted an API error\n" << f.Metrics().Describe() << f.Stderr();
   return 0;
+}
+
+// Checks that every advisory family served has its row in docs/metrics.md, with its type;
+// returns how many advisory families were served.
+int ExpectAdvisoryFamiliesDocumented(const Scrape& s) {
+  const std::string doc = ReadFile(SourceDir() / "docs" / "metrics.md");
+  int families = 0;
+  for (const auto& [name, family] : s.metrics->families()) {
+    if (name.rfind("nats_jetstream_advisor", 0) != 0) continue;
+    ++families;
+    EXPECT_NE(doc.find("| `" + name + "` | " + family.type + " |"), std::string::npos) << name << " " << family.type;
+  }
+  return families;
 }
 
 std::vector<std::string> FarrierArgs(const NatsServer& server, std::vector<std::string> extra = {}) {
@@ -118,15 +141,9 @@ TEST(JsAdvisories, ConsumerFailuresActionsSnapshotsAndApiErrorsOfASingleServer) 
   EXPECT_EQ(s->Number("nats_jetstream_advisory_series_dropped_total"), 0);
   EXPECT_FALSE(s->Value("nats_jetstream_advisories_total", {{"type", "other"}}));
   EXPECT_EQ(s->Value("nats_exporter_nats_connected"), 1);
-  // Every advisory family served has its row in docs/metrics.md, with its type.
-  const std::string doc = ReadFile(SourceDir() / "docs" / "metrics.md");
-  int families = 0;
-  for (const auto& [name, family] : s->metrics->families()) {
-    if (name.rfind("nats_jetstream_advisor", 0) != 0) continue;
-    ++families;
-    EXPECT_NE(doc.find("| `" + name + "` | " + family.type + " |"), std::string::npos) << name << " " << family.type;
-  }
-  EXPECT_EQ(families, 11);  // all but leader elections, lost quorums and restores
+  // All but leader elections, lost quorums and restores: the tests below cause those and check
+  // their rows.
+  EXPECT_EQ(ExpectAdvisoryFamiliesDocumented(*s), 11);
 }
 
 TEST(JsAdvisories, LeaderStepdownsOnAThreeNodeCluster) {
@@ -156,7 +173,48 @@ TEST(JsAdvisories, LeaderStepdownsOnAThreeNodeCluster) {
                Sum(s, "nats_jetstream_advisory_consumer_leader_elections_total", c3) > consumers;
       },
       15s);
-  EXPECT_TRUE(after) << f.Metrics().Describe(20000);
+  ASSERT_TRUE(after) << f.Metrics().Describe(20000);
+  ExpectAdvisoryFamiliesDocumented(*after);
+}
+
+// A restore for real, as a backup tool makes one: natskit js-snapshot takes the stream to a file
+// through $JS.API.STREAM.SNAPSHOT, the stream is deleted, and natskit js-restore sends the file
+// back through $JS.API.STREAM.RESTORE. The server announces restore_create when it accepts the
+// restore request and restore_complete once the last chunk is in and the stream is back.
+TEST(JsAdvisories, RestoreOfADeletedStreamCountsCreateAndComplete) {
+  NatsServer server(NatsServerOptions{.jetstream = true});
+  Farrier f(FarrierArgs(server));
+  const std::string url = server.client_url();
+  WaitUntilSubscribed(f, url);
+  Request(url, "$JS.API.STREAM.CREATE.ADV", R"({"name":"ADV","subjects":["adv.>"],"storage":"file"})");
+  RunNatskit({"pub", "--url", url, "--subject", "adv.one", "--count", "3"});
+  farrier::test::TempDir dir;
+  const std::string file = (dir.path() / "ADV.snapshot").string();
+  // Chunks of 1 KiB: several chunks each way, so the acks and the restore's replies are exercised.
+  RunNatskit({"js-snapshot", "--url", url, "--stream", "ADV", "--file", file, "--chunk-size", "1024"});
+  Request(url, "$JS.API.STREAM.DELETE.ADV");
+  ChildProcess restore({NATSKIT_BINARY, "js-restore", "--url", url, "--stream", "ADV", "--file", file, "--chunk-size",
+                        "1024"});
+  ASSERT_EQ(restore.WaitExit(30s), 0) << restore.ReadStderr();
+  // The restored stream holds the three messages published before the snapshot: the restore
+  // really happened, it was not just announced.
+  const Json restored = Json::parse(restore.ReadStdout());
+  ASSERT_TRUE(restored.contains("state")) << restored.dump();
+  EXPECT_EQ(restored["state"].value("messages", 0), 3) << restored.dump();
+  EXPECT_EQ(Api(url, "$JS.API.STREAM.INFO.ADV")["state"].value("messages", 0), 3);
+
+  const PromLabels create{{"stream", "ADV"}, {"phase", "create"}};
+  const PromLabels complete{{"stream", "ADV"}, {"phase", "complete"}};
+  auto s = f.WaitFor([&](const Scrape& s) { return Sum(s, "nats_jetstream_advisory_restores_total", complete) >= 1; },
+                     10s);
+  ASSERT_TRUE(s) << f.Metrics().Describe(20000);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_restores_total", create), 1);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_restores_total", complete), 1);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_snapshots_total", {{"stream", "ADV"}, {"phase", "create"}}), 1);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_snapshots_total", {{"stream", "ADV"}, {"phase", "complete"}}), 1);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_stream_actions_total", {{"stream", "ADV"}, {"action", "delete"}}), 1);
+  EXPECT_EQ(s->Number("nats_jetstream_advisory_invalid_total"), 0);
+  ExpectAdvisoryFamiliesDocumented(*s);
 }
 
 // Way 2 of docs/configuration.md: farrier's account imports $JS.EVENT.> of the asset account.

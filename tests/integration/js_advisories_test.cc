@@ -1,6 +1,6 @@
 // --jetstream.advisories against real nats-servers: each advisory caused for real (natskit
 // request for the JetStream API, natskit js-reply for NAK/TERM/ACK, natskit js-snapshot and
-// js-restore for a restore) and the counters read from
+// js-restore for a restore, killed cluster nodes for a lost quorum) and the counters read from
 // farrier's /metrics. Runs on 2.9.10 and, through the version matrix, on every newer release.
 #include <gtest/gtest.h>
 
@@ -213,6 +213,109 @@ TEST(JsAdvisories, RestoreOfADeletedStreamCountsCreateAndComplete) {
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_snapshots_total", {{"stream", "ADV"}, {"phase", "create"}}), 1);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_snapshots_total", {{"stream", "ADV"}, {"phase", "complete"}}), 1);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_stream_actions_total", {{"stream", "ADV"}, {"action", "delete"}}), 1);
+  EXPECT_EQ(s->Number("nats_jetstream_advisory_invalid_total"), 0);
+  ExpectAdvisoryFamiliesDocumented(*s);
+}
+
+// The leader of a stream's or consumer's Raft group, by its server name, from the JetStream API
+// (`cluster.leader` of STREAM.INFO / CONSUMER.INFO); waits up to 10 s for one other than `not`.
+// While the group elects, nobody answers INFO (only a leader does): that is retried.
+std::string LeaderOf(const std::string& url, const std::string& info_subject, const std::string& not_this = "") {
+  std::string leader;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    ChildProcess request({NATSKIT_BINARY, "request", "--url", url, "--subject", info_subject, "--timeout", "1000"});
+    if (request.WaitExit(10s) == 0) {
+      const Json info = Json::parse(request.ReadStdout());
+      leader = info.contains("cluster") ? info["cluster"].value("leader", "") : "";
+      if (!leader.empty() && leader != not_this) return leader;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ADD_FAILURE() << info_subject << ": no leader other than \"" << not_this << "\" within 10 s";
+  return leader;
+}
+
+// Lost quorum for real: a 3-node cluster loses two nodes. When and by whom the advisory is sent,
+// from the server's source (jetstream_cluster.go and raft.go, the same from 2.9.10 to 2.15): by
+// a replica whose Raft group signals "not leader" while it has no quorum, for a group older than
+// 5 s, at most once per 10 s per stream or consumer and server. That happens first to the
+// group's leader: it checks every 10 s from its election (lostQuorumCheck) whether a quorum of
+// peers was heard from in the last 10 s (lostQuorumInterval), and steps down when not. So the
+// advisory comes at the first check at least 10 s after the followers were last heard from (up
+// to a 1 s heartbeat before the kill): 9 to 20 s after it, which makes this test take 20 to 25 s;
+// the survivor is made the leader of both the stream and the consumer so that this is the path.
+// Afterwards every replica left sends it again whenever it campaigns in vain, at most every 20 s
+// (switchToCandidate): the counter keeps rising while the group has no quorum.
+TEST(JsAdvisories, QuorumLostWhenTwoOfThreeNodesAreKilled) {
+  auto nodes = StartCluster(3, /*jetstream=*/true);
+  const std::string url0 = nodes[0]->client_url();
+  Request(url0, "$JS.API.STREAM.CREATE.R3", R"({"name":"R3","subjects":["r3.>"],"storage":"file","num_replicas":3})");
+  Consumer(url0, "R3", "C3", "");  // R3 like its stream
+  const std::string leader = LeaderOf(url0, "$JS.API.STREAM.INFO.R3");
+  // The consumer's leader is elected apart from the stream's. A stepdown hands it to the
+  // preferred replica from 2.11 on (placement.preferred); 2.9 and 2.10 take no request body and
+  // pick one of the two others, so a few stepdowns move it to the stream's leader there.
+  const bool preferred = farrier::test::ServerVersion(*nodes[0]) >= farrier::test::NatsVersion{2, 11, 0};
+  const std::string stepdown = preferred ? R"({"placement":{"preferred":")" + leader + R"("}})" : "";
+  std::string consumer_leader = LeaderOf(url0, "$JS.API.CONSUMER.INFO.R3.C3");
+  for (int i = 0; i < 16 && consumer_leader != leader; ++i) {
+    Request(url0, "$JS.API.CONSUMER.LEADER.STEPDOWN.R3.C3", stepdown);
+    consumer_leader = LeaderOf(url0, "$JS.API.CONSUMER.INFO.R3.C3", consumer_leader);
+  }
+  ASSERT_EQ(consumer_leader, leader) << "C3's leadership never moved to R3's leader";
+  NatsServer* survivor = nullptr;
+  for (auto& node : nodes) {
+    if (node->name() == leader) survivor = node.get();
+  }
+  ASSERT_NE(survivor, nullptr) << "no node named " << leader;
+
+  // Farrier on the survivor: the advisories are published there, in the stream's account.
+  Farrier f(FarrierArgs(*survivor));
+  WaitUntilSubscribed(f, survivor->client_url());
+  const auto killed = std::chrono::steady_clock::now();
+  for (auto& node : nodes) {
+    if (node.get() != survivor) node->Kill();
+  }
+  const PromLabels r3{{"stream", "R3"}};
+  const PromLabels c3{{"stream", "R3"}, {"consumer", "C3"}};
+  // 20 s at most by the server's timers, plus room for a loaded machine. When each was counted
+  // goes to the test's output: how long a real outage takes to show.
+  auto since_kill = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count(); };
+  double stream_seconds = 0, consumer_seconds = 0;
+  auto s = f.WaitFor(
+      [&](const Scrape& s) {
+        if (!stream_seconds && Sum(s, "nats_jetstream_advisory_stream_quorum_lost_total", r3) >= 1) {
+          stream_seconds = since_kill();
+        }
+        if (!consumer_seconds && Sum(s, "nats_jetstream_advisory_consumer_quorum_lost_total", c3) >= 1) {
+          consumer_seconds = since_kill();
+        }
+        return stream_seconds && consumer_seconds;
+      },
+      35s, nullptr, 200ms);
+  ASSERT_TRUE(s) << "after " << since_kill() << " s\n" << f.Metrics().Describe(20000) << survivor->LogTail();
+  std::cerr << "lost quorum counted " << stream_seconds << " s (stream), " << consumer_seconds
+            << " s (consumer) after the kill\n";
+  // Exactly as often as the survivor sent it: it logs a warning right before each advisory it
+  // publishes. (A second one may already be on its way, at least 10 s after the first, hence
+  // the count from the log rather than 1.)
+  auto warnings = [&](const std::string& what) {
+    const std::string log = survivor->Log();
+    int n = 0;
+    for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  const std::string stream_warning = "stream '$G > R3' has NO quorum";
+  const std::string consumer_warning = "consumer '$G > R3 > C3' has NO quorum";
+  auto exact = f.WaitFor(
+      [&](const Scrape& s) {
+        return Sum(s, "nats_jetstream_advisory_stream_quorum_lost_total", r3) == warnings(stream_warning) &&
+               Sum(s, "nats_jetstream_advisory_consumer_quorum_lost_total", c3) == warnings(consumer_warning);
+      },
+      5s, nullptr, 200ms);
+  EXPECT_TRUE(exact) << f.Metrics().Describe(20000) << survivor->LogTail();
+  EXPECT_GE(warnings(stream_warning), 1);
+  EXPECT_GE(warnings(consumer_warning), 1);
   EXPECT_EQ(s->Number("nats_jetstream_advisory_invalid_total"), 0);
   ExpectAdvisoryFamiliesDocumented(*s);
 }

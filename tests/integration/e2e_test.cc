@@ -519,7 +519,7 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
   // Redeliveries: the ephemeral push consumer's 30 s ack wait (natskit sets no shorter one)
   // may end after this test; the panel is checked when it does.
   // Lost quorum: stopping 2 of the 3 nodes would end the rest of this test; the advisory is
-  // caused for real in JsAdvisories.QuorumLost* instead.
+  // caused for real in JsAdvisories.QuorumLostWhenTwoOfThreeNodesAreKilled instead.
   const std::set<std::string> may_stay_empty = {"Redelivered by consumer", "Lost quorum (30 min)"};
   std::string unfilled, not_on_this_release;
   for (const PanelQuery& q : queries) {

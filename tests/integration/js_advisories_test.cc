@@ -1,11 +1,14 @@
 // --jetstream.advisories against real nats-servers: each advisory caused for real (natskit
-// request for the JetStream API, natskit js-reply for NAK/TERM/ACK) and the counters read from
+// request for the JetStream API, natskit js-reply for NAK/TERM/ACK, natskit js-snapshot and
+// js-restore for a restore, killed cluster nodes for a lost quorum) and the counters read from
 // farrier's /metrics. Runs on 2.9.10 and, through the version matrix, on every newer release.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
-
+#include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.h"
@@ -29,6 +32,13 @@ void Request(const std::string& url, const std::string& subject, const std::stri
   RunNatskit({"request", "--url", url, "--subject", subject, "--data", data});
 }
 
+// A JetStream API call's reply; throws when natskit fails (no reply).
+Json Api(const std::string& url, const std::string& subject, const std::string& data = "") {
+  ChildProcess request({NATSKIT_BINARY, "request", "--url", url, "--subject", subject, "--data", data});
+  if (request.WaitExit(10s) != 0) throw std::runtime_error("natskit request " + subject + ": " + request.ReadStderr());
+  return Json::parse(request.ReadStdout());
+}
+
 void Consumer(const std::string& url, const std::string& stream, const std::string& name, const std::string& extra) {
   Request(url, "$JS.API.CONSUMER.DURABLE.CREATE." + stream + "." + name,
           R"({"stream_name":")" + stream + R"(","config":{"durable_name":")" + name + R"(","ack_policy":"explicit")" +
@@ -38,6 +48,19 @@ void Consumer(const std::string& url, const std::string& stream, const std::stri
 void Reply(const std::string& url, const std::string& consumer, const std::string& body, int count) {
   RunNatskit({"js-reply", "--url", url, "--stream", "ADV", "--consumer", consumer, "--reply", body, "--count",
               std::to_string(count), "--timeout", "1000"});
+}
+
+// Checks that every advisory family served has its row in docs/metrics.md, with its type;
+// returns how many advisory families were served.
+int ExpectAdvisoryFamiliesDocumented(const Scrape& s) {
+  const std::string doc = ReadFile(SourceDir() / "docs" / "metrics.md");
+  int families = 0;
+  for (const auto& [name, family] : s.metrics->families()) {
+    if (name.rfind("nats_jetstream_advisor", 0) != 0) continue;
+    ++families;
+    EXPECT_NE(doc.find("| `" + name + "` | " + family.type + " |"), std::string::npos) << name << " " << family.type;
+  }
+  return families;
 }
 
 std::vector<std::string> FarrierArgs(const NatsServer& server, std::vector<std::string> extra = {}) {
@@ -105,15 +128,9 @@ TEST(JsAdvisories, ConsumerFailuresActionsSnapshotsAndApiErrorsOfASingleServer) 
   EXPECT_EQ(s->Number("nats_jetstream_advisory_series_dropped_total"), 0);
   EXPECT_FALSE(s->Value("nats_jetstream_advisories_total", {{"type", "other"}}));
   EXPECT_EQ(s->Value("nats_exporter_nats_connected"), 1);
-  // Every advisory family served has its row in docs/metrics.md, with its type.
-  const std::string doc = ReadFile(SourceDir() / "docs" / "metrics.md");
-  int families = 0;
-  for (const auto& [name, family] : s->metrics->families()) {
-    if (name.rfind("nats_jetstream_advisor", 0) != 0) continue;
-    ++families;
-    EXPECT_NE(doc.find("| `" + name + "` | " + family.type + " |"), std::string::npos) << name << " " << family.type;
-  }
-  EXPECT_EQ(families, 11);  // all but leader elections, lost quorums and restores
+  // All but leader elections, lost quorums and restores: the tests below cause those and check
+  // their rows.
+  EXPECT_EQ(ExpectAdvisoryFamiliesDocumented(*s), 11);
 }
 
 TEST(JsAdvisories, LeaderStepdownsOnAThreeNodeCluster) {
@@ -143,7 +160,151 @@ TEST(JsAdvisories, LeaderStepdownsOnAThreeNodeCluster) {
                Sum(s, "nats_jetstream_advisory_consumer_leader_elections_total", c3) > consumers;
       },
       15s);
-  EXPECT_TRUE(after) << f.Metrics().Describe(20000);
+  ASSERT_TRUE(after) << f.Metrics().Describe(20000);
+  ExpectAdvisoryFamiliesDocumented(*after);
+}
+
+// A restore for real, as a backup tool makes one: natskit js-snapshot takes the stream to a file
+// through $JS.API.STREAM.SNAPSHOT, the stream is deleted, and natskit js-restore sends the file
+// back through $JS.API.STREAM.RESTORE. The server announces restore_create when it accepts the
+// restore request and restore_complete once the last chunk is in and the stream is back.
+TEST(JsAdvisories, RestoreOfADeletedStreamCountsCreateAndComplete) {
+  NatsServer server(NatsServerOptions{.jetstream = true});
+  Farrier f(FarrierArgs(server));
+  const std::string url = server.client_url();
+  WaitUntilAdvisoriesSubscribed(f, url);
+  Request(url, "$JS.API.STREAM.CREATE.ADV", R"({"name":"ADV","subjects":["adv.>"],"storage":"file"})");
+  RunNatskit({"pub", "--url", url, "--subject", "adv.one", "--count", "3"});
+  farrier::test::TempDir dir;
+  const std::string file = (dir.path() / "ADV.snapshot").string();
+  // Chunks of 1 KiB: several chunks each way, so the acks and the restore's replies are exercised.
+  RunNatskit({"js-snapshot", "--url", url, "--stream", "ADV", "--file", file, "--chunk-size", "1024"});
+  Request(url, "$JS.API.STREAM.DELETE.ADV");
+  ChildProcess restore({NATSKIT_BINARY, "js-restore", "--url", url, "--stream", "ADV", "--file", file, "--chunk-size",
+                        "1024"});
+  ASSERT_EQ(restore.WaitExit(30s), 0) << restore.ReadStderr();
+  // The restored stream holds the three messages published before the snapshot: the restore
+  // really happened, it was not just announced.
+  const Json restored = Json::parse(restore.ReadStdout());
+  ASSERT_TRUE(restored.contains("state")) << restored.dump();
+  EXPECT_EQ(restored["state"].value("messages", 0), 3) << restored.dump();
+  EXPECT_EQ(Api(url, "$JS.API.STREAM.INFO.ADV")["state"].value("messages", 0), 3);
+
+  const PromLabels create{{"stream", "ADV"}, {"phase", "create"}};
+  const PromLabels complete{{"stream", "ADV"}, {"phase", "complete"}};
+  auto s = f.WaitFor([&](const Scrape& s) { return Sum(s, "nats_jetstream_advisory_restores_total", complete) >= 1; },
+                     10s);
+  ASSERT_TRUE(s) << f.Metrics().Describe(20000);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_restores_total", create), 1);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_restores_total", complete), 1);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_snapshots_total", {{"stream", "ADV"}, {"phase", "create"}}), 1);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_snapshots_total", {{"stream", "ADV"}, {"phase", "complete"}}), 1);
+  EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_stream_actions_total", {{"stream", "ADV"}, {"action", "delete"}}), 1);
+  EXPECT_EQ(s->Number("nats_jetstream_advisory_invalid_total"), 0);
+  ExpectAdvisoryFamiliesDocumented(*s);
+}
+
+// The leader of a stream's or consumer's Raft group, by its server name, from the JetStream API
+// (`cluster.leader` of STREAM.INFO / CONSUMER.INFO); waits up to 10 s for one other than `not`.
+// While the group elects, nobody answers INFO (only a leader does): that is retried.
+std::string LeaderOf(const std::string& url, const std::string& info_subject, const std::string& not_this = "") {
+  std::string leader;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s; std::chrono::steady_clock::now() < deadline;) {
+    ChildProcess request({NATSKIT_BINARY, "request", "--url", url, "--subject", info_subject, "--timeout", "1000"});
+    if (request.WaitExit(10s) == 0) {
+      const Json info = Json::parse(request.ReadStdout());
+      leader = info.contains("cluster") ? info["cluster"].value("leader", "") : "";
+      if (!leader.empty() && leader != not_this) return leader;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  ADD_FAILURE() << info_subject << ": no leader other than \"" << not_this << "\" within 10 s";
+  return leader;
+}
+
+// Lost quorum for real: a 3-node cluster loses two nodes. When and by whom the advisory is sent,
+// from the server's source (jetstream_cluster.go and raft.go, the same from 2.9.10 to 2.15): by
+// a replica whose Raft group signals "not leader" while it has no quorum, for a group older than
+// 5 s, at most once per 10 s per stream or consumer and server. That happens first to the
+// group's leader: it checks every 10 s from its election (lostQuorumCheck) whether a quorum of
+// peers was heard from in the last 10 s (lostQuorumInterval), and steps down when not. So the
+// advisory comes at the first check at least 10 s after the followers were last heard from (up
+// to a 1 s heartbeat before the kill): 9 to 20 s after it, which makes this test take 20 to 25 s;
+// the survivor is made the leader of both the stream and the consumer so that this is the path.
+// Afterwards every replica left sends it again whenever it campaigns in vain, at most every 20 s
+// (switchToCandidate): the counter keeps rising while the group has no quorum.
+TEST(JsAdvisories, QuorumLostWhenTwoOfThreeNodesAreKilled) {
+  auto nodes = StartCluster(3, /*jetstream=*/true);
+  const std::string url0 = nodes[0]->client_url();
+  Request(url0, "$JS.API.STREAM.CREATE.R3", R"({"name":"R3","subjects":["r3.>"],"storage":"file","num_replicas":3})");
+  Consumer(url0, "R3", "C3", "");  // R3 like its stream
+  const std::string leader = LeaderOf(url0, "$JS.API.STREAM.INFO.R3");
+  // The consumer's leader is elected apart from the stream's. A stepdown hands it to the
+  // preferred replica from 2.11 on (placement.preferred); 2.9 and 2.10 take no request body and
+  // pick one of the two others, so a few stepdowns move it to the stream's leader there.
+  const bool preferred = farrier::test::ServerVersion(*nodes[0]) >= farrier::test::NatsVersion{2, 11, 0};
+  const std::string stepdown = preferred ? R"({"placement":{"preferred":")" + leader + R"("}})" : "";
+  std::string consumer_leader = LeaderOf(url0, "$JS.API.CONSUMER.INFO.R3.C3");
+  for (int i = 0; i < 16 && consumer_leader != leader; ++i) {
+    Request(url0, "$JS.API.CONSUMER.LEADER.STEPDOWN.R3.C3", stepdown);
+    consumer_leader = LeaderOf(url0, "$JS.API.CONSUMER.INFO.R3.C3", consumer_leader);
+  }
+  ASSERT_EQ(consumer_leader, leader) << "C3's leadership never moved to R3's leader";
+  NatsServer* survivor = nullptr;
+  for (auto& node : nodes) {
+    if (node->name() == leader) survivor = node.get();
+  }
+  ASSERT_NE(survivor, nullptr) << "no node named " << leader;
+
+  // Farrier on the survivor: the advisories are published there, in the stream's account.
+  Farrier f(FarrierArgs(*survivor));
+  WaitUntilAdvisoriesSubscribed(f, survivor->client_url());
+  const auto killed = std::chrono::steady_clock::now();
+  for (auto& node : nodes) {
+    if (node.get() != survivor) node->Kill();
+  }
+  const PromLabels r3{{"stream", "R3"}};
+  const PromLabels c3{{"stream", "R3"}, {"consumer", "C3"}};
+  // 20 s at most by the server's timers, plus room for a loaded machine. When each was counted
+  // goes to the test's output: how long a real outage takes to show.
+  auto since_kill = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count(); };
+  double stream_seconds = 0, consumer_seconds = 0;
+  auto s = f.WaitFor(
+      [&](const Scrape& s) {
+        if (!stream_seconds && Sum(s, "nats_jetstream_advisory_stream_quorum_lost_total", r3) >= 1) {
+          stream_seconds = since_kill();
+        }
+        if (!consumer_seconds && Sum(s, "nats_jetstream_advisory_consumer_quorum_lost_total", c3) >= 1) {
+          consumer_seconds = since_kill();
+        }
+        return stream_seconds && consumer_seconds;
+      },
+      35s, nullptr, 200ms);
+  ASSERT_TRUE(s) << "after " << since_kill() << " s\n" << f.Metrics().Describe(20000) << survivor->LogTail();
+  std::cerr << "lost quorum counted " << stream_seconds << " s (stream), " << consumer_seconds
+            << " s (consumer) after the kill\n";
+  // Exactly as often as the survivor sent it: it logs a warning right before each advisory it
+  // publishes. (A second one may already be on its way, at least 10 s after the first, hence
+  // the count from the log rather than 1.)
+  auto warnings = [&](const std::string& what) {
+    const std::string log = survivor->Log();
+    int n = 0;
+    for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  const std::string stream_warning = "stream '$G > R3' has NO quorum";
+  const std::string consumer_warning = "consumer '$G > R3 > C3' has NO quorum";
+  auto exact = f.WaitFor(
+      [&](const Scrape& s) {
+        return Sum(s, "nats_jetstream_advisory_stream_quorum_lost_total", r3) == warnings(stream_warning) &&
+               Sum(s, "nats_jetstream_advisory_consumer_quorum_lost_total", c3) == warnings(consumer_warning);
+      },
+      5s, nullptr, 200ms);
+  EXPECT_TRUE(exact) << f.Metrics().Describe(20000) << survivor->LogTail();
+  EXPECT_GE(warnings(stream_warning), 1);
+  EXPECT_GE(warnings(consumer_warning), 1);
+  EXPECT_EQ(s->Number("nats_jetstream_advisory_invalid_total"), 0);
+  ExpectAdvisoryFamiliesDocumented(*s);
 }
 
 // Way 2 of docs/configuration.md: farrier's account imports $JS.EVENT.> of the asset account.

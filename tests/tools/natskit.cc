@@ -53,6 +53,12 @@ commands:
   js-reply    --url U --stream S --consumer C --reply BODY [--count N] [--timeout MS]
       Pulls up to N messages one at a time from pull consumer C and publishes BODY (-NAK,
       +TERM, +ACK) to each one's reply subject; prints "replied K".
+  js-snapshot --url U --stream S --file F [--chunk-size BYTES] [--timeout MS]
+      Snapshots stream S through $JS.API.STREAM.SNAPSHOT.S into F, acking each chunk, and
+      writes the restore request (config, state) to F.json; prints "snapshot BYTES".
+  js-restore  --url U --stream S --file F [--chunk-size BYTES] [--timeout MS]
+      Restores stream S (which must not exist) from F and F.json through
+      $JS.API.STREAM.RESTORE.S; prints the restored stream's info.
   free-port   [--count N]
       Binds N sockets to 127.0.0.1:0 at once and prints the N distinct ports, one per line.
   relay       --to HOST:PORT [--listen PORT]
@@ -261,6 +267,12 @@ int main(int argc, char** argv) {
     }
     if (cmd == "relay") {
       return cmd_relay(Args(cmd, rest, {"to", "listen"}));
+    }
+    if (cmd == "js-snapshot") {
+      return cmd_js_snapshot(Args(cmd, rest, {"url", "stream", "file", "chunk-size", "timeout"}));
+    }
+    if (cmd == "js-restore") {
+      return cmd_js_restore(Args(cmd, rest, {"url", "stream", "file", "chunk-size", "timeout"}));
     }
     if (cmd == "free-port") {
       return cmd_free_port(Args(cmd, rest, {"count"}));

@@ -59,6 +59,8 @@ int cmd_gather(const Args& args);
 int cmd_free_port(const Args& args);
 int cmd_js_reply(const Args& args);
 int cmd_relay(const Args& args);
+int cmd_js_snapshot(const Args& args);
+int cmd_js_restore(const Args& args);
 
 // Blocks SIGINT/SIGTERM in the calling thread (and every thread created afterwards, which is
 // how cnats' internal threads inherit the mask), so they can be consumed with sigwait/signalfd.

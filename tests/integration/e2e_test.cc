@@ -473,6 +473,35 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
     EXPECT_EQ(by_asset, (std::map<std::string, double>{{"ORDERS", 1}, {"ORDERS/worker", 1}, {"RETIRED", 0}}));
   }
 
+  // 1d. Alerts from JetStream advisories, end to end: the message ORDERS/retry gave up (before
+  //     Prometheus started: a series' first event) fires NatsJetStreamMessagesGivenUp; three
+  //     more leader stepdowns of ORDERS while Prometheus watches fire
+  //     NatsJetStreamLeaderElectionsRepeated.
+  for (int i = 0; i < 3; ++i) {
+    // A stepdown right after an election can find no leader yet: retried until one answers.
+    Json reply;
+    WaitUntil(
+        [&] {
+          reply = Json::parse(NatsRequest(server_->client_url(), "$JS.API.STREAM.LEADER.STEPDOWN.ORDERS", ""), nullptr,
+                              false);
+          return reply.is_object() && reply.value("success", false);
+        },
+        15s, 500ms);
+    ASSERT_TRUE(reply.is_object() && reply.value("success", false)) << "stepdown " << i << ": " << reply.dump();
+  }
+  {
+    std::map<std::string, std::string> now;
+    const bool fired = WaitUntil(
+        [&] {
+          now = prometheus_->Alerts();
+          return now.count("NatsJetStreamMessagesGivenUp") && now.count("NatsJetStreamLeaderElectionsRepeated");
+        },
+        30s, 1000ms);
+    std::string seen;
+    for (const auto& [name, state] : now) seen += name + "=" + state + " ";
+    EXPECT_TRUE(fired) << "JetStream advisory alerts: " << seen;
+  }
+
   // 2. Every recording rule has data (routes need a cluster).
   for (const std::string& rule : RecordingRules()) {
     if (kTopologyOnly.count(rule)) continue;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -49,11 +50,16 @@ class Prober {
 
  private:
   using Clock = std::chrono::steady_clock;
+  // What a reply token stands for; its letter leads the token in the reply subject.
+  enum class PendingKind {
+    kProbe,  // a service probe ('p')
+    kMicro,  // a $SRV.STATS round, gathering every answer until the deadline ('m')
+  };
   struct Pending {
-    size_t service;
-    bool micro;  // a $SRV.STATS round (gathers every answer until the deadline)
+    PendingKind kind;
+    size_t service;  // kProbe, kMicro
     Clock::time_point start, deadline;
-    std::vector<MicroStatsResponse> answers;
+    std::vector<MicroStatsResponse> answers;  // kMicro
   };
   struct LatencySub {
     Prober* prober;
@@ -71,6 +77,9 @@ class Prober {
   void Loop();
   void SendProbeLocked(size_t service);
   void SendMicroLocked(size_t service, Clock::time_point now);
+  // Publishes an empty request whose reply comes to a new token of `kind`; false if not sent.
+  bool RequestLocked(PendingKind kind, std::string_view subject, size_t service, Clock::time_point start,
+                     Clock::time_point deadline);
   void ExpireLocked(Clock::time_point now);
   // Count a completed probe; log only when the service's probe state changes.
   void FailLocked(size_t service, ProbeFailure why);

@@ -12,7 +12,7 @@ namespace {
 
 // Reply subjects: <inbox>.<letter><token>, the letter naming the kind of request (the index of
 // a letter is its Pending kind), so a late reply of one kind never completes another's token.
-constexpr std::string_view kKindLetters = "pm";
+constexpr std::string_view kKindLetters = "pmau";
 
 bool ParseToken(const char* subject, size_t inbox_len, size_t* kind, uint64_t* token) {
   size_t len = std::strlen(subject);
@@ -26,8 +26,9 @@ bool ParseToken(const char* subject, size_t inbox_len, size_t* kind, uint64_t* t
 }  // namespace
 
 Prober::Prober(std::vector<ServiceConfig> services, std::chrono::milliseconds micro_interval, NatsClient* client,
-               JsAdvisories* advisories)
-    : services_(std::move(services)), micro_interval_(micro_interval), client_(client), advisories_(advisories) {
+               JsAdvisories* advisories, bool account_info)
+    : services_(std::move(services)), micro_interval_(micro_interval), client_(client), advisories_(advisories),
+      account_info_(account_info) {
   stats_.resize(services_.size());
   Clock::time_point now = Clock::now();
   for (size_t i = 0; i < services_.size(); ++i) {
@@ -41,6 +42,7 @@ Prober::Prober(std::vector<ServiceConfig> services, std::chrono::milliseconds mi
     next_micro_.push_back(now);
   }
   in_flight_.assign(services_.size(), 0);
+  next_account_info_ = now;
 }
 
 Prober::~Prober() { Stop(); }
@@ -127,6 +129,7 @@ ServicesSnapshot Prober::Snapshot() const {
   s.services = services_;
   std::lock_guard lock(mu_);
   s.stats = std::vector<ServiceStats>(stats_.begin(), stats_.end());  // copies (not assignable)
+  if (account_info_) s.account_info = account_info_stats_;
   return s;
 }
 
@@ -168,6 +171,13 @@ void Prober::Loop() {
         }
         next = std::min(next, next_micro_[i]);
       }
+    }
+    if (account_info_) {
+      if (now >= next_account_info_) {
+        SendAccountInfoLocked(now);
+        while (next_account_info_ <= now) next_account_info_ += micro_interval_;
+      }
+      next = std::min(next, next_account_info_);
     }
     for (const auto& [token, p] : pending_) next = std::min(next, p.deadline);
     wake_.wait_until(lock, next, [this, next] { return stopping_ || Clock::now() >= next; });
@@ -282,6 +292,19 @@ void Prober::ExpireLocked(Clock::time_point now) {
         st.micro.Update(p.answers, now);
         break;
       }
+      case PendingKind::kAccountInfo:
+        AccountInfoFailedLocked(AccountInfoFailure::kTimeout, "no answer within the interval");
+        break;
+      case PendingKind::kUserInfo:
+        // Asked again at the next interval. Meanwhile the series go out with account="" rather
+        // than not at all: a server that never answers (a user not allowed to publish there)
+        // must not hide the limits.
+        user_info_in_flight_ = false;
+        if (!account_info_stats_.account) {
+          spdlog::warn("{}: no answer; the account label is empty until one comes", kUserInfoSubject);
+          account_info_stats_.account = "";
+        }
+        break;
     }
     it = pending_.erase(it);
   }
@@ -318,6 +341,14 @@ void Prober::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* sel
           } else {
             p->SucceedLocked(pending.service, std::chrono::duration<double>(arrived - pending.start).count());
           }
+          p->pending_.erase(it);
+          break;
+        case PendingKind::kAccountInfo:
+          p->OnAccountInfoLocked(msg);
+          p->pending_.erase(it);
+          break;
+        case PendingKind::kUserInfo:
+          p->OnUserInfoLocked(msg);
           p->pending_.erase(it);
           break;
       }

@@ -106,14 +106,8 @@ TEST(JsAdvisories, ConsumerFailuresActionsSnapshotsAndApiErrorsOfASingleServer) 
   EXPECT_FALSE(s->Value("nats_jetstream_advisories_total", {{"type", "other"}}));
   EXPECT_EQ(s->Value("nats_exporter_nats_connected"), 1);
   // Every advisory family served has its row in docs/metrics.md, with its type.
-  const std::string doc = ReadFile(SourceDir() / "docs" / "metrics.md");
-  int families = 0;
-  for (const auto& [name, family] : s->metrics->families()) {
-    if (name.rfind("nats_jetstream_advisor", 0) != 0) continue;
-    ++families;
-    EXPECT_NE(doc.find("| `" + name + "` | " + family.type + " |"), std::string::npos) << name << " " << family.type;
-  }
-  EXPECT_EQ(families, 11);  // all but leader elections, lost quorums and restores
+  EXPECT_EQ(ExpectFamiliesDocumented(*s, "nats_jetstream_advisor"),
+            11);  // all but leader elections, lost quorums and restores
 }
 
 TEST(JsAdvisories, LeaderStepdownsOnAThreeNodeCluster) {

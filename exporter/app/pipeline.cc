@@ -51,7 +51,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
   p->collectors_.push_back(std::make_shared<SnapshotCollector>(c.poll.sources, [poller = p->poller_.get()] {
     return poller->Current();
   }));
-  if (!c.services.empty() || c.jetstream_advisories) {
+  if (!c.services.empty() || c.jetstream_advisories || c.jetstream_account_info) {
     Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(c.nats);
     if (!client) return Error{client.error()};
     p->nats_ = std::move(client).value();
@@ -61,8 +61,13 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
       spdlog::info("counting JetStream advisories over NATS {}", p->nats_->servers());
     }
     // Also with no services: the prober's thread keeps the connection and the advisory
-    // subscriptions up.
-    p->prober_ = std::make_unique<Prober>(c.services, c.poll.interval, p->nats_.get(), p->advisories_.get());
+    // subscriptions up, and asks for the account's JetStream info.
+    p->prober_ = std::make_unique<Prober>(c.services, c.poll.interval, p->nats_.get(), p->advisories_.get(),
+                                          c.jetstream_account_info);
+    if (c.jetstream_account_info) {
+      spdlog::info("asking {} every {} ms over NATS {}", kJsAccountInfoSubject, c.poll.interval.count(),
+                   p->nats_->servers());
+    }
     if (Result<bool> started = p->prober_->Start(); !started) return Error{started.error()};
     p->collectors_.push_back(std::make_shared<ServicesCollector>([prober = p->prober_.get()] {
       return prober->Snapshot();

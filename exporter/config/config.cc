@@ -231,6 +231,10 @@ const std::vector<Option>& Options() {
     o.push_back(CountOption("jetstream.advisories-limit", "N",
                             "Most label sets of advisory series (the rest counted as dropped).",
                             &Config::jetstream_advisories_limit, 1, 1000000));
+    o.push_back(BoolOption("jetstream.account-info",
+                           "Ask $JS.API.INFO of the NATS connection's account (--nats.*) every poll interval: "
+                           "its streams and consumers against max_streams/max_consumers; off by default.",
+                           &Config::jetstream_account_info));
     o.push_back(BoolOption("queuegroups.all",
                            "Also export members of every queue group on the server (reads all of /subsz?subs=1).",
                            [](Config& c) -> bool& { return c.poll.sources.queuegroups_all; }));

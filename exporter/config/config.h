@@ -50,6 +50,8 @@ struct Config {
   // NATS connection (opened for them when no services are configured); a cap on label sets.
   bool jetstream_advisories = false;
   size_t jetstream_advisories_limit = 1000;
+  // $JS.API.INFO of the connection's account every poll interval (also opens the connection).
+  bool jetstream_account_info = false;
   // Capacity signals: rates over `scaling_window`; desired workers rise after `up_window` and
   // fall only after `down_window` of lower answers.
   std::chrono::milliseconds scaling_window{60000};

@@ -15,11 +15,17 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 #include "services/definitions.h"
 
 namespace farrier {
+
+// A received message's payload, valid until the message is destroyed.
+inline std::string_view MessageBody(natsMsg* msg) {
+  return std::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
+}
 
 class NatsClient {
  public:

@@ -10,13 +10,15 @@
 namespace farrier {
 namespace {
 
-// Reply subjects: <inbox>.p<token> for probes, <inbox>.m<token> for $SRV.STATS rounds.
-bool ParseToken(const char* subject, size_t inbox_len, bool* micro, uint64_t* token) {
+// Reply subjects: <inbox>.<letter><token>, the letter naming the kind of request (the index of
+// a letter is its Pending kind), so a late reply of one kind never completes another's token.
+constexpr std::string_view kKindLetters = "pmau";
+
+bool ParseToken(const char* subject, size_t inbox_len, size_t* kind, uint64_t* token) {
   size_t len = std::strlen(subject);
   if (len < inbox_len + 3 || subject[inbox_len] != '.') return false;
-  char kind = subject[inbox_len + 1];
-  if (kind != 'p' && kind != 'm') return false;
-  *micro = kind == 'm';
+  *kind = kKindLetters.find(subject[inbox_len + 1]);
+  if (*kind == std::string_view::npos) return false;
   auto [end, ec] = std::from_chars(subject + inbox_len + 2, subject + len, *token);
   return ec == std::errc() && end == subject + len;
 }
@@ -24,8 +26,9 @@ bool ParseToken(const char* subject, size_t inbox_len, bool* micro, uint64_t* to
 }  // namespace
 
 Prober::Prober(std::vector<ServiceConfig> services, std::chrono::milliseconds micro_interval, NatsClient* client,
-               JsAdvisories* advisories)
-    : services_(std::move(services)), micro_interval_(micro_interval), client_(client), advisories_(advisories) {
+               JsAdvisories* advisories, bool account_info)
+    : services_(std::move(services)), micro_interval_(micro_interval), client_(client), advisories_(advisories),
+      account_info_(account_info) {
   stats_.resize(services_.size());
   Clock::time_point now = Clock::now();
   for (size_t i = 0; i < services_.size(); ++i) {
@@ -39,6 +42,7 @@ Prober::Prober(std::vector<ServiceConfig> services, std::chrono::milliseconds mi
     next_micro_.push_back(now);
   }
   in_flight_.assign(services_.size(), 0);
+  next_account_info_ = now;
 }
 
 Prober::~Prober() { Stop(); }
@@ -125,6 +129,7 @@ ServicesSnapshot Prober::Snapshot() const {
   s.services = services_;
   std::lock_guard lock(mu_);
   s.stats = std::vector<ServiceStats>(stats_.begin(), stats_.end());  // copies (not assignable)
+  if (account_info_) s.account_info = account_info_stats_;
   return s;
 }
 
@@ -166,6 +171,13 @@ void Prober::Loop() {
         }
         next = std::min(next, next_micro_[i]);
       }
+    }
+    if (account_info_) {
+      if (now >= next_account_info_) {
+        SendAccountInfoLocked(now);
+        while (next_account_info_ <= now) next_account_info_ += micro_interval_;
+      }
+      next = std::min(next, next_account_info_);
     }
     for (const auto& [token, p] : pending_) next = std::min(next, p.deadline);
     wake_.wait_until(lock, next, [this, next] { return stopping_ || Clock::now() >= next; });
@@ -213,7 +225,7 @@ void Prober::SendProbeLocked(size_t i) {
     return;
   }
   uint64_t token = next_token_++;
-  std::string reply = inbox_ + ".p" + std::to_string(token);
+  std::string reply = inbox_ + "." + kKindLetters[static_cast<size_t>(PendingKind::kProbe)] + std::to_string(token);
   natsStatus st;
   Clock::time_point start;
   if (s.probe.headers.empty()) {
@@ -235,28 +247,30 @@ void Prober::SendProbeLocked(size_t i) {
     FailLocked(i, ProbeFailure::kError);
     return;
   }
-  pending_.emplace(token, Pending{i, false, start, start + s.probe.timeout, {}});
+  pending_.emplace(token, Pending{PendingKind::kProbe, i, start, start + s.probe.timeout, {}});
   in_flight_[i]++;
 }
 
-void Prober::SendMicroLocked(size_t i, Clock::time_point now) {
-  ServiceStats& st = stats_[i];
-  if (!client_->connected() || !inbox_sub_) {
-    st.micro_polled = true;
-    st.micro_up = false;
-    return;
-  }
+bool Prober::RequestLocked(PendingKind kind, std::string_view subject, size_t service, Clock::time_point start,
+                           Clock::time_point deadline) {
+  if (!client_->connected() || !inbox_sub_) return false;
   uint64_t token = next_token_++;
-  std::string reply = inbox_ + ".m" + std::to_string(token);
-  std::string subject = "$SRV.STATS." + services_[i].micro_service;
-  if (natsConnection_PublishRequest(client_->connection(), subject.c_str(), reply.c_str(), nullptr, 0) != NATS_OK) {
-    st.micro_polled = true;
-    st.micro_up = false;
-    return;
+  std::string reply = inbox_ + "." + kKindLetters[static_cast<size_t>(kind)] + std::to_string(token);
+  if (natsConnection_PublishRequest(client_->connection(), std::string(subject).c_str(), reply.c_str(), nullptr, 0) !=
+      NATS_OK) {
+    return false;
   }
+  pending_.emplace(token, Pending{kind, service, start, deadline, {}});
+  return true;
+}
+
+void Prober::SendMicroLocked(size_t i, Clock::time_point now) {
   // Every instance answers; gather answers for one probe timeout (bounded by the interval).
   auto window = std::min<std::chrono::milliseconds>(services_[i].probe.timeout, micro_interval_);
-  pending_.emplace(token, Pending{i, true, now, now + window, {}});
+  if (!RequestLocked(PendingKind::kMicro, "$SRV.STATS." + services_[i].micro_service, i, now, now + window)) {
+    stats_[i].micro_polled = true;
+    stats_[i].micro_up = false;
+  }
 }
 
 void Prober::ExpireLocked(Clock::time_point now) {
@@ -266,14 +280,31 @@ void Prober::ExpireLocked(Clock::time_point now) {
       ++it;
       continue;
     }
-    ServiceStats& st = stats_[p.service];
-    if (p.micro) {
-      st.micro_polled = true;
-      st.micro_up = !p.answers.empty();
-      st.micro.Update(p.answers, now);
-    } else {
-      in_flight_[p.service]--;
-      FailLocked(p.service, ProbeFailure::kTimeout);
+    switch (p.kind) {
+      case PendingKind::kProbe:
+        in_flight_[p.service]--;
+        FailLocked(p.service, ProbeFailure::kTimeout);
+        break;
+      case PendingKind::kMicro: {
+        ServiceStats& st = stats_[p.service];
+        st.micro_polled = true;
+        st.micro_up = !p.answers.empty();
+        st.micro.Update(p.answers, now);
+        break;
+      }
+      case PendingKind::kAccountInfo:
+        AccountInfoFailedLocked(AccountInfoFailure::kTimeout, "no answer within the interval");
+        break;
+      case PendingKind::kUserInfo:
+        // Asked again at the next interval. Meanwhile the series go out with account="" rather
+        // than not at all: a server that never answers (a user not allowed to publish there)
+        // must not hide the limits.
+        user_info_in_flight_ = false;
+        if (!account_info_stats_.account) {
+          spdlog::warn("{}: no answer; the account label is empty until one comes", kUserInfoSubject);
+          account_info_stats_.account = "";
+        }
+        break;
     }
     it = pending_.erase(it);
   }
@@ -282,35 +313,44 @@ void Prober::ExpireLocked(Clock::time_point now) {
 void Prober::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* self) {
   Clock::time_point arrived = Clock::now();
   auto* p = static_cast<Prober*>(self);
-  bool micro = false;
+  size_t kind = 0;
   uint64_t token = 0;
-  if (ParseToken(natsMsg_GetSubject(msg), p->inbox_.size(), &micro, &token)) {
+  if (ParseToken(natsMsg_GetSubject(msg), p->inbox_.size(), &kind, &token)) {
     std::lock_guard lock(p->mu_);
     auto it = p->pending_.find(token);
-    if (it != p->pending_.end() && it->second.micro == micro) {
+    if (it != p->pending_.end() && static_cast<size_t>(it->second.kind) == kind) {
       Pending& pending = it->second;
-      ServiceStats& st = p->stats_[pending.service];
-      if (micro) {
-        if (!natsMsg_IsNoResponders(msg)) {
-          Result<MicroStatsResponse> r = ParseMicroStats(
-              std::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
+      switch (pending.kind) {
+        case PendingKind::kMicro: {
+          // Gathered until the deadline (ExpireLocked), so the entry stays.
+          if (natsMsg_IsNoResponders(msg)) break;
+          ServiceStats& st = p->stats_[pending.service];
+          Result<MicroStatsResponse> r = ParseMicroStats(MessageBody(msg));
           if (r) {
             pending.answers.push_back(std::move(r).value());
-          } else {
-            if (st.micro_invalid++ == 0) {
-              spdlog::warn("service {}: invalid $SRV.STATS answer ignored: {}", p->services_[pending.service].name,
-                           r.error());
-            }
+          } else if (st.micro_invalid++ == 0) {
+            spdlog::warn("service {}: invalid $SRV.STATS answer ignored: {}", p->services_[pending.service].name,
+                         r.error());
           }
+          break;
         }
-      } else {
-        p->in_flight_[pending.service]--;
-        if (natsMsg_IsNoResponders(msg)) {
-          p->FailLocked(pending.service, ProbeFailure::kNoResponders);
-        } else {
-          p->SucceedLocked(pending.service, std::chrono::duration<double>(arrived - pending.start).count());
-        }
-        p->pending_.erase(it);
+        case PendingKind::kProbe:
+          p->in_flight_[pending.service]--;
+          if (natsMsg_IsNoResponders(msg)) {
+            p->FailLocked(pending.service, ProbeFailure::kNoResponders);
+          } else {
+            p->SucceedLocked(pending.service, std::chrono::duration<double>(arrived - pending.start).count());
+          }
+          p->pending_.erase(it);
+          break;
+        case PendingKind::kAccountInfo:
+          p->OnAccountInfoLocked(msg);
+          p->pending_.erase(it);
+          break;
+        case PendingKind::kUserInfo:
+          p->OnUserInfoLocked(msg);
+          p->pending_.erase(it);
+          break;
       }
     }
   }
@@ -319,8 +359,7 @@ void Prober::OnReply(natsConnection*, natsSubscription*, natsMsg* msg, void* sel
 
 void Prober::OnLatencyEvent(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   auto* l = static_cast<LatencySub*>(closure);
-  Result<ServiceLatencyEvent> e = ParseServiceLatency(
-      std::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
+  Result<ServiceLatencyEvent> e = ParseServiceLatency(MessageBody(msg));
   {
     std::lock_guard lock(l->prober->mu_);
     ServiceStats& st = l->prober->stats_[l->service];
@@ -341,8 +380,7 @@ void Prober::OnLatencyEvent(natsConnection*, natsSubscription*, natsMsg* msg, vo
 }
 
 void Prober::OnAdvisory(natsConnection*, natsSubscription*, natsMsg* msg, void* advisories) {
-  static_cast<JsAdvisories*>(advisories)
-      ->Observe(std::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
+  static_cast<JsAdvisories*>(advisories)->Observe(MessageBody(msg));
   natsMsg_Destroy(msg);
 }
 

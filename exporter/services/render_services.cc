@@ -86,6 +86,7 @@ void RenderServices(const ServicesSnapshot& snapshot, Families& out) {
     if (!s.micro_service.empty()) RenderMicro(s, st, out);
     if (!s.latency_subject.empty()) RenderObserved(s, st, out);
   }
+  if (snapshot.account_info) RenderJsAccountInfo(*snapshot.account_info, out);
 }
 
 std::vector<prometheus::MetricFamily> ServicesCollector::Collect() const {

@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/histogram.h"
 #include "services/definitions.h"
+#include "services/js_account_info.h"
 #include "services/micro_stats.h"
 
 namespace farrier {
@@ -49,6 +51,8 @@ struct ServicesSnapshot {
   uint64_t nats_reconnects = 0;
   std::vector<ServiceConfig> services;  // configuration, in file order
   std::vector<ServiceStats> stats;      // same order
+  // $JS.API.INFO of the connection's account (--jetstream.account-info), when asked for.
+  std::optional<JsAccountInfoStats> account_info;
 };
 
 }  // namespace farrier

@@ -44,7 +44,7 @@ export const MAY_BE_EMPTY = {
     'Lost quorum (30 min)': 'absent until a stream or consumer Raft group loses quorum (stop 2 of a 3-node cluster)',
     'Source and mirror lag': 'absent unless a stream mirrors or sources another (a mirror of ORDERS)',
     'Source and mirror: time since last contact': 'absent unless a stream mirrors or sources another (a mirror of ORDERS)',
-    'Account JetStream use vs limit': 'absent unless an account has JetStream limits (accounts { A { jetstream { max_file: ... } } })',
+    'Account JetStream use vs limit': 'absent unless an account has JetStream limits (accounts { A { jetstream { max_file: ... } } }); streams and consumers (C, D) also need --jetstream.account-info',
     'JetStream API errors/s by code': 'absent until a JetStream API request fails (with --jetstream.advisories; e.g. info of a stream that does not exist)',
   },
   'farrier-services-capacity': {

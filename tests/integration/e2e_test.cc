@@ -268,7 +268,8 @@ class EndToEnd : public ::testing::Test {
         "--nats.monitor-url", edge_->monitor_url(), "--poll.interval", "1s", "--poll.timeout", "800ms"});
 
     // Server 2: two accounts and a latency-tracked export, for the service-latency panels.
-    // Its service account has JetStream limits, for the account-limit panel.
+    // Its service account has JetStream limits, for the account-limit panel (farrier2 connects
+    // as its user and asks $JS.API.INFO for the stream and consumer limits).
     accounts_ = farrier::test::MakeLatencyAccounts(
         {.response_threshold = "1s",
          .service_jetstream = "{ max_mem: 64MB, max_file: 256MB, max_streams: 10, max_consumers: 100 }"});
@@ -285,6 +286,9 @@ class EndToEnd : public ::testing::Test {
                    {"user", accounts_.service_user},
                    {"password_file", (dir_.path() / "svc.password").string()}}},
                  {"poll", {{"interval", "1s"}, {"timeout", "800ms"}}},
+                 // The account's streams and consumers against its max_streams/max_consumers
+                 // (the account-limit panel's queries C and D).
+                 {"jetstream", {{"account_info", true}}},
                  {"services",
                   {{{"name", "echo"},
                     {"subject", "api.echo"},

@@ -300,7 +300,7 @@ std::unique_ptr<ChildProcess> StartNatskit(std::vector<std::string> args, std::s
   return p;
 }
 
-void RunNatskit(std::vector<std::string> args, std::chrono::milliseconds timeout) {
+std::string RunNatskit(std::vector<std::string> args, std::chrono::milliseconds timeout) {
   ChildProcessOptions o;
   o.argv = {NATSKIT_BINARY};
   for (auto& a : args) o.argv.push_back(std::move(a));
@@ -312,6 +312,7 @@ void RunNatskit(std::vector<std::string> args, std::chrono::milliseconds timeout
                              (code ? std::to_string(*code) : std::string("(timeout)")) + ":\n" + p.ReadStdout() +
                              p.ReadStderr());
   }
+  return p.ReadStdout();
 }
 
 double WaitUntilAdvisoriesSubscribed(Farrier& farrier, const std::string& url, const std::string& account) {
@@ -324,6 +325,18 @@ double WaitUntilAdvisoriesSubscribed(Farrier& farrier, const std::string& url, c
   }
   ADD_FAILURE() << "farrier never counted an API error\n" << farrier.Metrics().Describe() << farrier.Stderr();
   return 0;
+}
+
+int ExpectFamiliesDocumented(const Scrape& s, std::string_view part) {
+  const std::string doc = ReadFile(SourceDir() / "docs" / "metrics.md");
+  int families = 0;
+  if (!s.metrics) return 0;
+  for (const auto& [name, family] : s.metrics->families()) {
+    if (name.find(part) == std::string::npos) continue;
+    ++families;
+    EXPECT_NE(doc.find("| `" + name + "` | " + family.type + " |"), std::string::npos) << name << " " << family.type;
+  }
+  return families;
 }
 
 double Rfc3339(const std::string& t) {

@@ -175,14 +175,19 @@ class FaultUpstream {
 // Starts natskit with `args` and waits for `ready` on its stdout. Throws with its stderr.
 std::unique_ptr<ChildProcess> StartNatskit(std::vector<std::string> args, std::string_view ready,
                                            std::chrono::milliseconds timeout = 30s);
-// Runs natskit to completion; throws unless it exits 0.
-void RunNatskit(std::vector<std::string> args, std::chrono::milliseconds timeout = 30s);
+// Runs natskit to completion and returns its stdout; throws unless it exits 0.
+std::string RunNatskit(std::vector<std::string> args, std::chrono::milliseconds timeout = 30s);
 
 // Waits until farrier (run with --jetstream.advisories) is subscribed to the advisories of
 // `account`: requests info of a stream that does not exist over `url` (a user of that account)
 // until farrier counts the API error it causes. Returns the errors with that code counted so
 // far; a test failure if farrier never counts one.
 double WaitUntilAdvisoriesSubscribed(Farrier& farrier, const std::string& url, const std::string& account = "$G");
+
+// For the families of an option the rich run of exposition_test.cc leaves off: every family
+// served in `s` whose name contains `part` has its row in docs/metrics.md with its type (a test
+// failure names it). Returns how many such families `s` has.
+int ExpectFamiliesDocumented(const Scrape& s, std::string_view part);
 
 // RFC 3339 as the server prints it ("2026-11-23T05:30:36.911404549Z") to Unix seconds; -1 when
 // unparseable.

@@ -50,19 +50,6 @@ void Reply(const std::string& url, const std::string& consumer, const std::strin
               std::to_string(count), "--timeout", "1000"});
 }
 
-// Checks that every advisory family served has its row in docs/metrics.md, with its type;
-// returns how many advisory families were served.
-int ExpectAdvisoryFamiliesDocumented(const Scrape& s) {
-  const std::string doc = ReadFile(SourceDir() / "docs" / "metrics.md");
-  int families = 0;
-  for (const auto& [name, family] : s.metrics->families()) {
-    if (name.rfind("nats_jetstream_advisor", 0) != 0) continue;
-    ++families;
-    EXPECT_NE(doc.find("| `" + name + "` | " + family.type + " |"), std::string::npos) << name << " " << family.type;
-  }
-  return families;
-}
-
 std::vector<std::string> FarrierArgs(const NatsServer& server, std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"--nats.monitor-url", server.monitor_url(), "--nats.url", server.client_url(),
                                 "--jetstream.advisories"};
@@ -130,7 +117,7 @@ TEST(JsAdvisories, ConsumerFailuresActionsSnapshotsAndApiErrorsOfASingleServer) 
   EXPECT_EQ(s->Value("nats_exporter_nats_connected"), 1);
   // All but leader elections, lost quorums and restores: the tests below cause those and check
   // their rows.
-  EXPECT_EQ(ExpectAdvisoryFamiliesDocumented(*s), 11);
+  EXPECT_EQ(ExpectFamiliesDocumented(*s, "nats_jetstream_advisor"), 11);
 }
 
 TEST(JsAdvisories, LeaderStepdownsOnAThreeNodeCluster) {
@@ -161,7 +148,7 @@ TEST(JsAdvisories, LeaderStepdownsOnAThreeNodeCluster) {
       },
       15s);
   ASSERT_TRUE(after) << f.Metrics().Describe(20000);
-  ExpectAdvisoryFamiliesDocumented(*after);
+  ExpectFamiliesDocumented(*after, "nats_jetstream_advisor");
 }
 
 // A restore for real, as a backup tool makes one: natskit js-snapshot takes the stream to a file
@@ -201,7 +188,7 @@ TEST(JsAdvisories, RestoreOfADeletedStreamCountsCreateAndComplete) {
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_snapshots_total", {{"stream", "ADV"}, {"phase", "complete"}}), 1);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_stream_actions_total", {{"stream", "ADV"}, {"action", "delete"}}), 1);
   EXPECT_EQ(s->Number("nats_jetstream_advisory_invalid_total"), 0);
-  ExpectAdvisoryFamiliesDocumented(*s);
+  ExpectFamiliesDocumented(*s, "nats_jetstream_advisor");
 }
 
 // The leader of a stream's or consumer's Raft group, by its server name, from the JetStream API
@@ -304,7 +291,7 @@ TEST(JsAdvisories, QuorumLostWhenTwoOfThreeNodesAreKilled) {
   EXPECT_GE(warnings(stream_warning), 1);
   EXPECT_GE(warnings(consumer_warning), 1);
   EXPECT_EQ(s->Number("nats_jetstream_advisory_invalid_total"), 0);
-  ExpectAdvisoryFamiliesDocumented(*s);
+  ExpectFamiliesDocumented(*s, "nats_jetstream_advisor");
 }
 
 // Way 2 of docs/configuration.md: farrier's account imports $JS.EVENT.> of the asset account.

@@ -30,18 +30,7 @@ inline std::string ReadAdvisoryFile(const std::filesystem::path& path) {
 inline std::filesystem::path AdvisoriesRoot() { return std::filesystem::path(FARRIER_FIXTURES_ROOT) / "advisories"; }
 
 // Every release with advisory captures ("2.9.10", ...), oldest first.
-inline std::vector<std::string> AdvisoryReleases() {
-  std::vector<std::tuple<int, int, int, std::string>> found;
-  for (const auto& entry : std::filesystem::directory_iterator(AdvisoriesRoot())) {
-    std::string name = entry.path().filename().string();
-    int a, b, c;
-    if (std::sscanf(name.c_str(), "nats-%d.%d.%d", &a, &b, &c) == 3) found.emplace_back(a, b, c, name.substr(5));
-  }
-  std::sort(found.begin(), found.end());
-  std::vector<std::string> out;
-  for (const auto& f : found) out.push_back(std::get<3>(f));
-  return out;
-}
+inline std::vector<std::string> AdvisoryReleases() { return ReleasesUnder(AdvisoriesRoot()); }
 
 // The captured advisory `type` ("max_deliver", "api_audit-error", ...) of a release.
 inline std::string ReadAdvisory(const std::string& release, const std::string& type) {

@@ -88,6 +88,23 @@ TEST(Config, PrecedenceIsFlagOverEnvOverFile) {
   EXPECT_EQ(flag->config.poll.interval, std::chrono::seconds(3));
 }
 
+// Off by default; the file's "jetstream": {"account_info": true} as the brief and the docs write it.
+TEST(Config, JetStreamAccountInfoFromFlagFileAndEnvironment) {
+  Result<LoadedConfig> none = LoadConfig({}, {});
+  ASSERT_TRUE(none) << none.error();
+  EXPECT_FALSE(none->config.jetstream_account_info);
+  ConfigFile file(R"({"jetstream": {"account_info": true}})");
+  Result<LoadedConfig> from_file = LoadConfig({"--config", file.path()}, {});
+  ASSERT_TRUE(from_file) << from_file.error();
+  EXPECT_TRUE(from_file->config.jetstream_account_info);
+  Result<LoadedConfig> off = LoadConfig({"--no-jetstream.account-info", "--config", file.path()}, {});
+  ASSERT_TRUE(off) << off.error();
+  EXPECT_FALSE(off->config.jetstream_account_info);
+  Result<LoadedConfig> env = LoadConfig({}, {"FARRIER_JETSTREAM_ACCOUNT_INFO=true"});
+  ASSERT_TRUE(env) << env.error();
+  EXPECT_TRUE(env->config.jetstream_account_info);
+}
+
 TEST(Config, ErrorsNameFlagAndExpectation) {
   EXPECT_EQ(ErrorOf({"--poll.interval=abc"}),
             "--poll.interval: expected a positive duration like 5s, 500ms or 1m, got \"abc\"");

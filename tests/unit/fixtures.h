@@ -33,10 +33,10 @@ inline std::string ReadFixture(const std::string& name) {
 
 inline nlohmann::json FixtureJson(const std::string& name) { return nlohmann::json::parse(ReadFixture(name)); }
 
-// Every captured release ("2.9.10", ..., "2.15.3"), oldest first.
-inline std::vector<std::string> CapturedReleases() {
+// The releases of the nats-<version> directories under `root`, oldest first.
+inline std::vector<std::string> ReleasesUnder(const std::filesystem::path& root) {
   std::vector<std::tuple<int, int, int, std::string>> found;
-  for (const auto& entry : std::filesystem::directory_iterator(FARRIER_FIXTURES_ROOT)) {
+  for (const auto& entry : std::filesystem::directory_iterator(root)) {
     std::string name = entry.path().filename().string();
     int a, b, c;
     if (name.rfind("nats-", 0) == 0 && std::sscanf(name.c_str(), "nats-%d.%d.%d", &a, &b, &c) == 3) {
@@ -46,6 +46,12 @@ inline std::vector<std::string> CapturedReleases() {
   std::sort(found.begin(), found.end());
   std::vector<std::string> out;
   for (const auto& f : found) out.push_back(std::get<3>(f));
+  return out;
+}
+
+// Every captured release ("2.9.10", ..., "2.15.3"), oldest first.
+inline std::vector<std::string> CapturedReleases() {
+  std::vector<std::string> out = ReleasesUnder(FARRIER_FIXTURES_ROOT);
   if (out.size() < 2) throw std::runtime_error(std::string("no captures under ") + FARRIER_FIXTURES_ROOT);
   return out;
 }

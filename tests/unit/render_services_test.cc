@@ -79,6 +79,7 @@ TEST(RenderServices, OnlyWhatIsConfiguredIsExported) {
   s.services[0].probe.enabled = false;
   s.services[0].micro_service.clear();
   s.services[0].latency_subject.clear();
+  s.account_info.reset();  // --jetstream.account-info off
   auto f = Render(s);
   EXPECT_EQ(f.size(), 2u);  // the connection gauge and reconnect counter only
   EXPECT_TRUE(f.count("nats_exporter_nats_connected"));

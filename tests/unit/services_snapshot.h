@@ -49,6 +49,13 @@ inline ServicesSnapshot FullServicesSnapshot() {
   st.observed_total.Observe(0.0202);
   st.observed_status[200] = 1;
   s.stats.push_back(st);
+  // --jetstream.account-info with both limits set (the captures' account APP).
+  JsAccountInfoStats account;
+  account.asked = account.up = true;
+  account.info = JsAccountInfo{0, 45, 3, 2, 64 << 20, 256 << 20, 10, 20};
+  account.account = "APP";
+  account.errors[static_cast<size_t>(AccountInfoFailure::kTimeout)] = 1;
+  s.account_info = account;
   return s;
 }
 

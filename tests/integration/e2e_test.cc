@@ -279,6 +279,15 @@ class EndToEnd : public ::testing::Test {
         FARRIER_SAMPLE_WORKER, "--url", accounts_.ServiceUrl(*latency_server_), "--subject", "api.echo", "--queue",
         "workers", "--concurrency", "8", "--service-time", "5ms"});
     ASSERT_TRUE(latency_worker_->WaitForOutput("ready", 10s)) << latency_worker_->ReadStderr();
+    // 9 of its 10 streams: NatsJetStreamAccountNearAssetLimit (90 %) fires for SVC.
+    for (int i = 1; i <= 9; ++i) {
+      const std::string name = "SVC_" + std::to_string(i);
+      Json created = Json::parse(
+          NatsRequest(accounts_.ServiceUrl(*latency_server_), "$JS.API.STREAM.CREATE." + name,
+                      Json{{"name", name}, {"subjects", {"svc." + std::to_string(i)}}, {"storage", "memory"}}.dump()),
+          nullptr, false);
+      ASSERT_TRUE(created.is_object() && !created.contains("error")) << name << ": " << created.dump();
+    }
     std::ofstream(dir_.path() / "svc.password") << accounts_.service_password << "\n";
     Json config2{{"nats",
                   {{"url", latency_server_->client_url()},
@@ -480,7 +489,8 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
   // 1d. Alerts from JetStream advisories, end to end: the message ORDERS/retry gave up (before
   //     Prometheus started: a series' first event) fires NatsJetStreamMessagesGivenUp; three
   //     more leader stepdowns of ORDERS while Prometheus watches fire
-  //     NatsJetStreamLeaderElectionsRepeated.
+  //     NatsJetStreamLeaderElectionsRepeated; server 2's SVC holds 9 of its 10 streams, which
+  //     fires NatsJetStreamAccountNearAssetLimit.
   for (int i = 0; i < 3; ++i) {
     // A stepdown right after an election can find no leader yet: retried until one answers.
     Json reply;
@@ -498,7 +508,8 @@ TEST_F(EndToEnd, EveryPanelHasDataAndEveryAlertCanFire) {
     const bool fired = WaitUntil(
         [&] {
           now = prometheus_->Alerts();
-          return now.count("NatsJetStreamMessagesGivenUp") && now.count("NatsJetStreamLeaderElectionsRepeated");
+          return now.count("NatsJetStreamMessagesGivenUp") && now.count("NatsJetStreamLeaderElectionsRepeated") &&
+                 now.count("NatsJetStreamAccountNearAssetLimit");
         },
         30s, 1000ms);
     std::string seen;

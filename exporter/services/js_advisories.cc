@@ -128,8 +128,16 @@ void JsAdvisories::CountLocked(size_t family, std::vector<std::string> labels) {
   ++it->second;
 }
 
-void JsAdvisories::Observe(std::string_view payload) {
+std::string_view AccountOfAdvisorySubject(std::string_view subject) {
+  constexpr std::string_view kEvents = ".$JS.EVENT.";
+  const size_t at = subject.find(kEvents);
+  if (at == std::string_view::npos || at == 0) return {};
+  return subject.substr(0, at);
+}
+
+void JsAdvisories::Observe(std::string_view payload, std::string_view subject) {
   Result<JsAdvisory> a = ParseJsAdvisory(payload);
+  if (a && a->account.empty()) a.value().account = AccountOfAdvisorySubject(subject);
   std::lock_guard lock(mu_);
   const uint64_t dropped_before = dropped_;
   if (!a) {

@@ -1,5 +1,6 @@
 // JetStream advisories and metrics turned into counters and an ack-latency histogram: farrier's
-// NATS connection subscribes to $JS.EVENT.ADVISORY.> and $JS.EVENT.METRIC.> (--jetstream.advisories);
+// NATS connection subscribes to $JS.EVENT.ADVISORY.> and $JS.EVENT.METRIC.>, and to both under an
+// import prefix naming the account (--jetstream.advisories);
 // each message is parsed (ParseJsAdvisory) and counted; Render draws the families at scrape time.
 //
 // Label sets (account, stream, consumer, ...) are capped: past `limit` distinct sets, an event
@@ -35,6 +36,16 @@ namespace farrier {
 
 inline constexpr std::string_view kJsAdvisorySubject = "$JS.EVENT.ADVISORY.>";
 inline constexpr std::string_view kJsMetricSubject = "$JS.EVENT.METRIC.>";
+// The same, imported from another account under a prefix naming it (docs/configuration.md):
+// `imports: [{stream: {account: ORDERS, subject: "$JS.EVENT.>"}, to: "ORDERS.$JS.EVENT.>"}]`,
+// or `prefix: ORDERS`.
+inline constexpr std::string_view kJsAdvisoryPrefixedSubject = "*.$JS.EVENT.ADVISORY.>";
+inline constexpr std::string_view kJsMetricPrefixedSubject = "*.$JS.EVENT.METRIC.>";
+
+// The account an advisory was imported from: the prefix of `subject` before ".$JS.EVENT.";
+// empty for an unprefixed subject (the event of farrier's own account, or of an account imported
+// without a prefix, which the subject cannot tell apart).
+std::string_view AccountOfAdvisorySubject(std::string_view subject);
 
 struct JsAdvisory;
 
@@ -44,8 +55,10 @@ class JsAdvisories {
   JsAdvisories(const JsAdvisories&) = delete;
   JsAdvisories& operator=(const JsAdvisories&) = delete;
 
-  // One message payload.
-  void Observe(std::string_view payload);
+  // One message: its payload and the subject it arrived on. The payload's own account (leader
+  // elections, lost quorums, the caller of an API audit) wins; where it names none, the
+  // subject's import prefix (AccountOfAdvisorySubject) gives the account label.
+  void Observe(std::string_view payload, std::string_view subject = kJsAdvisorySubject);
   void Render(Families& out) const;
 
  private:

@@ -77,7 +77,8 @@ bool Prober::Subscribe() {
     }
     latency_subs_.push_back(std::move(sub));
   }
-  for (std::string_view subject : {kJsAdvisorySubject, kJsMetricSubject}) {
+  for (std::string_view subject :
+       {kJsAdvisorySubject, kJsMetricSubject, kJsAdvisoryPrefixedSubject, kJsMetricPrefixedSubject}) {
     if (!advisories_) break;
     natsSubscription* sub = nullptr;
     if (natsConnection_Subscribe(&sub, nc, std::string(subject).c_str(), &Prober::OnAdvisory, advisories_) != NATS_OK) {
@@ -380,7 +381,7 @@ void Prober::OnLatencyEvent(natsConnection*, natsSubscription*, natsMsg* msg, vo
 }
 
 void Prober::OnAdvisory(natsConnection*, natsSubscription*, natsMsg* msg, void* advisories) {
-  static_cast<JsAdvisories*>(advisories)->Observe(MessageBody(msg));
+  static_cast<JsAdvisories*>(advisories)->Observe(MessageBody(msg), natsMsg_GetSubject(msg));
   natsMsg_Destroy(msg);
 }
 

@@ -104,7 +104,7 @@ class Prober {
   std::string inbox_;  // <inbox>; replies to <inbox>.<token>
   natsSubscription* inbox_sub_ = nullptr;
   std::vector<std::unique_ptr<LatencySub>> latency_subs_;
-  std::vector<natsSubscription*> advisory_subs_;  // kJsAdvisorySubject, kJsMetricSubject
+  std::vector<natsSubscription*> advisory_subs_;  // kJsAdvisorySubject, kJsMetricSubject, prefixed
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

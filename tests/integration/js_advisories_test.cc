@@ -327,6 +327,64 @@ accounts {
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_max_deliveries_total", naks), 1);
 }
 
+// Way 2 with prefixes (docs/configuration.md): two accounts with equal stream and consumer names,
+// imported as ORDERS.$JS.EVENT.> (`to`) and BILLING.$JS.EVENT.> (`prefix`): their events stay
+// apart by account.
+TEST(JsAdvisories, ImportedUnderPrefixesKeepAccountsApart) {
+  NatsServer server(NatsServerOptions{.jetstream = true, .extra_config = R"(
+accounts {
+  ORDERS: {
+    jetstream: enabled
+    users: [{user: orders, password: orders-pw}]
+    exports: [{stream: "$JS.EVENT.>"}]
+  }
+  BILLING: {
+    jetstream: enabled
+    users: [{user: billing, password: billing-pw}]
+    exports: [{stream: "$JS.EVENT.>"}]
+  }
+  MONITOR: {
+    users: [{user: farrier, password: farrier-pw}]
+    imports: [
+      {stream: {account: ORDERS, subject: "$JS.EVENT.>"}, to: "ORDERS.$JS.EVENT.>"}
+      {stream: {account: BILLING, subject: "$JS.EVENT.>"}, prefix: "BILLING"}
+    ]
+  }
+}
+)"});
+  farrier::test::TempDir dir;
+  const std::string password = (dir.path() / "password").string();
+  { std::ofstream(password) << "farrier-pw"; }
+  Farrier f(FarrierArgs(server, {"--nats.user", "farrier", "--nats.password-file", password}));
+  const std::string port = std::to_string(server.client_port());
+  const std::string orders = "nats://orders:orders-pw@127.0.0.1:" + port;
+  const std::string billing = "nats://billing:billing-pw@127.0.0.1:" + port;
+  WaitUntilAdvisoriesSubscribed(f, orders, "ORDERS");
+  for (const std::string& url : {orders, billing}) {
+    Request(url, "$JS.API.STREAM.CREATE.ADV", R"({"name":"ADV","subjects":["adv.>"],"storage":"memory"})");
+    Consumer(url, "ADV", "NAKS", R"(,"max_deliver":5)");
+    RunNatskit({"pub", "--url", url, "--subject", "adv.one", "--count", "1"});
+  }
+  Reply(orders, "NAKS", "-NAK", 2);
+  Reply(billing, "NAKS", "-NAK", 1);
+  auto naks = [](const std::string& account) {
+    return PromLabels{{"account", account}, {"stream", "ADV"}, {"consumer", "NAKS"}};
+  };
+  auto s = f.WaitFor(
+      [&](const Scrape& s) {
+        return s.Number("nats_jetstream_advisory_naks_total", naks("ORDERS")) >= 2 &&
+               s.Number("nats_jetstream_advisory_naks_total", naks("BILLING")) >= 1;
+      },
+      10s);
+  ASSERT_TRUE(s) << f.Metrics().Describe(20000);
+  EXPECT_EQ(s->Number("nats_jetstream_advisory_naks_total", naks("ORDERS")), 2);
+  EXPECT_EQ(s->Number("nats_jetstream_advisory_naks_total", naks("BILLING")), 1);
+  EXPECT_FALSE(s->Value("nats_jetstream_advisory_naks_total", naks(""))) << "every event came under a prefix";
+  EXPECT_EQ(s->Number("nats_jetstream_advisory_stream_actions_total",
+                      {{"account", "BILLING"}, {"stream", "ADV"}, {"action", "create"}}),
+            1);
+}
+
 TEST(JsAdvisories, LabelSetsPastTheLimitAreCountedAsDropped) {
   NatsServer server(NatsServerOptions{.jetstream = true});
   // Two label sets: the warm-up's API error and the stream's creation; every later set drops.

@@ -190,6 +190,40 @@ TEST(JsAdvisories, CountsEachCapturedAdvisoryInItsFamily) {
   }
 }
 
+TEST(AccountOfAdvisorySubject, ThePrefixBeforeTheEventSubjects) {
+  EXPECT_EQ(AccountOfAdvisorySubject("ORDERS.$JS.EVENT.ADVISORY.CONSUMER.MSG_NAKED.ADV.NAKS"), "ORDERS");
+  EXPECT_EQ(AccountOfAdvisorySubject("BILLING.$JS.EVENT.METRIC.CONSUMER.ACK.ADV.ACKS"), "BILLING");
+  EXPECT_EQ(AccountOfAdvisorySubject("$JS.EVENT.ADVISORY.CONSUMER.MSG_NAKED.ADV.NAKS"), "");
+  EXPECT_EQ(AccountOfAdvisorySubject("$JS.EVENT.ADVISORY.API"), "");
+  EXPECT_EQ(AccountOfAdvisorySubject("unrelated.subject"), "");
+}
+
+// Events imported under a prefix naming their account keep equal stream names of two accounts
+// apart; an account the payload names (the caller of an API audit) wins over the prefix.
+TEST(JsAdvisories, ImportPrefixNamesTheAccountThePayloadDoesNot) {
+  for (const std::string& release : AdvisoryReleases()) {
+    SCOPED_TRACE(release);
+    const std::string nak = ReadAdvisory(release, "nak");
+    JsAdvisories counts(1000, {1});
+    counts.Observe(nak, "ORDERS.$JS.EVENT.ADVISORY.CONSUMER.MSG_NAKED.ADV.NAKS");
+    counts.Observe(nak, "ORDERS.$JS.EVENT.ADVISORY.CONSUMER.MSG_NAKED.ADV.NAKS");
+    counts.Observe(nak, "BILLING.$JS.EVENT.ADVISORY.CONSUMER.MSG_NAKED.ADV.NAKS");
+    counts.Observe(nak, "$JS.EVENT.ADVISORY.CONSUMER.MSG_NAKED.ADV.NAKS");
+    counts.Observe(ReadAdvisory(release, "api_audit-error"), "BILLING.$JS.EVENT.ADVISORY.API");
+    Families families;
+    counts.Render(families);
+    test::Rendered r(families);
+    auto naks = [&](const std::string& account) {
+      return r.Value("nats_jetstream_advisory_naks_total",
+                     {{"account", account}, {"stream", "ADV"}, {"consumer", "NAKS"}});
+    };
+    EXPECT_EQ(naks("ORDERS"), 2);
+    EXPECT_EQ(naks("BILLING"), 1);
+    EXPECT_EQ(naks(""), 1);
+    EXPECT_EQ(r.Value("nats_jetstream_advisory_api_errors_total", {{"account", "$G"}, {"code", "10059"}}), 1);
+  }
+}
+
 TEST(JsAdvisories, UnknownTypesCountAsOtherAndBrokenOnesAsInvalid) {
   JsAdvisories counts(1000, {1});
   counts.Observe(R"({"type":"io.nats.jetstream.advisory.v1.consumer_pause","stream":"S","consumer":"C"})");

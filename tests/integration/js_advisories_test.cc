@@ -57,6 +57,29 @@ std::vector<std::string> FarrierArgs(const NatsServer& server, std::vector<std::
   return args;
 }
 
+// An account with JetStream that exports its $JS.EVENT.> as a stream (way 2 of
+// docs/configuration.md); its user is `user`, password `user`-pw.
+std::string ExportingAccount(const std::string& name, const std::string& user) {
+  return "  " + name + ": {\n    jetstream: enabled\n    users: [{user: " + user + ", password: " + user +
+         "-pw}]\n    exports: [{stream: \"$JS.EVENT.>\"}]\n  }\n";
+}
+
+// A server whose account MONITOR (user farrier) imports with `imports`, next to `exporting`.
+NatsServerOptions ImportingServer(const std::string& exporting, const std::string& imports) {
+  return NatsServerOptions{.jetstream = true,
+                           .extra_config = "accounts {\n" + exporting +
+                                           "  MONITOR: {\n    users: [{user: farrier, password: farrier-pw}]\n"
+                                           "    imports: [" +
+                                           imports + "]\n  }\n}\n"};
+}
+
+// farrier connected as MONITOR's user, its password read from a file in `dir`.
+std::vector<std::string> MonitorUserArgs(const NatsServer& server, const farrier::test::TempDir& dir) {
+  const std::string password = (dir.path() / "password").string();
+  { std::ofstream(password) << "farrier-pw"; }
+  return FarrierArgs(server, {"--nats.user", "farrier", "--nats.password-file", password});
+}
+
 TEST(JsAdvisories, ConsumerFailuresActionsSnapshotsAndApiErrorsOfASingleServer) {
   NatsServer server(NatsServerOptions{.jetstream = true});
   Farrier f(FarrierArgs(server));
@@ -296,23 +319,10 @@ TEST(JsAdvisories, QuorumLostWhenTwoOfThreeNodesAreKilled) {
 
 // Way 2 of docs/configuration.md: farrier's account imports $JS.EVENT.> of the asset account.
 TEST(JsAdvisories, ImportedFromAnotherAccount) {
-  NatsServer server(NatsServerOptions{.jetstream = true, .extra_config = R"(
-accounts {
-  ORDERS: {
-    jetstream: enabled
-    users: [{user: orders, password: orders-pw}]
-    exports: [{stream: "$JS.EVENT.>"}]
-  }
-  MONITOR: {
-    users: [{user: farrier, password: farrier-pw}]
-    imports: [{stream: {account: ORDERS, subject: "$JS.EVENT.>"}}]
-  }
-}
-)"});
+  NatsServer server(ImportingServer(ExportingAccount("ORDERS", "orders"),
+                                    R"({stream: {account: ORDERS, subject: "$JS.EVENT.>"}})"));
   farrier::test::TempDir dir;
-  const std::string password = (dir.path() / "password").string();
-  { std::ofstream(password) << "farrier-pw"; }
-  Farrier f(FarrierArgs(server, {"--nats.user", "farrier", "--nats.password-file", password}));
+  Farrier f(MonitorUserArgs(server, dir));
   const std::string url = "nats://orders:orders-pw@127.0.0.1:" + std::to_string(server.client_port());
   WaitUntilAdvisoriesSubscribed(f, url, "ORDERS");
   Request(url, "$JS.API.STREAM.CREATE.ADV", R"({"name":"ADV","subjects":["adv.>"],"storage":"memory"})");
@@ -325,37 +335,20 @@ accounts {
   ASSERT_TRUE(s) << f.Metrics().Describe(20000);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_naks_total", naks), 2);
   EXPECT_EQ(Sum(*s, "nats_jetstream_advisory_max_deliveries_total", naks), 1);
+  EXPECT_EQ(s->Number("nats_jetstream_advisory_naks_total", {{"account", ""}, {"stream", "ADV"}, {"consumer", "NAKS"}}),
+            2)
+      << "imported without a prefix: nothing names the account";
 }
 
 // Way 2 with prefixes (docs/configuration.md): two accounts with equal stream and consumer names,
 // imported as ORDERS.$JS.EVENT.> (`to`) and BILLING.$JS.EVENT.> (`prefix`): their events stay
 // apart by account.
 TEST(JsAdvisories, ImportedUnderPrefixesKeepAccountsApart) {
-  NatsServer server(NatsServerOptions{.jetstream = true, .extra_config = R"(
-accounts {
-  ORDERS: {
-    jetstream: enabled
-    users: [{user: orders, password: orders-pw}]
-    exports: [{stream: "$JS.EVENT.>"}]
-  }
-  BILLING: {
-    jetstream: enabled
-    users: [{user: billing, password: billing-pw}]
-    exports: [{stream: "$JS.EVENT.>"}]
-  }
-  MONITOR: {
-    users: [{user: farrier, password: farrier-pw}]
-    imports: [
-      {stream: {account: ORDERS, subject: "$JS.EVENT.>"}, to: "ORDERS.$JS.EVENT.>"}
-      {stream: {account: BILLING, subject: "$JS.EVENT.>"}, prefix: "BILLING"}
-    ]
-  }
-}
-)"});
+  NatsServer server(ImportingServer(ExportingAccount("ORDERS", "orders") + ExportingAccount("BILLING", "billing"),
+                                    R"({stream: {account: ORDERS, subject: "$JS.EVENT.>"}, to: "ORDERS.$JS.EVENT.>"}
+       {stream: {account: BILLING, subject: "$JS.EVENT.>"}, prefix: "BILLING"})"));
   farrier::test::TempDir dir;
-  const std::string password = (dir.path() / "password").string();
-  { std::ofstream(password) << "farrier-pw"; }
-  Farrier f(FarrierArgs(server, {"--nats.user", "farrier", "--nats.password-file", password}));
+  Farrier f(MonitorUserArgs(server, dir));
   const std::string port = std::to_string(server.client_port());
   const std::string orders = "nats://orders:orders-pw@127.0.0.1:" + port;
   const std::string billing = "nats://billing:billing-pw@127.0.0.1:" + port;

@@ -339,6 +339,23 @@ int ExpectFamiliesDocumented(const Scrape& s, std::string_view part) {
   return families;
 }
 
+const Json* FindJszStream(const Json& jsz, const std::string& name) {
+  auto details = jsz.find("account_details");
+  if (details == jsz.end() || !details->is_array()) return nullptr;
+  for (const auto& acc : *details) {
+    auto streams = acc.find("stream_detail");
+    if (streams == acc.end() || !streams->is_array()) continue;
+    for (const auto& s : *streams) {
+      if (s.value("name", "") == name) return &s;
+    }
+  }
+  return nullptr;
+}
+
+double OriginLastHeard(const Json& jsz, const Json& origin) {
+  return Rfc3339(jsz.at("now").get<std::string>()) - origin.at("active").get<double>() / 1e9;
+}
+
 double Rfc3339(const std::string& t) {
   std::tm tm{};
   if (!strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return -1;

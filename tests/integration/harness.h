@@ -199,6 +199,14 @@ Json MonitorJson(const NatsServer& server, const std::string& path);
 // /jsz?accounts=true&streams=true&consumers=true&config=true, the request farrier makes.
 inline constexpr const char* kJszFull = "/jsz?accounts=true&streams=true&consumers=true&config=true";
 
+// The stream `name` of any account in a /jsz body (kJszFull), by reference into `jsz`; null if
+// absent.
+const Json* FindJszStream(const Json& jsz, const std::string& name);
+
+// The Unix time a mirror or source (`origin`: stream_detail[].mirror or .sources[i] of `jsz`)
+// last heard from its origin, as the server saw it when answering: /jsz `now` minus `active`.
+double OriginLastHeard(const Json& jsz, const Json& origin);
+
 // The last non-empty line of `text` parsed as JSON (null if it is not JSON): the summary line
 // of farrier-loadgen and farrier-sample-worker.
 Json LastJsonLine(const std::string& text);

@@ -14,27 +14,8 @@
 namespace farrier::itest {
 namespace {
 
-// By reference into `jsz` (value() would return copies).
-const Json* FindStream(const Json& jsz, const std::string& name) {
-  auto details = jsz.find("account_details");
-  if (details == jsz.end() || !details->is_array()) return nullptr;
-  for (const auto& acc : *details) {
-    auto streams = acc.find("stream_detail");
-    if (streams == acc.end() || !streams->is_array()) continue;
-    for (const auto& s : *streams) {
-      if (s.value("name", "") == name) return &s;
-    }
-  }
-  return nullptr;
-}
-
-// Unix time of a mirror's or source's last activity as the server saw it when answering.
-double OriginActive(const Json& jsz, const Json& origin) {
-  return Rfc3339(jsz.at("now").get<std::string>()) - origin.at("active").get<double>() / 1e9;
-}
-
 double Messages(const Json& jsz, const std::string& stream) {
-  const Json* s = FindStream(jsz, stream);
+  const Json* s = FindJszStream(jsz, stream);
   return s ? s->at("state").at("messages").get<double>() : -1;
 }
 
@@ -80,14 +61,14 @@ TEST(Values, MirrorSourceActivityAndPresenceMatchTheServer) {
   const PromLabels source{{"account", "APP"}, {"stream", "AGG"}, {"origin", "SRC"}, {"kind", "source"}};
   for (const auto& [labels, path] : {std::pair{mirror, "/mirror"}, std::pair{source, "/sources/0"}}) {
     const std::string stream = labels.at("stream");
-    const Json& o0 = FindStream(jsz0, stream)->at(Json::json_pointer(path));
-    const Json& o1 = FindStream(jsz1, stream)->at(Json::json_pointer(path));
+    const Json& o0 = FindJszStream(jsz0, stream)->at(Json::json_pointer(path));
+    const Json& o1 = FindJszStream(jsz1, stream)->at(Json::json_pointer(path));
     ASSERT_EQ(o0.at("lag"), o1.at("lag")) << stream;
     EXPECT_EQ(s.Value("nats_stream_origin_lag", labels), o0.at("lag").get<double>()) << stream;
     auto active = s.Value("nats_stream_origin_last_active_timestamp_seconds", labels);
     ASSERT_TRUE(active) << stream << "\n" << s.Describe();
-    EXPECT_GE(*active, OriginActive(jsz0, o0) - 0.001) << stream;
-    EXPECT_LE(*active, OriginActive(jsz1, o1) + 0.001) << stream;
+    EXPECT_GE(*active, OriginLastHeard(jsz0, o0) - 0.001) << stream;
+    EXPECT_LE(*active, OriginLastHeard(jsz1, o1) + 0.001) << stream;
   }
 
   // The account's limits as /jsz shows them (reserved_*), next to its usage.
@@ -103,7 +84,7 @@ TEST(Values, MirrorSourceActivityAndPresenceMatchTheServer) {
   EXPECT_GT(s.Value("nats_jetstream_account_storage_bytes", {{"account", "APP"}}).value_or(0), 0);
 
   const PromLabels worker{{"account", "APP"}, {"stream", "SRC"}, {"consumer", "WORKER"}};
-  const Json& c = FindStream(jsz1, "SRC")->at("consumer_detail").at(0);
+  const Json& c = FindJszStream(jsz1, "SRC")->at("consumer_detail").at(0);
   ASSERT_EQ(c.at("name"), "WORKER");
   EXPECT_NEAR(*s.Value("nats_consumer_last_delivery_timestamp_seconds", worker),
               Rfc3339(c.at("delivered").at("last_active").get<std::string>()), 1e-6);

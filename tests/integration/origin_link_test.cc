@@ -33,37 +33,18 @@ namespace {
 
 using farrier::test::NatsServerOptions;
 
-// By reference into `jsz` (value() would return copies).
-const Json* FindStream(const Json& jsz, const std::string& name) {
-  auto details = jsz.find("account_details");
-  if (details == jsz.end() || !details->is_array()) return nullptr;
-  for (const auto& acc : *details) {
-    auto streams = acc.find("stream_detail");
-    if (streams == acc.end() || !streams->is_array()) continue;
-    for (const auto& s : *streams) {
-      if (s.value("name", "") == name) return &s;
-    }
-  }
-  return nullptr;
-}
-
 // The mirror (path "/mirror") or first source ("/sources/0") of `stream` in a /jsz body.
 const Json& Origin(const Json& jsz, const std::string& stream, const char* path) {
-  const Json* s = FindStream(jsz, stream);
+  const Json* s = FindJszStream(jsz, stream);
   if (!s) throw std::runtime_error("no stream " + stream + " in /jsz:\n" + jsz.dump(2));
   return s->at(Json::json_pointer(path));
 }
 
 double Seconds(const Json& origin) { return origin.at("active").get<double>() / 1e9; }
 
-// The Unix time the server last heard from the origin, as it saw it when answering.
-double LastHeard(const Json& jsz, const Json& origin) {
-  return Rfc3339(jsz.at("now").get<std::string>()) - Seconds(origin);
-}
-
 double LastSeq(const NatsServer& server, const std::string& stream) {
   const Json jsz = MonitorJson(server, kJszFull);
-  const Json* s = FindStream(jsz, stream);
+  const Json* s = FindJszStream(jsz, stream);
   return s ? s->at("state").at("last_seq").get<double>() : -1;
 }
 
@@ -107,8 +88,8 @@ double ExpectMatchesServer(const Observed& o, const Link& l) {
     ADD_FAILURE() << l.stream << ": no last-active time\n" << o.scrape.Describe();
     return 0;
   }
-  EXPECT_GE(*heard, LastHeard(o.before, o0) - 0.001) << l.stream;
-  EXPECT_LE(*heard, LastHeard(o.after, o1) + 0.001) << l.stream;
+  EXPECT_GE(*heard, OriginLastHeard(o.before, o0) - 0.001) << l.stream;
+  EXPECT_LE(*heard, OriginLastHeard(o.after, o1) + 0.001) << l.stream;
   return *heard;
 }
 

@@ -8,7 +8,6 @@
 #include <openssl/err.h>
 #include <spdlog/spdlog.h>
 
-#include "services/nkey.h"
 
 namespace farrier {
 namespace {
@@ -62,27 +61,16 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& con
   check("callbacks", natsOptions_SetErrorHandler(opts, &NatsClient::OnAsyncError, client.get()));
   if (!step.empty()) return Error{"NATS client options: " + step};
 
-  if (!config.creds_file.empty()) {
-    if (natsStatus s = natsOptions_SetUserCredentialsFromFiles(opts, config.creds_file.c_str(), nullptr);
-        s != NATS_OK) {
-      return Error{"nats.creds-file " + config.creds_file + ": " + natsStatus_GetText(s)};
-    }
-  }
-  if (!config.nkey_seed_file.empty()) {
-    // The seed is read here only to derive the public key; cnats reads the file again to sign.
-    FILE* f = std::fopen(config.nkey_seed_file.c_str(), "r");
-    if (!f) return Error{"nats.nkey-seed-file " + config.nkey_seed_file + ": " + std::strerror(errno)};
-    char seed[128] = {0};
-    size_t n = std::fread(seed, 1, sizeof(seed) - 1, f);
-    std::fclose(f);
-    std::string text(seed, n);
-    std::memset(seed, 0, sizeof(seed));
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-    Result<std::string> pub = NkeyPublicFromSeed(text);
-    std::fill(text.begin(), text.end(), '\0');
-    if (!pub) return Error{"nats.nkey-seed-file " + config.nkey_seed_file + ": " + pub.error()};
-    if (natsStatus s = natsOptions_SetNKeyFromSeed(opts, pub->c_str(), config.nkey_seed_file.c_str()); s != NATS_OK) {
-      return Error{"nats.nkey-seed-file " + config.nkey_seed_file + ": " + natsStatus_GetText(s)};
+  // nkey and creds authentication sign with farrier's handler (services/nats_signer.h).
+  if (!config.creds_file.empty() || !config.nkey_seed_file.empty()) {
+    auto signer = !config.creds_file.empty() ? NonceSigner::FromCredsFile(config.creds_file)
+                                             : NonceSigner::FromSeedFile(config.nkey_seed_file);
+    if (!signer) return Error{signer.error()};
+    client->signer_ = std::move(signer).value();
+    if (natsStatus s = client->signer_->Install(opts); s != NATS_OK) {
+      return Error{std::string(!config.creds_file.empty() ? "nats.creds-file " : "nats.nkey-seed-file ") +
+                   (!config.creds_file.empty() ? config.creds_file : config.nkey_seed_file) + ": " +
+                   natsStatus_GetText(s)};
     }
   }
   if (!config.token.empty()) check("nats.token-file", natsOptions_SetToken(opts, config.token.c_str()));
@@ -139,7 +127,7 @@ natsStatus NatsClient::Connect() {
   // when no server is reachable does cnats take over with retries in the background.
   natsOptions_SetRetryOnFailedConnect(opts_, false, nullptr, nullptr);
   ERR_clear_error();
-  natsStatus s = natsConnection_Connect(&nc_, opts_);
+  natsStatus s = ConnectSigned(&nc_, opts_, signer_.get());
   tls_failure_.clear();
   // cnats explains the handshake failures it detects itself (NATS_SSL_ERROR: an expired or
   // unknown certificate, a wrong name). When the server aborts the handshake instead, cnats

@@ -19,6 +19,7 @@
 
 #include "core/result.h"
 #include "services/definitions.h"
+#include "services/nats_signer.h"
 
 namespace farrier {
 
@@ -58,7 +59,8 @@ class NatsClient {
   static void OnClosed(natsConnection*, void* self);
   static void OnAsyncError(natsConnection*, natsSubscription*, natsStatus, void* self);
 
-  natsOptions* opts_ = nullptr;  // kept: Maintain() connects again with them
+  std::unique_ptr<NonceSigner> signer_;  // nkey/creds authentication; outlives opts_' connections
+  natsOptions* opts_ = nullptr;          // kept: Maintain() connects again with them
   natsConnection* nc_ = nullptr;
   std::atomic<bool> closed_{false};
   std::atomic<bool> close_done_{false};  // OnClosed ran after the destructor closed the connection

@@ -87,4 +87,52 @@ Result<std::string> NkeyPublicFromSeed(std::string_view seed) {
   return Base32Encode(encoded);
 }
 
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// A block marker line: dashes, a title, dashes ("-----BEGIN NATS USER JWT-----",
+// "------END NATS USER JWT------").
+bool IsMarker(std::string_view line) {
+  return line.size() > 6 && line.substr(0, 3) == "---" && line.substr(line.size() - 3) == "---";
+}
+
+// The first non-empty line after the marker whose title contains `begin`, or "".
+std::string_view BlockAfter(std::string_view text, std::string_view begin) {
+  bool inside = false;
+  while (!text.empty()) {
+    size_t eol = text.find('\n');
+    std::string_view line = Trim(text.substr(0, eol));
+    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+    if (IsMarker(line)) {
+      if (inside) return {};
+      inside = line.find(begin) != std::string_view::npos;
+    } else if (inside && !line.empty()) {
+      return line;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<CredsParts> ParseCreds(std::string_view text) {
+  CredsParts parts;
+  parts.jwt = std::string(BlockAfter(text, "BEGIN NATS USER JWT"));
+  if (parts.jwt.empty()) {
+    return Error{"no user JWT (expected a \"-----BEGIN NATS USER JWT-----\" block, as nsc writes creds files)"};
+  }
+  std::string_view seed = BlockAfter(text, "BEGIN USER NKEY SEED");
+  if (seed.empty()) {
+    return Error{"no user seed (expected a \"-----BEGIN USER NKEY SEED-----\" block after the JWT)"};
+  }
+  if (Result<std::string> pub = NkeyPublicFromSeed(seed); !pub) return Error{"the seed block holds " + pub.error()};
+  parts.seed = std::string(seed);
+  return parts;
+}
+
 }  // namespace farrier

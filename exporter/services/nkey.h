@@ -1,5 +1,5 @@
-// NATS nkeys: the public key of a user seed. cnats (natsOptions_SetNKeyFromSeed) signs with the
-// seed file but must be told the public key as well; users should only have to provide the seed.
+// NATS nkeys and creds files: the public key of a user seed (cnats must be told it along with
+// the seed; users should only have to provide the seed), and the two parts of a creds file.
 #pragma once
 
 #include <string>
@@ -11,5 +11,14 @@ namespace farrier {
 
 // "SU..." (a user seed) -> "U..." (its public key). Errors never quote the seed.
 Result<std::string> NkeyPublicFromSeed(std::string_view seed);
+
+// A creds file as nsc and `nats` write it: the user JWT in a "-----BEGIN NATS USER JWT-----"
+// block, then the user seed in a "-----BEGIN USER NKEY SEED-----" block (the text around
+// them is ignored). The seed is checked with NkeyPublicFromSeed. Errors never quote the file.
+struct CredsParts {
+  std::string jwt;
+  std::string seed;
+};
+Result<CredsParts> ParseCreds(std::string_view text);
 
 }  // namespace farrier

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,7 +68,7 @@ class NatsAuth : public ::testing::Test {
         },
         10s, &last))
         << last.Describe() << f.Stderr();
-    EXPECT_EQ(Failures(last, "error"), 0) << last.Describe();
+    EXPECT_EQ(Failures(last, "error"), 0) << last.Describe() << f.Stderr();
   }
 
   // Not connected for 15 probes (1.5 s: farrier has retried at least once, a second after the
@@ -198,6 +199,29 @@ TEST_F(NatsAuth, InvalidSeedIsRefusedWithoutBeingEchoed) {
   EXPECT_NE(e.err.find("not an nkey seed"), std::string::npos) << e.err;
   EXPECT_EQ(e.err.find(seed), std::string::npos) << e.err;
   EXPECT_EQ(e.err.find(seed.substr(0, 20)), std::string::npos) << "part of the seed is in the message: " << e.err;
+}
+
+// A creds file whose seed block is broken stops farrier at start: file and what is wrong named,
+// neither the seed nor the JWT quoted.
+TEST_F(NatsAuth, BrokenCredsFileIsRefusedWithoutBeingEchoed) {
+  auto creds = farrier::test::WriteUserCreds(file("user.creds"), farrier::test::MakeNkey('A'));
+  std::string text;
+  {
+    std::ifstream in(file("user.creds"));
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string broken = creds.user.seed;
+  broken[10] = broken[10] == 'A' ? 'B' : 'A';
+  text.replace(text.find(creds.user.seed), broken.size(), broken);
+  const std::string path = SecretFile("broken.creds", text);
+  std::ofstream(dir_.path() / "creds.json")
+      << Json{{"nats", {{"creds_file", path}}}, {"services", {{{"name", "echo"}, {"subject", "api.echo"}}}}}.dump();
+  Exited e = RunFarrier({"--config", file("creds.json")});
+  EXPECT_EQ(e.code, 2) << e.err;
+  EXPECT_NE(e.err.find("nats.creds-file " + path + ": the seed block holds not an nkey seed"), std::string::npos)
+      << e.err;
+  EXPECT_EQ(e.err.find(broken.substr(0, 20)), std::string::npos) << e.err;
+  EXPECT_EQ(e.err.find(creds.jwt.substr(0, 20)), std::string::npos) << e.err;
 }
 
 // ---------------------------------------------------------------- TLS

@@ -113,3 +113,44 @@ start_bg() {
   # shellcheck disable=SC2034  # read by terminate_pids
   NAME_OF[$LAST_PID]=$name
 }
+
+# For the standalone capture scripts (scripts/capture/{account-info,advisories,sys}.sh), after
+# `here` is set: capture_begin KIND "$@" takes the server binary ($1) and natskit ($2, default
+# the build's) and sets server, natskit, version, out (tests/fixtures/KIND/nats-<version>), work
+# (a temp dir, removed on exit), pids (processes to kill on exit) and log ("KIND[version]: ...").
+capture_begin() {
+  capture_kind=$1
+  shift
+  server=${1:?usage: $capture_kind.sh NATS_SERVER_BINARY [NATSKIT_BINARY]}
+  natskit=${2:-$here/build/tests/tools/natskit}
+  version=$("$server" --version | sed -E 's/^nats-server: v?//')
+  # shellcheck disable=SC2034  # read by the capture script
+  out=$here/tests/fixtures/$capture_kind/nats-$version
+  work=$(mktemp -d)
+  pids=()
+  trap capture_cleanup EXIT
+  log() { echo "$capture_kind[$version]: $*" >&2; }
+}
+capture_cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+# capture_serve PORT: "$server" with $work/server.conf in the background (killed on exit), once
+# PORT accepts connections.
+capture_serve() {
+  "$server" -c "$work/server.conf" >"$work/server.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && break; sleep 0.1; done
+}
+# capture_req URL SUBJECT [DATA]: one request with natskit; the reply on stdout.
+capture_req() { "$natskit" request --url "$1" --subject "$2" --data "${3:-}" --timeout 5000; }
+# capture_await_jetstream URL: JetStream may still be starting when the port opens; retried until
+# the API answers URL's account.
+capture_await_jetstream() {
+  for _ in $(seq 1 50); do
+    capture_req "$1" "\$JS.API.INFO" 2>/dev/null | grep -q '"limits"' && return 0
+    sleep 0.2
+  done
+}

@@ -13,6 +13,7 @@
 #include "services/nats_client.h"
 #include "services/prober.h"
 #include "services/render_services.h"
+#include "services/sys_transport.h"
 #include "snapshot/render.h"
 
 namespace farrier {
@@ -47,7 +48,24 @@ Pipeline::Pipeline(const Config& config) : config_(config) {}
 Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
   std::unique_ptr<Pipeline> p(new Pipeline(config));
   const Config& c = p->config_;
-  p->poller_ = std::make_unique<Poller>(c.poll, HttpFetcherFactory(c.monitor_url, c.monitor_tls));
+  if (c.system_account) {
+    // Cluster mode: one connection of its own (a system-account user) for discovery and every
+    // source; see services/sys_transport.h.
+    Result<std::unique_ptr<SysTransport>> sys = SysTransport::Open(c.nats, c.expected_servers);
+    if (!sys) return Error{sys.error()};
+    p->sys_ = std::move(sys).value();
+    SysTransport* transport = p->sys_.get();
+    p->poller_ = std::make_unique<Poller>(
+        c.poll, [transport] { return transport->MakeFetcher(); },
+        [transport](std::chrono::steady_clock::time_point deadline) {
+          SysTransport::Discovery found = transport->Discover(deadline);
+          return ClusterDiscovery{std::move(found.servers), std::move(found.failure), transport->expected_servers(),
+                                  transport->late_replies()};
+        });
+    spdlog::info("cluster mode: polling every server over $SYS requests on NATS {}", transport->servers());
+  } else {
+    p->poller_ = std::make_unique<Poller>(c.poll, HttpFetcherFactory(c.monitor_url, c.monitor_tls));
+  }
   p->collectors_.push_back(std::make_shared<SnapshotCollector>(c.poll.sources, [poller = p->poller_.get()] {
     return poller->Current();
   }));

@@ -25,6 +25,7 @@ class NatsClient;
 class Prober;
 class JsAdvisories;
 class ScalingTracker;
+class SysTransport;
 
 class Pipeline {
  public:
@@ -56,6 +57,7 @@ class Pipeline {
   explicit Pipeline(const Config& config);
 
   Config config_;
+  std::unique_ptr<SysTransport> sys_;  // cluster mode; outlives the poller that uses it
   std::unique_ptr<Poller> poller_;
   std::unique_ptr<NatsClient> nats_;
   std::unique_ptr<JsAdvisories> advisories_;  // outlives the prober, which subscribes it

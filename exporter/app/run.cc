@@ -192,9 +192,10 @@ int Run(int argc, char** argv, char** envp) {
     return 1;
   }
   std::shared_ptr<Pipeline> first = collector->Current();
-  spdlog::info("farrier {} listening on {}:{}, polling {}{} every {} ms", FarrierVersion(),
-               config.listener.listen_address.host, web.port(), config.monitor_url.Origin(),
-               config.monitor_url.base_path, config.poll.interval.count());
+  const std::string polled = config.system_account ? "every server over $SYS"
+                                                   : config.monitor_url.Origin() + config.monitor_url.base_path;
+  spdlog::info("farrier {} listening on {}:{}, polling {} every {} ms", FarrierVersion(),
+               config.listener.listen_address.host, web.port(), polled, config.poll.interval.count());
   first->Start();
   first.reset();
 

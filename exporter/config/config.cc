@@ -235,6 +235,15 @@ const std::vector<Option>& Options() {
                            "Ask $JS.API.INFO of the NATS connection's account (--nats.*) every poll interval: "
                            "its streams and consumers against max_streams/max_consumers; off by default.",
                            &Config::jetstream_account_info));
+    o.push_back(BoolOption("nats.system-account",
+                           "Cluster mode: poll every server of the cluster over $SYS requests on a NATS "
+                           "connection (--nats.*) as a system-account user, instead of --nats.monitor-url; "
+                           "off by default.",
+                           &Config::system_account));
+    o.push_back(CountOption("cluster.expected-servers", "N",
+                            "Cluster mode: servers expected to answer; discovery ends once they have (0: wait "
+                            "for a third of --poll.timeout and take who answered).",
+                            &Config::expected_servers, 0, 10000));
     o.push_back(BoolOption("queuegroups.all",
                            "Also export members of every queue group on the server (reads all of /subsz?subs=1).",
                            [](Config& c) -> bool& { return c.poll.sources.queuegroups_all; }));
@@ -441,6 +450,10 @@ std::string Validate(Config& c, const FileReader& read) {
   if (std::string err = FinishServices(c.services, c.nats, c.probe_interval, c.probe_timeout, c.probe_buckets, read);
       !err.empty()) {
     return err;
+  }
+  if (c.system_account && c.CollectorEnabled("accstatz")) {
+    return "collector.accstatz: not available with nats.system-account (the servers do not serve /accstatz "
+           "over $SYS); disable one of them";
   }
   c.poll.sources.jsz.expected = ExpectedAssets(c.expected, c.consumers);
   // What the queuegroups source asks the server about each service.

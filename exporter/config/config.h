@@ -52,6 +52,10 @@ struct Config {
   size_t jetstream_advisories_limit = 1000;
   // $JS.API.INFO of the connection's account every poll interval (also opens the connection).
   bool jetstream_account_info = false;
+  // Cluster mode: every server's monitoring data over $SYS requests on a connection of its own
+  // (the --nats.* settings, as a system-account user) instead of HTTP to --nats.monitor-url.
+  bool system_account = false;
+  size_t expected_servers = 0;  // 0: as many as answer discovery
   // Capacity signals: rates over `scaling_window`; desired workers rise after `up_window` and
   // fall only after `down_window` of lower answers.
   std::chrono::milliseconds scaling_window{60000};

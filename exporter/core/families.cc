@@ -5,10 +5,23 @@
 
 namespace farrier {
 
+void FamilyBuilder::AddLabels(prometheus::ClientMetric& metric, const Labels& labels) const {
+  metric.label.reserve(labels.size() + (common_ ? common_->size() : 0));
+  const size_t common = common_ ? common_->size() : 0;
+  if (common_) {
+    for (const auto& [name, val] : *common_) metric.label.push_back({name, val});
+  }
+  for (const auto& [name, val] : labels) {
+    // A renderer's own label of the same name (nats_server_info's server_name) says the same.
+    bool dup = false;
+    for (size_t i = 0; i < common && !dup; ++i) dup = metric.label[i].name == name;
+    if (!dup) metric.label.push_back({name, val});
+  }
+}
+
 FamilyBuilder& FamilyBuilder::Add(double value, const Labels& labels) {
   prometheus::ClientMetric metric;
-  metric.label.reserve(labels.size());
-  for (const auto& [name, val] : labels) metric.label.push_back({name, val});
+  AddLabels(metric, labels);
   switch (family_->type) {
     case prometheus::MetricType::Counter: metric.counter.value = value; break;
     case prometheus::MetricType::Gauge: metric.gauge.value = value; break;
@@ -20,7 +33,7 @@ FamilyBuilder& FamilyBuilder::Add(double value, const Labels& labels) {
 
 FamilyBuilder& FamilyBuilder::AddHistogram(const farrier::Histogram& h, const Labels& labels) {
   prometheus::ClientMetric metric;
-  for (const auto& [name, val] : labels) metric.label.push_back({name, val});
+  AddLabels(metric, labels);
   metric.histogram.sample_count = h.count;
   metric.histogram.sample_sum = h.sum;
   uint64_t cumulative = 0;
@@ -50,11 +63,11 @@ FamilyBuilder Families::Get(const std::string& name, const std::string& help, pr
     if (f.name == name) {
       // Two renderers disagreeing on a family's type is a programming error caught by tests.
       if (f.type != type) throw std::logic_error("metric family " + name + " registered twice");
-      return FamilyBuilder(&f);
+      return FamilyBuilder(&f, &common_);
     }
   }
   families_.push_back(prometheus::MetricFamily{name, help, type, {}});
-  return FamilyBuilder(&families_.back());
+  return FamilyBuilder(&families_.back(), &common_);
 }
 
 std::vector<prometheus::MetricFamily> Families::Take() {

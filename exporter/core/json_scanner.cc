@@ -218,6 +218,15 @@ bool JsonScanner::ReadString(std::string_view path, std::string* out) {
 
 bool JsonScanner::Skip() { return ok() && SkipValue(static_cast<int>(first_.size())); }
 
+bool JsonScanner::SkipRaw(std::string_view* raw) {
+  if (!ok()) return false;
+  SkipSpace();
+  const size_t start = pos_;
+  if (!Skip()) return false;
+  *raw = text_.substr(start, pos_ - start);
+  return true;
+}
+
 bool JsonScanner::SkipValue(int depth) {
   if (depth > kMaxDepth) return SyntaxError("nested too deeply");
   std::string_view raw;

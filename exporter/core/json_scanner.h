@@ -30,6 +30,8 @@ class JsonScanner {
   bool ReadU64(std::string_view path, uint64_t* out);
   bool ReadString(std::string_view path, std::string* out);
   bool Skip();  // any value, nested up to kMaxDepth
+  // Skip(), and the skipped value's text: how a wrapper's payload is handed on unparsed.
+  bool SkipRaw(std::string_view* raw);
 
   // Only whitespace remains.
   bool AtEnd();

@@ -3,6 +3,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <algorithm>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -20,7 +21,8 @@ Poller::FetcherFactory HttpFetcherFactory(const MonitorUrl& url, const MonitorTl
 class Poller::SourceWorker {
  public:
   struct Result {
-    SourceOutcome outcome;
+    // One outcome per server asked, in order ("" for the one server a sidecar's fetcher reaches).
+    std::vector<std::pair<std::string, SourceOutcome>> outcomes;
     double seconds = 0;
   };
 
@@ -39,11 +41,13 @@ class Poller::SourceWorker {
   const SourceSpec& spec() const { return spec_; }
   void Cancel() { fetcher_->Cancel(); }
 
-  void Begin(const FetchLimits& limits, std::chrono::steady_clock::time_point started) {
+  void Begin(const FetchLimits& limits, std::chrono::steady_clock::time_point started,
+             std::vector<std::string> servers) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       limits_ = limits;
       started_ = started;
+      servers_ = std::move(servers);
       requested_ = true;
       done_ = false;
     }
@@ -66,12 +70,21 @@ class Poller::SourceWorker {
       requested_ = false;
       FetchLimits limits = limits_;
       auto started = started_;
+      std::vector<std::string> servers = servers_;
       lock.unlock();
       fetcher_->StartPoll(limits);
-      SourceOutcome outcome = spec_.poll(*fetcher_, options_);
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      Result result;
+      for (const std::string& id : servers) {
+        if (id.empty()) {
+          result.outcomes.emplace_back(id, spec_.poll(*fetcher_, options_));
+        } else {
+          ServerFetcher server(*fetcher_, id);
+          result.outcomes.emplace_back(id, spec_.poll(server, options_));
+        }
+      }
+      result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       lock.lock();
-      result_ = Result{std::move(outcome), seconds};
+      result_ = std::move(result);
       done_ = true;
       cv_.notify_all();
     }
@@ -87,11 +100,13 @@ class Poller::SourceWorker {
   bool stopping_ = false;
   FetchLimits limits_;
   std::chrono::steady_clock::time_point started_;
+  std::vector<std::string> servers_;
   Result result_;
   std::thread thread_;  // last: starts once the members above exist
 };
 
-Poller::Poller(PollerOptions options, FetcherFactory make_fetcher) : options_(std::move(options)) {
+Poller::Poller(PollerOptions options, FetcherFactory make_fetcher, DiscoverServers discover)
+    : options_(std::move(options)), discover_(std::move(discover)) {
   auto initial = std::make_shared<Snapshot>();
   initial->taken_at = std::chrono::steady_clock::now();
   for (const SourceSpec& s : AllSources()) {
@@ -117,7 +132,11 @@ void Poller::ContinueFrom(const Snapshot& replaced) {
     ServerView& kept = initial->servers[server_id];
     kept.server_name = view.server_name;
     kept.server_version = view.server_version;
+    kept.cluster = view.cluster;
+    kept.domain = view.domain;
+    kept.answered = view.answered;
   }
+  initial->cluster = replaced.cluster;
   for (auto& [key, count] : initial->errors) {
     if (auto it = replaced.errors.find(key); it != replaced.errors.end()) count = it->second;
   }
@@ -163,45 +182,126 @@ void Poller::Loop() {
 void Poller::PollOnce() {
   std::shared_ptr<const Snapshot> previous = Current();
   auto started = std::chrono::steady_clock::now();
-  FetchLimits limits{started + options_.timeout, options_.max_body_bytes};
-
-  // Every source runs in parallel on its own worker: a slow /connz cannot delay /varz, so
-  // nats_up reflects the server within one timeout.
-  for (auto& worker : workers_) worker->Begin(limits, started);
-
   auto next = std::make_shared<Snapshot>();
   next->polls = previous->polls + 1;
   next->errors = previous->errors;
-  // One server, the one the fetchers reach; its name and release outlive a failed /varz.
-  ServerView& server = next->MutableLocal();
-  server.server_name = previous->Local().server_name;
-  server.server_version = previous->Local().server_version;
+
+  std::vector<std::string> ids;  // the servers to poll, "" for the sidecar's one
+  if (discover_) {
+    // Discovery has a third of the poll's time at most (it ends early once the expected count
+    // answered); the sources get what is left.
+    ClusterDiscovery found = discover_(started + options_.timeout / 3);
+    next->cluster = {true, found.expected, found.servers.size(), found.late_replies, found.failure};
+    for (const SysServer& s : found.servers) {
+      ServerView& view = next->servers[s.id];
+      view.server_name = s.name;
+      view.cluster = s.cluster;
+      view.domain = s.domain;
+      view.server_version = ServerVersion::Parse(s.version);
+      view.answered = true;
+      ids.push_back(s.id);
+    }
+    // A server that did not answer stays known (nats_up 0, nothing else) for a while, unless a
+    // server of the same name answered: restarted, it has a new id (one series per name).
+    auto renamed = [&](const std::string& name) {
+      return std::any_of(found.servers.begin(), found.servers.end(),
+                         [&](const SysServer& s) { return s.name == name; });
+    };
+    for (const auto& [id, was] : previous->servers) {
+      if (id.empty() || next->servers.count(id) || was.polls_unanswered + 1 >= kForgetServerAfterPolls ||
+          renamed(was.server_name)) {
+        continue;
+      }
+      ServerView& view = next->servers[id];
+      view.server_name = was.server_name;
+      view.cluster = was.cluster;
+      view.domain = was.domain;
+      view.server_version = was.server_version;
+      view.polls_unanswered = was.polls_unanswered + 1;
+    }
+  } else {
+    // One server, the one the fetchers reach; its name and release outlive a failed /varz.
+    ids.emplace_back();
+    ServerView& server = next->MutableLocal();
+    server.server_name = previous->Local().server_name;
+    server.server_version = previous->Local().server_version;
+  }
+
+  // Every source runs in parallel on its own worker: a slow /connz cannot delay /varz, so
+  // nats_up reflects the server within one timeout.
+  FetchLimits limits{started + options_.timeout, options_.max_body_bytes};
+  for (auto& worker : workers_) worker->Begin(limits, started, ids);
+
   for (auto& worker : workers_) {
     SourceWorker::Result result = worker->Await();
-    SourceOutcome& outcome = result.outcome;
     const std::string name(worker->spec().name);
     SourceStatus& status = next->status[name];
     status.polled = true;
     status.duration_seconds = result.seconds;
-    status.up = !outcome.failure;
-    if (status.up) {
-      outcome.store(server);
-      status.note = std::move(outcome.note);
-    } else {
-      status.reason = ReasonLabel(*outcome.failure);
-      status.detail = outcome.detail;
+    status.up = !result.outcomes.empty();
+    if (result.outcomes.empty()) {  // cluster mode, and no server answered discovery (logged once)
+      status.reason = ReasonLabel(ErrorKind::kConnect);
+      status.detail = "no server answered discovery";
       ++next->errors[{name, status.reason}];
     }
+    for (auto& [id, outcome] : result.outcomes) {
+      ServerView& view = next->servers[id];
+      view.source_up[name] = !outcome.failure;
+      if (!outcome.failure) {
+        outcome.store(view);
+        if (status.note.empty()) status.note = std::move(outcome.note);
+        continue;
+      }
+      const std::string reason(ReasonLabel(*outcome.failure));
+      if (status.up) {  // the first failure of this source says why
+        status.up = false;
+        status.reason = reason;
+        status.detail = id.empty() ? outcome.detail : "server " + view.server_name + ": " + outcome.detail;
+      }
+      ++next->errors[{name, reason}];
+    }
   }
-  if (server.varz) {
-    server.server_name = server.varz->server_name;
-    server.server_version = ServerVersion::Parse(server.varz->version);
+  for (auto& [id, view] : next->servers) {
+    if (!view.varz) continue;
+    view.server_name = view.varz->server_name;
+    view.server_version = ServerVersion::Parse(view.varz->version);
   }
   next->taken_at = std::chrono::steady_clock::now();
   LogTransitions(*previous, *next);
+  if (discover_) LogServerTransitions(*previous, *next);
   std::shared_ptr<const Snapshot> published = std::move(next);
   current_.store(published);
   if (listener_) listener_(published);
+}
+
+void Poller::LogServerTransitions(const Snapshot& previous, const Snapshot& next) const {
+  if (next.cluster.failure != previous.cluster.failure) {
+    if (!next.cluster.failure.empty()) {
+      spdlog::warn("cluster mode: {}", next.cluster.failure);
+    } else if (!previous.cluster.failure.empty()) {
+      spdlog::info("cluster mode: servers answer again");
+    }
+  }
+  for (const auto& [id, now] : next.servers) {
+    auto it = previous.servers.find(id);
+    const bool answered_before = it != previous.servers.end() && it->second.answered;
+    if (now.answered && !answered_before) {
+      spdlog::info("server {} (cluster \"{}\", id {}) answers", now.server_name, now.cluster, id);
+    } else if (!now.answered && answered_before) {
+      spdlog::warn("server {} (id {}) did not answer discovery; its nats_up is 0 and its other series are gone",
+                   now.server_name, id);
+    }
+  }
+  for (const auto& [id, was] : previous.servers) {
+    if (id.empty() || next.servers.count(id)) continue;
+    auto same_name = std::find_if(next.servers.begin(), next.servers.end(),
+                                  [&](const auto& entry) { return entry.second.server_name == was.server_name; });
+    if (same_name != next.servers.end()) {
+      spdlog::info("server {} restarted: id {} is now {}", was.server_name, id, same_name->first);
+    } else {
+      spdlog::info("server {} (id {}) forgotten: no answer for {} polls", was.server_name, id, kForgetServerAfterPolls);
+    }
+  }
 }
 
 void Poller::LogTransitions(const Snapshot& previous, const Snapshot& next) const {

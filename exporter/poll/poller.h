@@ -16,8 +16,22 @@
 #include "snapshot/registry.h"
 #include "snapshot/snapshot.h"
 #include "transport/fetcher.h"
+#include "transport/sys_request.h"
 
 namespace farrier {
+
+// Cluster mode: which servers answered this poll's discovery (transport/sys_request.h).
+struct ClusterDiscovery {
+  std::vector<SysServer> servers;
+  std::string failure;  // why none answered, or ""
+  size_t expected = 0;
+  uint64_t late_replies = 0;
+};
+using DiscoverServers = std::function<ClusterDiscovery(std::chrono::steady_clock::time_point deadline)>;
+
+// A server that has not answered discovery for this many polls in a row is forgotten: its
+// nats_up 0 series goes too (a server removed from the cluster for good).
+inline constexpr uint64_t kForgetServerAfterPolls = 60;
 
 struct PollerOptions {
   std::chrono::milliseconds interval{5000};
@@ -31,7 +45,9 @@ class Poller {
   // Makes the fetcher one source's worker keeps across polls.
   using FetcherFactory = std::function<std::unique_ptr<Fetcher>()>;
 
-  Poller(PollerOptions options, FetcherFactory make_fetcher);
+  // With `discover` (cluster mode), each poll first asks which servers there are, then polls
+  // every source of each of them through one fetcher per source (requests name the server).
+  Poller(PollerOptions options, FetcherFactory make_fetcher, DiscoverServers discover = {});
   ~Poller();  // stops the thread
 
   // Called on the polling thread with each newly published snapshot (set before Start): how
@@ -60,8 +76,10 @@ class Poller {
 
   void Loop();
   void LogTransitions(const Snapshot& previous, const Snapshot& next) const;
+  void LogServerTransitions(const Snapshot& previous, const Snapshot& next) const;
 
   const PollerOptions options_;
+  const DiscoverServers discover_;
   std::vector<std::unique_ptr<SourceWorker>> workers_;  // enabled sources, registry order
   std::atomic<std::shared_ptr<const Snapshot>> current_;
   uint64_t polls_at_start_ = 0;

@@ -239,10 +239,20 @@ void NatsClient::OnClosed(natsConnection* nc, void* self) {
   }
 }
 
-void NatsClient::OnAsyncError(natsConnection*, natsSubscription*, natsStatus err, void* self) {
+void NatsClient::OnAsyncError(natsConnection* nc, natsSubscription*, natsStatus err, void* self) {
   auto* c = static_cast<NatsClient*>(self);
-  // Slow-consumer reports would repeat per message; rate is bounded by cnats (one per burst).
-  spdlog::warn("NATS asynchronous error on the connection to {}: {}", c->servers_, natsStatus_GetText(err));
+  // With the server's words where it sent some ("Permissions Violation for Publish to ...").
+  std::string text = natsStatus_GetText(err);
+  const char* detail = nullptr;
+  if (err == NATS_NOT_PERMITTED && natsConnection_GetLastError(nc, &detail) != NATS_OK && detail && *detail) {
+    text += ": " + std::string(detail);
+  }
+  // The same error again (a refused publish repeats at every poll) is not news: logged once
+  // until another one comes.
+  std::lock_guard<std::mutex> lock(c->async_mu_);
+  if (text == c->last_async_error_) return;
+  c->last_async_error_ = text;
+  spdlog::warn("NATS asynchronous error on the connection to {}: {}", c->servers_, text);
 }
 
 }  // namespace farrier

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -73,7 +74,9 @@ class NatsClient {
   std::string servers_;
   bool tls_ = false;
   bool has_client_cert_ = false;
-  std::string tls_failure_;  // set by Connect(): " (TLS: <OpenSSL's reason>)..." or empty
+  std::string tls_failure_;       // set by Connect(): " (TLS: <OpenSSL's reason>)..." or empty
+  std::mutex async_mu_;           // cnats' callback thread vs. another connection's
+  std::string last_async_error_;  // the last asynchronous error logged
 };
 
 }  // namespace farrier

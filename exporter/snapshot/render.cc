@@ -5,17 +5,44 @@
 namespace farrier {
 namespace {
 
+constexpr char kUpHelp[] = "1 when the last poll of /varz succeeded, else 0.";
+constexpr char kSourceUpHelp[] = "1 when the last poll of this monitoring endpoint succeeded, else 0.";
+
+// Cluster mode: what discovery found, and each server's up gauges (under its common labels).
+void RenderCluster(const ClusterPoll& c, Families& out) {
+  if (c.expected > 0) {
+    out.Gauge("nats_exporter_servers_expected", "Servers cluster mode expects to answer (--cluster.expected-servers).")
+        .Add(static_cast<double>(c.expected));
+  }
+  out.Gauge("nats_exporter_servers_answered",
+            "Servers that answered this poll's discovery ($SYS.REQ.SERVER.PING.STATSZ) in time.")
+      .Add(static_cast<double>(c.answered));
+  out.Counter("nats_exporter_servers_late_replies_total",
+              "Discovery answers that came after their poll's deadline (a slow or overloaded server).")
+      .Add(static_cast<double>(c.late_replies));
+}
+
+void RenderServerHealth(const ServerView& view, const Snapshot& s, Families& out) {
+  out.Gauge("nats_up", kUpHelp).Add(view.varz ? 1 : 0);
+  auto up = out.Gauge("nats_exporter_source_up", kSourceUpHelp);
+  for (const auto& [name, status] : s.status) {
+    auto it = view.source_up.find(name);
+    up.Add(it != view.source_up.end() && it->second ? 1 : 0, {{"source", name}});
+  }
+}
+
 // The exporter's own health, from the poller's bookkeeping: one place for every source.
 void RenderExporter(const Snapshot& s, std::chrono::steady_clock::time_point now, Families& out) {
   out.Gauge("nats_exporter_build_info", "Farrier build, value 1.").Add(1, {{"version", FarrierVersion()}});
-  auto it = s.status.find("varz");
-  out.Gauge("nats_up", "1 when the last poll of /varz succeeded, else 0.")
-      .Add(it != s.status.end() && it->second.up ? 1 : 0);
-  auto up = out.Gauge("nats_exporter_source_up", "1 when the last poll of this monitoring endpoint succeeded, else 0.");
+  if (!s.cluster.enabled) {  // cluster mode has these per server (RenderServerHealth)
+    auto it = s.status.find("varz");
+    out.Gauge("nats_up", kUpHelp).Add(it != s.status.end() && it->second.up ? 1 : 0);
+    auto up = out.Gauge("nats_exporter_source_up", kSourceUpHelp);
+    for (const auto& [name, status] : s.status) up.Add(status.up ? 1 : 0, {{"source", name}});
+  }
   auto duration = out.Gauge("nats_exporter_poll_duration_seconds",
                             "Time the last poll of this monitoring endpoint took, pages included.");
   for (const auto& [name, status] : s.status) {
-    up.Add(status.up ? 1 : 0, {{"source", name}});
     if (status.polled) duration.Add(status.duration_seconds, {{"source", name}});
   }
   auto errors = out.Counter("nats_exporter_poll_errors_total", "Failed polls of a monitoring endpoint, by reason.");
@@ -35,12 +62,20 @@ std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot, c
                                                      std::chrono::steady_clock::time_point now) {
   Families out;
   RenderExporter(snapshot, now, out);
-  for (const SourceSpec& source : AllSources()) {
-    if (!options.Enabled(source.name)) continue;
-    // One view per server. Series carry no server label yet: a sidecar has one server, and the
-    // cluster mode that polls several adds server_name/cluster labels.
-    for (const auto& [server_id, view] : snapshot.servers) source.render(view, options, out);
+  if (snapshot.cluster.enabled) RenderCluster(snapshot.cluster, out);
+  // One view per server. A sidecar's series carry no server label (its one server is the
+  // target's); in cluster mode every series of a server starts with its server_name and cluster.
+  for (const auto& [server_id, view] : snapshot.servers) {
+    if (snapshot.cluster.enabled) {
+      if (server_id.empty()) continue;
+      out.SetCommonLabels({{"server_name", view.server_name}, {"cluster", view.cluster}});
+      RenderServerHealth(view, snapshot, out);
+    }
+    for (const SourceSpec& source : AllSources()) {
+      if (options.Enabled(source.name)) source.render(view, options, out);
+    }
   }
+  out.SetCommonLabels({});
   return out.Take();
 }
 

@@ -47,6 +47,13 @@ struct ServerView {
   std::string server_name;
   // Its release, likewise: a few fields changed meaning between releases (core/server_version.h).
   ServerVersion server_version;
+  // Cluster mode only: where the server is (from its discovery reply), whether it answered this
+  // poll's discovery, how many polls in a row it has not, and which of its sources were read.
+  std::string cluster{};
+  std::string domain{};
+  bool answered = false;
+  uint64_t polls_unanswered = 0;
+  std::map<std::string, bool, std::less<>> source_up{};
 
   std::optional<Varz> varz;
   std::optional<Connz> connz;
@@ -64,6 +71,15 @@ struct ServerView {
   std::optional<Raftz> raftz;
 };
 
+// Cluster mode (--nats.system-account): this poll's discovery of the servers.
+struct ClusterPoll {
+  bool enabled = false;
+  size_t expected = 0;        // --cluster.expected-servers, 0 when discovered only
+  size_t answered = 0;        // servers that answered this poll's discovery
+  uint64_t late_replies = 0;  // discovery answers that came after their poll's deadline, so far
+  std::string failure;        // why no server answered, or ""
+};
+
 struct Snapshot {
   std::chrono::steady_clock::time_point taken_at;
   uint64_t polls = 0;                                       // polls completed, this one included
@@ -72,6 +88,7 @@ struct Snapshot {
   std::map<std::pair<std::string, std::string>, uint64_t> errors;
   // By server id; the empty key is the one server a fetcher reaches without naming it.
   std::map<std::string, ServerView, std::less<>> servers;
+  ClusterPoll cluster{};
 
   // The sidecar's server: the view under the empty key (an empty view when there is none).
   const ServerView& Local() const {

@@ -19,19 +19,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../lib.sh
 source "$here/scripts/lib.sh"
-server=${1:?usage: account-info.sh NATS_SERVER_BINARY [NATSKIT_BINARY]}
-natskit=${2:-$here/build/tests/tools/natskit}
-version=$("$server" --version | sed -E 's/^nats-server: v?//')
-out=$here/tests/fixtures/account-info/nats-$version
-work=$(mktemp -d)
-pid=
-cleanup() {
-  [[ -n $pid ]] && kill "$pid" 2>/dev/null
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-log() { echo "account-info[$version]: $*" >&2; }
+capture_begin account-info "$@"
 
 port=$(free_port)
 cat >"$work/server.conf" <<CONF
@@ -45,17 +33,11 @@ accounts {
   NOJS { users [ { user: nojs, password: nojs } ] }
 }
 CONF
-"$server" -c "$work/server.conf" >"$work/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+capture_serve "$port"
 app=nats://app:app@127.0.0.1:$port
 nojs=nats://nojs:nojs@127.0.0.1:$port
-req() { "$natskit" request --url "$1" --subject "$2" --data "${3:-}" --timeout 5000; }
-# JetStream may still be starting when the port opens: retried until the API answers.
-for _ in $(seq 1 50); do
-  req "$app" '$JS.API.INFO' 2>/dev/null | grep -q '"limits"' && break
-  sleep 0.2
-done
+req() { capture_req "$@"; }
+capture_await_jetstream "$app"
 for s in S1 S2 S3; do
   req "$app" "\$JS.API.STREAM.CREATE.$s" "{\"name\":\"$s\",\"subjects\":[\"${s,,}.>\"],\"storage\":\"file\"}" >/dev/null
 done

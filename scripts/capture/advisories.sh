@@ -17,19 +17,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=../lib.sh
 source "$here/scripts/lib.sh"
-server=${1:?usage: advisories.sh NATS_SERVER_BINARY [NATSKIT_BINARY]}
-natskit=${2:-$here/build/tests/tools/natskit}
-version=$("$server" --version | sed -E 's/^nats-server: v?//')
-out=$here/tests/fixtures/advisories/nats-$version
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-log() { echo "advisories[$version]: $*" >&2; }
+capture_begin advisories "$@"
 
 # start_node NAME PORT [CLUSTER_PORT ROUTES]: a JetStream server in the background.
 start_node() {

@@ -109,6 +109,25 @@ std::string TypeName(prometheus::MetricType t) {
   }
 }
 
+// Cluster mode: the capture `s` as server "n1" of cluster "east" (answered, every source read)
+// and a server "n2" that did not answer this poll's discovery.
+Snapshot ClusterModeSnapshot(Snapshot s) {
+  ServerView n1 = std::move(s.servers.at(""));
+  s.servers.clear();
+  n1.server_name = "n1";
+  n1.cluster = "east";
+  n1.answered = true;
+  for (const auto& [name, status] : s.status) n1.source_up[name] = status.up;
+  ServerView n2;
+  n2.server_name = "n2";
+  n2.cluster = "east";
+  n2.polls_unanswered = 1;
+  s.servers["NID1"] = std::move(n1);
+  s.servers["NID2"] = std::move(n2);
+  s.cluster = ClusterPoll{true, 3, 1, 2, ""};
+  return s;
+}
+
 TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   Config config = AllCollectors();
   auto single = FamilyTypes(FullSnapshot("varz.json", "jsz-full.json"), config);
@@ -121,8 +140,9 @@ TEST(Render, DocsListExactlyTheFamiliesRenderedFromRealCaptures) {
   limited.MutableLocal().jsz->stream_details.at(0).max_bytes = 1 << 20;
   limited.MutableLocal().jsz->stream_details.at(0).max_msgs = 1000;
   auto limits = FamilyTypes(limited, config);
+  auto cluster_mode = FamilyTypes(ClusterModeSnapshot(FullSnapshot("varz.json", "jsz-full.json")), config);
   std::map<std::string, std::string> rendered;
-  for (const auto* set : {&single, &cluster, &replicas, &limits}) {
+  for (const auto* set : {&single, &cluster, &replicas, &limits, &cluster_mode}) {
     for (const auto& [name, type] : *set) rendered[name] = TypeName(type);
   }
   // And every source of every captured release, polled from its captures: families that only
@@ -237,6 +257,46 @@ TEST(Render, FailedSourceHasNoSeriesAndNatsUpFollowsVarz) {
     std::string source = m.label.at(0).value;
     EXPECT_EQ(m.gauge.value, (source == "varz" || source == "jsz") ? 0 : 1) << source;
   }
+}
+
+// Cluster mode: every series of a server starts with its server_name and cluster (a renderer's
+// own label of the same name is not repeated); nats_up and source_up are per server; a server
+// that did not answer has those two at 0 and nothing else.
+TEST(Render, ClusterModeLabelsEveryServersSeries) {
+  Config config = AllCollectors();
+  Snapshot s = ClusterModeSnapshot(FullSnapshot("varz.json", "jsz-full.json"));
+  const std::set<std::string> unlabelled{
+      "nats_exporter_build_info",       "nats_exporter_poll_duration_seconds",     "nats_exporter_poll_errors_total",
+      "nats_exporter_polls_total",      "nats_exporter_snapshot_age_seconds",      "nats_exporter_servers_expected",
+      "nats_exporter_servers_answered", "nats_exporter_servers_late_replies_total"};
+  size_t n1_series = 0;
+  for (const auto& f : RenderSnapshot(s, config.poll.sources, s.taken_at)) {
+    for (const auto& m : f.metric) {
+      if (unlabelled.count(f.name)) {
+        for (const auto& l : m.label) EXPECT_NE(l.name, "server_name") << f.name;
+        continue;
+      }
+      ASSERT_GE(m.label.size(), 2u) << f.name;
+      EXPECT_EQ(m.label[0].name, "server_name") << f.name;
+      EXPECT_EQ(m.label[1].name, "cluster") << f.name;
+      EXPECT_EQ(m.label[1].value, "east") << f.name;
+      std::set<std::string> names;
+      for (const auto& l : m.label)
+        EXPECT_TRUE(names.insert(l.name).second) << f.name << ": label " << l.name << " twice";
+      if (m.label[0].value == "n2") {
+        EXPECT_TRUE(f.name == "nats_up" || f.name == "nats_exporter_source_up") << f.name << " of a silent server";
+        EXPECT_EQ(m.gauge.value, 0) << f.name;
+      } else {
+        EXPECT_EQ(m.label[0].value, "n1") << f.name;
+        ++n1_series;
+      }
+      if (f.name == "nats_up" && m.label[0].value == "n1") EXPECT_EQ(m.gauge.value, 1);
+    }
+    if (f.name == "nats_exporter_servers_answered") EXPECT_EQ(f.metric.at(0).gauge.value, 1);
+    if (f.name == "nats_exporter_servers_expected") EXPECT_EQ(f.metric.at(0).gauge.value, 3);
+    if (f.name == "nats_exporter_servers_late_replies_total") EXPECT_EQ(f.metric.at(0).counter.value, 2);
+  }
+  EXPECT_GT(n1_series, 100u);
 }
 
 TEST(Render, SnapshotAgeIsMeasuredAtRenderTime) {

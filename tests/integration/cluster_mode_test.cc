@@ -1,0 +1,203 @@
+// Cluster mode (--nats.system-account): one farrier polls every server of a real 3-node cluster
+// over $SYS requests as a system-account user. Every server's series carry its server_name and
+// cluster and equal what that server's own HTTP monitoring port says; a server that stops
+// answering has nats_up 0 within two polls and no other series, the others are unaffected; wrong
+// credentials and a user outside the system account are said clearly, once.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+#include "support/nats_server.h"
+#include "support/temp_dir.h"
+#include "support/wait.h"
+
+namespace farrier::itest {
+namespace {
+
+using farrier::test::NatsServer;
+using farrier::test::NatsServerOptions;
+
+// `monitor` is the least-privileged user cluster mode works with (docs/cluster-mode.md): it may
+// publish only the requests farrier sends and subscribe only to its inboxes. `denied` is in the
+// system account but may publish nothing there.
+constexpr char kAccounts[] =
+    "accounts {\n"
+    "  SYS { users = [\n"
+    "    { user: sys, password: sys-pw-3d1e }\n"
+    "    { user: monitor, password: mon-pw-51ab, permissions: {\n"
+    "        publish: { allow: [\"$SYS.REQ.SERVER.PING.STATSZ\", \"$SYS.REQ.SERVER.*.VARZ\",\n"
+    "                           \"$SYS.REQ.SERVER.*.CONNZ\", \"$SYS.REQ.SERVER.*.ROUTEZ\",\n"
+    "                           \"$SYS.REQ.SERVER.*.SUBSZ\", \"$SYS.REQ.SERVER.*.JSZ\",\n"
+    "                           \"$SYS.REQ.SERVER.*.HEALTHZ\", \"$SYS.REQ.SERVER.*.LEAFZ\",\n"
+    "                           \"$SYS.REQ.SERVER.*.GATEWAYZ\", \"$SYS.REQ.SERVER.*.RAFTZ\"] }\n"
+    "        subscribe: { allow: [\"_INBOX.>\"] } } }\n"
+    "    { user: denied, password: den-pw-0c9f, permissions: { publish: { deny: [\">\"] } } }\n"
+    "  ] }\n"
+    "  APP { users = [ { user: app, password: app-pw-77c2 } ] }\n"
+    "}\n"
+    "system_account: SYS\n"
+    "no_auth_user: app\n";  // natskit's connections, which take no credentials
+
+class ClusterMode : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    NatsServerOptions base{.name = "node", .cluster_name = "east", .extra_config = kAccounts};
+    servers_ = farrier::test::StartCluster(3, false, base);
+  }
+
+  // farrier in cluster mode against node 1 as `user`, polling every 500 ms.
+  std::unique_ptr<Farrier> StartFarrier(const std::string& user, const std::string& password,
+                                        std::vector<std::string> extra = {}) {
+    const std::filesystem::path pw = dir_.path() / (user + ".pw");
+    std::ofstream(pw) << password << "\n";
+    std::vector<std::string> args{"--nats.system-account",
+                                  "--nats.url",
+                                  servers_[0]->client_url(),
+                                  "--nats.user",
+                                  user,
+                                  "--nats.password-file",
+                                  pw.string(),
+                                  "--poll.interval",
+                                  "500ms",
+                                  "--poll.timeout",
+                                  "450ms"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<Farrier>(args);
+  }
+
+  static PromLabels Of(const NatsServer& s) { return {{"server_name", s.name()}, {"cluster", "east"}}; }
+  static PromLabels Of(const NatsServer& s, PromLabels more) {
+    more.merge(Of(s));
+    return more;
+  }
+
+  std::vector<std::unique_ptr<NatsServer>> servers_;
+  farrier::test::TempDir dir_{"farrier-cluster-mode"};
+};
+
+// Client connections spread unevenly (3 on node 2, 1 on node 3, farrier's own on node 1): each
+// server's connection count, routes and identity equal its own /varz and /connz.
+TEST_F(ClusterMode, EveryServersValuesEqualItsOwnHttpAnswers) {
+  auto on2 = StartNatskit({"idle-conns", "--url", servers_[1]->client_url(), "--count", "3", "--subs", "2"}, "ready 3");
+  auto on3 = StartNatskit({"idle-conns", "--url", servers_[2]->client_url(), "--count", "1", "--subs", "1"}, "ready 1");
+  // The least-privileged user; the default collectors' requests are all it may send.
+  auto f = StartFarrier("monitor", "mon-pw-51ab", {"--cluster.expected-servers", "3"});
+  Scrape last;
+  ASSERT_TRUE(f->WaitFor(
+      [&](const Scrape& s) {
+        for (const auto& node : servers_) {
+          if (s.Value("nats_up", Of(*node)) != 1.0) return false;
+        }
+        return s.Value("nats_exporter_servers_answered") == 3.0;
+      },
+      15s, &last))
+      << last.Describe() << f->Stderr();
+  EXPECT_EQ(last.Value("nats_exporter_servers_expected"), 3.0);
+  EXPECT_FALSE(last.Value("nats_up").has_value()) << "no unlabelled nats_up in cluster mode";
+
+  for (const auto& node : servers_) {
+    SCOPED_TRACE(node->name());
+    Json varz = MonitorJson(*node, "/varz");
+    Json connz = MonitorJson(*node, "/connz");
+    EXPECT_EQ(last.Value("nats_server_info", Of(*node, {{"server_id", varz["server_id"].get<std::string>()},
+                                                        {"version", varz["version"].get<std::string>()}})),
+              1.0)
+        << last.Describe();
+    EXPECT_EQ(last.Number("nats_server_routes", Of(*node)), varz["routes"].get<double>());
+    EXPECT_EQ(last.Number("nats_connz_connections", Of(*node, {{"kind", "client"}})), connz["total"].get<double>());
+    EXPECT_EQ(last.Number("nats_server_healthy", Of(*node)), 1.0);
+  }
+  EXPECT_EQ(last.Number("nats_connz_connections", Of(*servers_[1], {{"kind", "client"}})), 3.0);
+  EXPECT_EQ(last.Number("nats_connz_connections", Of(*servers_[2], {{"kind", "client"}})), 1.0);
+  EXPECT_EQ(f->Stderr().find("Permissions Violation"), std::string::npos) << f->Stderr();
+  ExpectFamiliesDocumented(last, "nats_exporter_servers_");
+}
+
+// One server SIGSTOPped: its nats_up is 0 within two polls and it has no other series, the
+// other two keep theirs; resumed, it is back, and its answers to the pings it missed are
+// counted as late. Killed, the same; restarted, back.
+TEST_F(ClusterMode, AServerThatStopsAnsweringIsDownAloneAndComesBack) {
+  auto f = StartFarrier("sys", "sys-pw-3d1e");
+  NatsServer& paused = *servers_[2];
+  auto all_up = [&](const Scrape& s) {
+    for (const auto& node : servers_) {
+      if (s.Value("nats_up", Of(*node)) != 1.0) return false;
+    }
+    return true;
+  };
+  Scrape last;
+  ASSERT_TRUE(f->WaitFor(all_up, 15s, &last)) << last.Describe() << f->Stderr();
+
+  paused.Pause();
+  const double polls = last.Polls();
+  ASSERT_TRUE(f->WaitFor([&](const Scrape& s) { return s.Value("nats_up", Of(paused)) == 0.0; }, 10s, &last))
+      << last.Describe();
+  EXPECT_LE(last.Polls() - polls, 2.0) << "nats_up 0 only after more than two polls";
+  EXPECT_EQ(last.Value("nats_exporter_servers_answered"), 2.0);
+  EXPECT_FALSE(last.Value("nats_server_info", Of(paused)).has_value());
+  EXPECT_FALSE(last.Value("nats_server_connections", Of(paused)).has_value()) << "a silent server's series stay";
+  for (int i : {0, 1}) EXPECT_EQ(last.Value("nats_up", Of(*servers_[i])), 1.0) << last.Describe();
+
+  paused.Resume();
+  ASSERT_TRUE(f->WaitFor(all_up, 10s, &last)) << last.Describe();
+  EXPECT_GT(last.Number("nats_exporter_servers_late_replies_total"), 0.0);
+
+  servers_[1]->Kill();
+  ASSERT_TRUE(f->WaitFor([&](const Scrape& s) { return s.Value("nats_up", Of(*servers_[1])) == 0.0; }, 10s, &last))
+      << last.Describe();
+  EXPECT_EQ(last.Value("nats_up", Of(*servers_[0])), 1.0);
+  servers_[1]->Restart();
+  ASSERT_TRUE(f->WaitFor(all_up, 20s, &last)) << last.Describe() << f->Stderr();
+
+  const std::string log = f->Stderr();
+  EXPECT_NE(log.find("server " + paused.name() + " (id "), std::string::npos) << log;
+  EXPECT_NE(log.find("did not answer discovery"), std::string::npos) << log;
+}
+
+// Wrong system-account password: refused, said once, farrier keeps serving with no server
+// series. A user of another account: told that cluster mode needs a system-account user.
+TEST_F(ClusterMode, WrongCredentialsAndAUserOutsideTheSystemAccountAreSaidClearly) {
+  auto wrong = StartFarrier("sys", "not-the-password");
+  auto app = StartFarrier("app", "app-pw-77c2");
+  auto denied = StartFarrier("denied", "den-pw-0c9f");
+  Scrape last;
+  ASSERT_TRUE(wrong->WaitForPolls(3, 10s)) << wrong->Stderr();
+  last = wrong->Metrics();
+  EXPECT_EQ(last.Value("nats_exporter_servers_answered"), 0.0) << last.Describe();
+  EXPECT_FALSE(last.Has("nats_server_info"));
+  EXPECT_EQ(wrong->Get("/healthz").status, 200);
+  EXPECT_NE(wrong->Stderr().find("Authorization Violation"), std::string::npos) << wrong->Stderr();
+  EXPECT_EQ(wrong->Stderr().find("not-the-password"), std::string::npos);
+
+  ASSERT_TRUE(app->WaitForPolls(3, 10s)) << app->Stderr();
+  last = app->Metrics();
+  EXPECT_EQ(last.Value("nats_exporter_servers_answered"), 0.0) << last.Describe();
+  EXPECT_GT(last.Errors("varz", "connect"), 0.0) << last.Describe();
+  const std::string log = app->Stderr();
+  const std::string why = "cluster mode needs a user of the system account";
+  size_t n = 0;
+  for (size_t at = log.find(why); at != std::string::npos; at = log.find(why, at + 1)) ++n;
+  EXPECT_EQ(n, 1u) << "said once, not per poll:\n" << log;
+
+  // In the system account but not allowed to publish there: the server's refusal is in the log.
+  ASSERT_TRUE(denied->WaitForPolls(3, 10s)) << denied->Stderr();
+  EXPECT_EQ(denied->Metrics().Value("nats_exporter_servers_answered"), 0.0);
+  EXPECT_NE(denied->Stderr().find("Permissions Violation for Publish to \"$SYS.REQ.SERVER.PING.STATSZ\""),
+            std::string::npos)
+      << denied->Stderr();
+  const std::string denied_log = denied->Stderr();
+  size_t refusals = 0;
+  for (size_t at = denied_log.find("asynchronous error"); at != std::string::npos;
+       at = denied_log.find("asynchronous error", at + 1)) {
+    ++refusals;
+  }
+  EXPECT_EQ(refusals, 1u) << "a refusal repeated at every poll is logged once:\n" << denied_log;
+}
+
+}  // namespace
+}  // namespace farrier::itest

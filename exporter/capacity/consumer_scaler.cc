@@ -32,6 +32,11 @@ const JszConsumer* ConsumerScaler::Find(const Jsz& jsz) const {
   return found;
 }
 
+bool ConsumerScaler::LedBy(const Jsz& jsz, std::string_view server_name) const {
+  const JszConsumer* c = Find(jsz);
+  return c && LedHere(jsz, c->leader, server_name);
+}
+
 ConsumerSignal ConsumerScaler::Observe(const Jsz* jsz, std::string_view server_name,
                                        std::chrono::steady_clock::time_point now) {
   ConsumerSignal sig;

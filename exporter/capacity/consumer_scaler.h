@@ -40,6 +40,9 @@ class ConsumerScaler {
 
   // One poll: `jsz` is this poll's /jsz (null when it failed), `server_name` this server's.
   ConsumerSignal Observe(const Jsz* jsz, std::string_view server_name, std::chrono::steady_clock::time_point now);
+  // Whether `server_name`'s /jsz lists this consumer as led by that server (cluster mode: which
+  // server's view to Observe).
+  bool LedBy(const Jsz& jsz, std::string_view server_name) const;
 
  private:
   const JszConsumer* Find(const Jsz& jsz) const;

@@ -24,7 +24,8 @@ using farrier::test::NatsServerOptions;
 
 // `monitor` is the least-privileged user cluster mode works with (docs/cluster-mode.md): it may
 // publish only the requests farrier sends and subscribe only to its inboxes. `denied` is in the
-// system account but may publish nothing there.
+// system account but may publish nothing there. The system account imports APP's api.echo, so
+// that a farrier logged in as `sys` can probe it too (the capacity test).
 constexpr char kAccounts[] =
     "accounts {\n"
     "  SYS { users = [\n"
@@ -37,17 +38,23 @@ constexpr char kAccounts[] =
     "                           \"$SYS.REQ.SERVER.*.GATEWAYZ\", \"$SYS.REQ.SERVER.*.RAFTZ\"] }\n"
     "        subscribe: { allow: [\"_INBOX.>\"] } } }\n"
     "    { user: denied, password: den-pw-0c9f, permissions: { publish: { deny: [\">\"] } } }\n"
-    "  ] }\n"
-    "  APP { users = [ { user: app, password: app-pw-77c2 } ] }\n"
+    "    ]\n"
+    "    imports: [ { service: { account: APP, subject: api.echo } } ]\n"
+    "  }\n"
+    "  APP { users = [ { user: app, password: app-pw-77c2 } ], exports: [ { service: api.echo } ] }\n"
     "}\n"
     "system_account: SYS\n"
     "no_auth_user: app\n";  // natskit's connections, which take no credentials
 
 class ClusterMode : public ::testing::Test {
  protected:
-  void SetUp() override {
-    NatsServerOptions base{.name = "node", .cluster_name = "east", .extra_config = kAccounts};
-    servers_ = farrier::test::StartCluster(3, false, base);
+  void SetUp() override { StartNodes(false); }
+  void StartNodes(bool jetstream) {
+    std::string accounts = kAccounts;
+    // APP gets JetStream (an account of a config file has none unless it says so).
+    if (jetstream) accounts.replace(accounts.find("  APP { "), 8, "  APP { jetstream: enabled, ");
+    NatsServerOptions base{.name = "node", .cluster_name = "east", .extra_config = accounts};
+    servers_ = farrier::test::StartCluster(3, jetstream, base);
   }
 
   // farrier in cluster mode against node 1 as `user`, polling every 500 ms.
@@ -197,6 +204,73 @@ TEST_F(ClusterMode, WrongCredentialsAndAUserOutsideTheSystemAccountAreSaidClearl
     ++refusals;
   }
   EXPECT_EQ(refusals, 1u) << "a refusal repeated at every poll is logged once:\n" << denied_log;
+}
+
+// Services in cluster mode: probed (the system account imports api.echo), but their capacity is
+// not sized yet (a sum of per-server answers is to come, docs/cluster-mode.md): the scaling
+// endpoint says so with 503 rather than answer, so KEDA keeps its fallback.
+TEST_F(ClusterMode, ServiceCapacityIsNotAnsweredYet) {
+  ChildProcess worker(std::vector<std::string>{FARRIER_SAMPLE_WORKER, "--url", servers_[1]->client_url(), "--subject",
+                                               "api.echo", "--queue", "workers", "--concurrency", "2"});
+  ASSERT_TRUE(worker.WaitForOutput("ready", 10s)) << worker.ReadStderr();
+  std::ofstream(dir_.path() / "sys.pw") << "sys-pw-3d1e\n";
+  std::ofstream(dir_.path() / "services.json") << Json{
+      {"nats",
+       {{"url", servers_[0]->client_url()},
+        {"user", "sys"},
+        {"password_file", (dir_.path() / "sys.pw").string()},
+        {"system_account", true}}},
+      {"services",
+       {{{"name", "echo"},
+         {"subject", "api.echo"},
+         {"queue_group", "workers"},
+         {"probe", {{"interval", "200ms"}}}}}}}.dump();
+  Farrier f({"--config", (dir_.path() / "services.json").string(), "--poll.interval", "500ms", "--poll.timeout",
+             "450ms"});
+  Scrape last;
+  ASSERT_TRUE(f.WaitFor(
+      [](const Scrape& s) {
+        return s.Number("nats_service_request_duration_seconds_count", {{"service", "echo"}}) >= 3;
+      },
+      10s, &last))
+      << last.Describe() << f.Stderr();
+  HttpResponse r = f.Get("/api/v1/scaling/services/echo");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("not computed in cluster mode"), std::string::npos) << r.body;
+}
+
+class ClusterModeJs : public ClusterMode {
+ protected:
+  void SetUp() override { StartNodes(true); }
+};
+
+// An R3 stream's durable consumer (50 messages, 10 fetched and not acked): cluster mode reads its
+// lag from the server that leads it (40 pending + 10 ack pending = 50; the followers' /jsz say
+// 50 + 0) and sizes it once (lag_threshold 10 -> 5), one answer for KEDA.
+TEST_F(ClusterModeJs, ConsumerLagComesFromItsLeader) {
+  RunNatskit({"js-setup", "--url", servers_[0]->client_url(), "--stream", "ORDERS", "--subjects", "orders.>",
+              "--storage", "memory", "--replicas", "3", "--publish", "50", "--consumer", "worker", "--fetch", "10"});
+  std::ofstream(dir_.path() / "sys.pw") << "sys-pw-3d1e\n";
+  std::ofstream(dir_.path() / "consumers.json")
+      << Json{{"nats",
+               {{"url", servers_[1]->client_url()},
+                {"user", "sys"},
+                {"password_file", (dir_.path() / "sys.pw").string()},
+                {"system_account", true}}},
+              {"consumers", {{{"stream", "ORDERS"}, {"consumer", "worker"}, {"lag_threshold", 10}}}}}
+             .dump();
+  Farrier f({"--config", (dir_.path() / "consumers.json").string(), "--poll.interval", "300ms", "--poll.timeout",
+             "250ms", "--cluster.expected-servers", "3"});
+  const PromLabels labels{{"stream", "ORDERS"}, {"consumer", "worker"}};
+  Scrape last;
+  ASSERT_TRUE(f.WaitFor([&](const Scrape& s) { return s.Value("nats_consumer_desired_workers", labels) == 5.0; }, 15s,
+                        &last))
+      << last.Describe() << f.Stderr();
+  EXPECT_EQ(last.Value("nats_consumer_lag", labels), 50.0);
+  EXPECT_EQ(last.Value("nats_consumer_scaling_leader", labels), 1.0);
+  HttpResponse r = f.Get("/api/v1/scaling");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["consumers"]["ORDERS"]["worker"]["lag"], 50) << r.body;
 }
 
 }  // namespace

@@ -122,7 +122,7 @@ TEST_F(ClusterMode, EveryServersValuesEqualItsOwnHttpAnswers) {
   EXPECT_EQ(last.Number("nats_connz_connections", Of(*servers_[1], {{"kind", "client"}})), 3.0);
   EXPECT_EQ(last.Number("nats_connz_connections", Of(*servers_[2], {{"kind", "client"}})), 1.0);
   EXPECT_EQ(f->Stderr().find("Permissions Violation"), std::string::npos) << f->Stderr();
-  ExpectFamiliesDocumented(last, "nats_exporter_servers_");
+  EXPECT_EQ(ExpectFamiliesDocumented(last, "nats_exporter_servers_"), 3);
 }
 
 // One server SIGSTOPped: its nats_up is 0 within two polls and it has no other series, the

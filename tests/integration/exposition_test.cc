@@ -238,6 +238,8 @@ TEST_F(RichServer, DocsMatchMetrics) {
     if (name.rfind("nats_jetstream_advisor", 0) == 0) return false;
     // --jetstream.account-info, off here: js_account_info_test.cc checks those rows.
     if (name.find("jetstream_account_info") != std::string::npos) return false;
+    // --nats.system-account, off here: cluster_mode_test.cc checks those rows.
+    if (name.rfind("nats_exporter_servers_", 0) == 0) return false;
     for (const char* prefix :
          {"nats_up", "nats_exporter_", "nats_server_", "nats_connz_", "nats_connection_", "nats_subsz_", "nats_routez_",
           "nats_jetstream_", "nats_stream_", "nats_consumer_", "nats_leafz_", "nats_accstatz_", "nats_account_"}) {

@@ -94,11 +94,15 @@ TEST_F(ClusterMode, EveryServersValuesEqualItsOwnHttpAnswers) {
   auto on3 = StartNatskit({"idle-conns", "--url", servers_[2]->client_url(), "--count", "1", "--subs", "1"}, "ready 1");
   // The least-privileged user; the default collectors' requests are all it may send.
   auto f = StartFarrier("monitor", "mon-pw-51ab", {"--cluster.expected-servers", "3"});
+  // Route pools (2.10+) may still be filling when the cluster is healthy: wait for all of them.
+  std::vector<int> routes;
+  for (const auto& node : servers_) routes.push_back(farrier::test::ExpectedRouteConnections(*node, 2));
   Scrape last;
   ASSERT_TRUE(f->WaitFor(
       [&](const Scrape& s) {
-        for (const auto& node : servers_) {
-          if (s.Value("nats_up", Of(*node)) != 1.0) return false;
+        for (size_t i = 0; i < servers_.size(); ++i) {
+          if (s.Value("nats_up", Of(*servers_[i])) != 1.0) return false;
+          if (s.Value("nats_server_routes", Of(*servers_[i])) != routes[i]) return false;
         }
         return s.Value("nats_exporter_servers_answered") == 3.0;
       },

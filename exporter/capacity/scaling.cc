@@ -4,10 +4,12 @@
 #include <utility>
 #include <vector>
 
+#include "capacity/pool_sum.h"
+
 namespace farrier {
 
 ScalingTracker::ScalingTracker(const ScalingOptions& options, ServicesSource services)
-    : services_source_(std::move(services)) {
+    : options_(options), services_source_(std::move(services)) {
   for (const ServiceConfig& s : options.services) services_.emplace_back(s, options);
   for (const ConsumerConfig& c : options.consumers) consumers_.emplace_back(c, options);
   current_.store(std::make_shared<ScalingSnapshot>());
@@ -32,32 +34,28 @@ void ScalingTracker::Observe(const Snapshot& snapshot, std::chrono::steady_clock
   } else {
     views.emplace_back("", &snapshot.Local());
   }
-  // Services: a sidecar's members, rates and answer are its server's part, summed across the
-  // sidecars in Prometheus or by KEDA (docs/capacity.md). Cluster mode has every server's parts
-  // but does not size them yet: the per-server answers and their sum (not one pooled Erlang
-  // answer: each server's members serve that server's traffic) are still to come, so it says so
-  // rather than answer.
-  if (!services_.empty() && snapshot.cluster.enabled) {
-    out->stale_reasons.push_back("service capacity is not computed in cluster mode yet (docs/cluster-mode.md)");
-  }
-  for (size_t i = 0; i < services_.size(); ++i) {
-    const QueueGroupView* members = nullptr;
+  if (snapshot.cluster.enabled) {
+    ObserveServicesPerServer(snapshot, probes, now, *out);
+  } else {
+    // A sidecar: its server's part, summed across the sidecars in Prometheus or by KEDA. The
+    // queue-group source is disabled without services: only services need it.
     const ServerView& server = snapshot.Local();
-    if (!snapshot.cluster.enabled) {
-      if (!server.queue_groups) {
-        auto status = snapshot.status.find("queuegroups");
-        if (i == 0) {
-          out->stale_reasons.push_back(status == snapshot.status.end()
-                                           ? "queue-group source disabled"
-                                           : "queue-group source down: " + status->second.reason);
-        }
-      } else if (auto it = server.queue_groups->find(services_[i].name()); it != server.queue_groups->end()) {
-        members = &it->second;
-      }
+    if (!services_.empty() && !server.queue_groups) {
+      auto status = snapshot.status.find("queuegroups");
+      out->stale_reasons.push_back(status == snapshot.status.end()
+                                       ? "queue-group source disabled"
+                                       : "queue-group source down: " + status->second.reason);
     }
     const Connz* connz = server.connz ? &*server.connz : nullptr;
-    const ServiceStats* stats = i < probes.stats.size() ? &probes.stats[i] : nullptr;
-    out->services.push_back(services_[i].Observe(members, connz, stats, now));
+    for (size_t i = 0; i < services_.size(); ++i) {
+      const QueueGroupView* members = nullptr;
+      if (server.queue_groups) {
+        auto it = server.queue_groups->find(services_[i].name());
+        if (it != server.queue_groups->end()) members = &it->second;
+      }
+      const ServiceStats* stats = i < probes.stats.size() ? &probes.stats[i] : nullptr;
+      out->services.push_back(services_[i].Observe(members, connz, stats, now));
+    }
   }
 
   // Each consumer from the server that leads it (the one view a sidecar has).
@@ -77,6 +75,56 @@ void ScalingTracker::Observe(const Snapshot& snapshot, std::chrono::steady_clock
     out->consumers.push_back(c.Observe(chosen ? &*chosen->jsz : nullptr, chosen ? chosen->server_name : "", now));
   }
   current_.store(std::move(out));
+}
+
+void ScalingTracker::ObserveServicesPerServer(const Snapshot& snapshot, const ServicesSnapshot& probes,
+                                              std::chrono::steady_clock::time_point now, ScalingSnapshot& out) {
+  if (options_.services.empty()) return;
+  if (snapshot.servers.empty()) out.stale_reasons.push_back("no server answered");
+  auto status = snapshot.status.find("queuegroups");
+  for (const auto& [id, view] : snapshot.servers) {
+    if (id.empty()) continue;
+    auto [scalers, added] = per_server_.try_emplace(id);
+    if (added) {
+      for (ServiceConfig part : options_.services) {
+        part.min_workers = 0;  // the service's bounds apply to the sum (pool_sum.h)
+        scalers->second.emplace_back(part, options_);
+      }
+    }
+    if (!view.answered) {
+      out.stale_reasons.push_back("server " + view.server_name + " did not answer");
+    } else if (!view.queue_groups) {
+      out.stale_reasons.push_back("queue-group source down on server " + view.server_name +
+                                  (status == snapshot.status.end() ? "" : ": " + status->second.reason));
+    }
+    std::vector<ServiceSignal>& last = last_per_server_[id];
+    last.resize(options_.services.size());
+    const Connz* connz = view.connz ? &*view.connz : nullptr;
+    for (size_t i = 0; i < options_.services.size(); ++i) {
+      const QueueGroupView* members = nullptr;
+      if (view.queue_groups) {
+        auto it = view.queue_groups->find(options_.services[i].name);
+        if (it != view.queue_groups->end()) members = &it->second;
+      }
+      // Every part gets the probes' figures: their latency is the service's, wherever answered.
+      const ServiceStats* stats = i < probes.stats.size() ? &probes.stats[i] : nullptr;
+      last[i] = scalers->second[i].Observe(members, connz, stats, now);
+    }
+  }
+  for (size_t i = 0; i < options_.services.size(); ++i) {
+    std::vector<ServiceSignal> parts;
+    for (const auto& [id, signals] : last_per_server_) {
+      if (snapshot.servers.count(id)) parts.push_back(signals[i]);
+    }
+    ServiceSignal sum = capacity::SumServiceSignals(options_.services[i], parts);
+    // Servers forgotten since keep their share of the delivered counters.
+    for (const auto& [id, signals] : last_per_server_) {
+      if (snapshot.servers.count(id)) continue;
+      sum.delivered_total += signals[i].delivered_total;
+      sum.replies_total += signals[i].replies_total;
+    }
+    out.services.push_back(std::move(sum));
+  }
 }
 
 }  // namespace farrier

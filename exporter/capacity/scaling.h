@@ -10,7 +10,9 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "capacity/consumer_scaler.h"
@@ -33,8 +35,18 @@ class ScalingTracker {
   std::shared_ptr<const ScalingSnapshot> Current() const { return current_.load(); }
 
  private:
+  // Cluster mode: each service sized per server (a scaler per server and service, as a sidecar
+  // per server would, with min_workers 0) and summed (capacity/pool_sum.h).
+  void ObserveServicesPerServer(const Snapshot& snapshot, const ServicesSnapshot& probes,
+                                std::chrono::steady_clock::time_point now, ScalingSnapshot& out);
+
+  ScalingOptions options_;
   ServicesSource services_source_;
-  std::vector<capacity::ServiceScaler> services_;    // per configured service, same order
+  std::vector<capacity::ServiceScaler> services_;  // per configured service, same order
+  // Cluster mode, by server id: the scalers of every service, and their last signals (a server
+  // that stops answering keeps its delivered totals in the sums, so counters never go down).
+  std::map<std::string, std::vector<capacity::ServiceScaler>> per_server_;
+  std::map<std::string, std::vector<ServiceSignal>> last_per_server_;
   std::vector<capacity::ConsumerScaler> consumers_;  // per configured consumer, same order
   std::atomic<std::shared_ptr<const ScalingSnapshot>> current_;
 };

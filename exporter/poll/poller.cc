@@ -294,8 +294,9 @@ void Poller::LogServerTransitions(const Snapshot& previous, const Snapshot& next
   }
   for (const auto& [id, was] : previous.servers) {
     if (id.empty() || next.servers.count(id)) continue;
+    const std::string& name = was.server_name;  // a structured binding cannot be captured (clang)
     auto same_name = std::find_if(next.servers.begin(), next.servers.end(),
-                                  [&](const auto& entry) { return entry.second.server_name == was.server_name; });
+                                  [&](const auto& entry) { return entry.second.server_name == name; });
     if (same_name != next.servers.end()) {
       spdlog::info("server {} restarted: id {} is now {}", was.server_name, id, same_name->first);
     } else {

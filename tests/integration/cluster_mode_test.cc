@@ -9,6 +9,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness.h"
@@ -210,37 +211,67 @@ TEST_F(ClusterMode, WrongCredentialsAndAUserOutsideTheSystemAccountAreSaidClearl
   EXPECT_EQ(refusals, 1u) << "a refusal repeated at every poll is logged once:\n" << denied_log;
 }
 
-// Services in cluster mode: probed (the system account imports api.echo), but their capacity is
-// not sized yet (a sum of per-server answers is to come, docs/cluster-mode.md): the scaling
-// endpoint says so with 503 rather than answer, so KEDA keeps its fallback.
-TEST_F(ClusterMode, ServiceCapacityIsNotAnsweredYet) {
-  ChildProcess worker(std::vector<std::string>{FARRIER_SAMPLE_WORKER, "--url", servers_[1]->client_url(), "--subject",
-                                               "api.echo", "--queue", "workers", "--concurrency", "2"});
-  ASSERT_TRUE(worker.WaitForOutput("ready", 10s)) << worker.ReadStderr();
+// A queue-group pool spread unevenly (2 workers on node 1, 1 on node 2, none on node 3, where the
+// load enters). A sidecar per node sees its part; one farrier in cluster mode sees every part
+// and answers for the pool: 3 workers, the whole load, and the desired count the sidecars' sum
+// gives (each part sized for its own server's traffic, then added up: docs/capacity.md).
+TEST_F(ClusterMode, OnePoolAnswerEqualsTheSumOfTheSidecars) {
+  std::vector<std::unique_ptr<ChildProcess>> workers;
+  for (int node : {0, 0, 1}) {
+    workers.push_back(std::make_unique<ChildProcess>(std::vector<std::string>{
+        FARRIER_SAMPLE_WORKER, "--url", servers_[node]->client_url(), "--subject", "api.echo", "--queue", "workers",
+        "--concurrency", "2", "--service-time", "20ms"}));
+    ASSERT_TRUE(workers.back()->WaitForOutput("ready", 10s)) << workers.back()->ReadStderr();
+  }
+  const Json service{{"name", "echo"},          {"subject", "api.echo"}, {"queue_group", "workers"},
+                     {"worker_concurrency", 2}, {"min_workers", 0},      {"probe", {{"interval", "1s"}}}};
+  auto start = [&](const std::string& name, Json nats) {
+    std::filesystem::path file = dir_.path() / (name + ".json");
+    std::ofstream(file) << Json{{"nats", nats}, {"services", {service}}}.dump();
+    return std::make_unique<Farrier>(std::vector<std::string>{"--config", file.string(), "--poll.interval", "500ms",
+                                                              "--poll.timeout", "450ms", "--scaling.window", "6s"});
+  };
   std::ofstream(dir_.path() / "sys.pw") << "sys-pw-3d1e\n";
-  std::ofstream(dir_.path() / "services.json") << Json{
-      {"nats",
-       {{"url", servers_[0]->client_url()},
-        {"user", "sys"},
-        {"password_file", (dir_.path() / "sys.pw").string()},
-        {"system_account", true}}},
-      {"services",
-       {{{"name", "echo"},
-         {"subject", "api.echo"},
-         {"queue_group", "workers"},
-         {"probe", {{"interval", "200ms"}}}}}}}.dump();
-  Farrier f({"--config", (dir_.path() / "services.json").string(), "--poll.interval", "500ms", "--poll.timeout",
-             "450ms"});
-  Scrape last;
-  ASSERT_TRUE(f.WaitFor(
-      [](const Scrape& s) {
-        return s.Number("nats_service_request_duration_seconds_count", {{"service", "echo"}}) >= 3;
-      },
-      10s, &last))
-      << last.Describe() << f.Stderr();
-  HttpResponse r = f.Get("/api/v1/scaling/services/echo");
-  EXPECT_EQ(r.status, 503) << r.body;
-  EXPECT_NE(r.body.find("not computed in cluster mode"), std::string::npos) << r.body;
+  auto cluster = start("cluster", {{"url", servers_[0]->client_url()},
+                                   {"user", "sys"},
+                                   {"password_file", (dir_.path() / "sys.pw").string()},
+                                   {"system_account", true}});
+  std::vector<std::unique_ptr<Farrier>> sidecars;
+  for (size_t i = 0; i < servers_.size(); ++i) {
+    sidecars.push_back(start("sidecar-" + std::to_string(i),
+                             {{"url", servers_[i]->client_url()}, {"monitor_url", servers_[i]->monitor_url()}}));
+  }
+  ChildProcess load(std::vector<std::string>{FARRIER_LOADGEN, "--url", servers_[2]->client_url(), "--subject",
+                                             "api.echo", "--rate", "60", "--duration", "14s", "--timeout", "1s",
+                                             "--arrivals", "poisson"});
+  std::this_thread::sleep_for(11s);  // the 6 s windows full of load
+  const PromLabels echo{{"service", "echo"}};
+  Scrape pool = cluster->Metrics();
+  double workers_sum = 0, rate_sum = 0, demand_sum = 0, desired_sum = 0;
+  for (auto& f : sidecars) {
+    Scrape s = f->Metrics();
+    workers_sum += s.Number("nats_service_workers", echo);
+    rate_sum += s.Number("nats_service_arrival_rate", echo);
+    demand_sum += s.Number("nats_service_demand_workers", echo);
+    desired_sum += s.Number("nats_service_desired_workers", echo);
+  }
+  EXPECT_EQ(workers_sum, 3.0);
+  EXPECT_EQ(pool.Value("nats_service_workers", echo), 3.0) << pool.Describe();
+  // The same load: the sidecars' rates include two more probes (one each) than cluster mode's.
+  EXPECT_NEAR(pool.Number("nats_service_arrival_rate", echo), rate_sum - 2, rate_sum * 0.1);
+  EXPECT_NEAR(pool.Number("nats_service_demand_workers", echo), demand_sum, demand_sum * 0.15);
+  // 61/s x ~20 ms over 3 workers x 2 slots.
+  EXPECT_NEAR(pool.Number("nats_service_utilization_ratio", echo), 61 * 0.0205 / 6, 0.05);
+  EXPECT_NEAR(pool.Number("nats_service_desired_workers", echo), desired_sum, 1)
+      << "the pool's answer and the sum of the sidecars' answers";
+  std::cout << "cluster mode: workers " << pool.Number("nats_service_workers", echo) << ", rate "
+            << pool.Number("nats_service_arrival_rate", echo) << "/s, desired "
+            << pool.Number("nats_service_desired_workers", echo) << "; sidecars: workers " << workers_sum << ", rate "
+            << rate_sum << "/s, desired " << desired_sum << "\n";
+  HttpResponse r = cluster->Get("/api/v1/scaling/services/echo");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json::parse(r.body)["current_workers"], 3) << r.body;
+  EXPECT_EQ(load.WaitExit(30s), 0);
 }
 
 class ClusterModeJs : public ClusterMode {

@@ -49,8 +49,8 @@ ServiceSignal SumServiceSignals(const ServiceConfig& service, const std::vector<
     sum.assessment.demand_workers += a.demand_workers;
     sum.assessment.model_workers += a.model_workers;
     sum.assessment.saturated = sum.assessment.saturated || a.saturated;
-    sum.assessment.predicted_p99_wait_seconds =
-        std::max(sum.assessment.predicted_p99_wait_seconds, a.predicted_p99_wait_seconds);
+    sum.assessment.predicted_p99_wait_seconds = std::max(sum.assessment.predicted_p99_wait_seconds,
+                                                         a.predicted_p99_wait_seconds);
     weighted_timeout += p.arrival_rate * a.predicted_timeout_ratio;
     weighted_wait += p.arrival_rate * a.predicted_wait_seconds;
     raw_desired += a.desired_workers;
@@ -71,14 +71,14 @@ ServiceSignal SumServiceSignals(const ServiceConfig& service, const std::vector<
     a.predicted_timeout_ratio = weighted_timeout / sum.arrival_rate;
     a.predicted_wait_seconds = weighted_wait / sum.arrival_rate;
   }
-  a.utilization = sum.workers > 0             ? a.demand_workers / sum.workers
-                  : a.demand_workers > 0      ? std::numeric_limits<double>::infinity()
-                                              : 0;
+  a.utilization = sum.workers > 0        ? a.demand_workers / sum.workers
+                  : a.demand_workers > 0 ? std::numeric_limits<double>::infinity()
+                                         : 0;
   a.model_workers = Bounded(a.model_workers, service);
   a.desired_workers = Bounded(raw_desired, service);
   a.limited_by = a.desired_workers != raw_desired ? (raw_desired < service.min_workers ? "min_workers" : "max_workers")
-                 : largest                       ? largest->assessment.limited_by
-                                                 : "no_data";
+                 : largest                        ? largest->assessment.limited_by
+                                                  : "no_data";
   for (const std::string& item : evidence) a.evidence += (a.evidence.empty() ? "" : ",") + item;
   sum.desired_workers = Bounded(desired, service);
   return sum;

@@ -5,15 +5,19 @@
 // credentials and a user outside the system account are said clearly, once.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "harness.h"
 #include "support/nats_server.h"
+#include "support/prometheus_server.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -272,6 +276,108 @@ TEST_F(ClusterMode, OnePoolAnswerEqualsTheSumOfTheSidecars) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json::parse(r.body)["current_workers"], 3) << r.body;
   EXPECT_EQ(load.WaitExit(30s), 0);
+}
+
+// What docs/cluster-mode.md tells Prometheus users: a server's series get its name as `instance`,
+// so the rules, alerts and dashboards written for sidecars (one target per server) work as they
+// are. A real Prometheus with the shipped rules: route counts and expected peers per server, and
+// NatsServerDown for the paused server alone.
+TEST_F(ClusterMode, ShippedRulesAndAlertsWorkPerServerWithServerNameAsInstance) {
+  auto f = StartFarrier("sys", "sys-pw-3d1e", {"--cluster.expected-servers", "3"});
+  farrier::test::PrometheusServer prometheus(
+      {.targets = {"127.0.0.1:" + std::to_string(f->port())},
+       .scrape_interval = 500ms,
+       .evaluation_interval = 500ms,
+       .rule_files = {SourceDir() / "alerts" / "nats.rules.yml", SourceDir() / "alerts" / "nats.alerts.yml"},
+       .metric_relabel_configs = "- source_labels: [server_name]\n  regex: (.+)\n  target_label: instance\n"});
+  auto per_server = [&](const std::string& query, double want) {
+    auto r = prometheus.Query(query);
+    if (!r || r->size() != servers_.size()) return false;
+    std::set<std::string> instances;
+    for (const auto& sample : *r) {
+      if (sample.value != want) return false;
+      instances.insert(sample.labels.at("instance"));
+    }
+    return instances == std::set<std::string>{servers_[0]->name(), servers_[1]->name(), servers_[2]->name()};
+  };
+  EXPECT_TRUE(farrier::test::WaitUntil([&] { return per_server("nats_up", 1); }, 20s)) << prometheus.LogTail();
+  EXPECT_TRUE(farrier::test::WaitUntil([&] { return per_server("instance:nats_route_remotes:count", 2); }, 20s));
+  EXPECT_TRUE(farrier::test::WaitUntil([&] { return per_server("instance:nats_cluster_peers_expected:max", 2); }, 20s))
+      << prometheus.Query("instance:nats_cluster_peers_expected:max")
+             .value_or(std::vector<farrier::test::QuerySample>{})
+             .size();
+
+  servers_[2]->Pause();
+  EXPECT_TRUE(farrier::test::WaitUntil([&] { return prometheus.Alerts().count("NatsServerDown") > 0; }, 20s));
+  auto down = prometheus.Query("ALERTS{alertname=\"NatsServerDown\"}");
+  ASSERT_TRUE(down);
+  ASSERT_EQ(down->size(), 1u);
+  EXPECT_EQ(down->front().labels.at("instance"), servers_[2]->name());
+  servers_[2]->Resume();
+}
+
+// 10,000 client connections on one server, read over $SYS in pages of 4,096 (the default): the
+// count is exact, as over HTTP.
+TEST(ClusterModeBig, TenThousandConnectionsOnOneServerArePagedExactly) {
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  if (files.rlim_max < 10500) GTEST_SKIP() << "RLIMIT_NOFILE hard limit " << files.rlim_max << " < 10,500";
+  NatsServer server({.name = "big-1", .extra_config = kAccounts});
+  const int kIdle = 10000;
+  auto idle = StartNatskit({"idle-conns", "--url", server.client_url(), "--count", std::to_string(kIdle), "--subs",
+                            "1"},
+                           "ready " + std::to_string(kIdle), 120s);
+  farrier::test::TempDir dir("farrier-cluster-big");
+  std::ofstream(dir.path() / "sys.pw") << "sys-pw-3d1e\n";
+  Farrier f({"--nats.system-account", "--nats.url", server.client_url(), "--nats.user", "sys", "--nats.password-file",
+             (dir.path() / "sys.pw").string(), "--cluster.expected-servers", "1", "--poll.interval", "2s",
+             "--poll.timeout", "1500ms"});
+  const PromLabels at{{"server_name", "big-1"}, {"cluster", ""}};
+  PromLabels clients = at;
+  clients["kind"] = "client";
+  Scrape last;
+  // The idle connections and farrier's own.
+  ASSERT_TRUE(f.WaitFor([&](const Scrape& s) { return s.Value("nats_connz_connections", clients) == kIdle + 1; }, 30s,
+                        &last))
+      << last.Describe() << f.Stderr();
+  EXPECT_EQ(MonitorJson(server, "/connz?limit=1")["total"].get<double>(), kIdle + 1);
+  EXPECT_EQ(last.Value("nats_exporter_connz_pages", at), 3.0);
+}
+
+// A super-cluster: clusters "east" and "west" (one server each) joined by gateways. Farrier,
+// connected to west, finds east through the gateway and labels each server with its cluster.
+TEST(ClusterModeSuper, ServersBehindAGatewayAreFoundAndLabelledWithTheirCluster) {
+  std::string accounts = kAccounts;
+  NatsServer east({.name = "east-1", .extra_config = accounts + "gateway { name: east, listen: \"127.0.0.1:-1\" }\n"});
+  int gateway_port = 0;
+  ASSERT_TRUE(farrier::test::WaitUntil(
+      [&] {
+        return (gateway_port = farrier::test::LoggedPort(east.Log(), "Listening for gateways connections on")) > 0;
+      },
+      5s))
+      << east.LogTail();
+  NatsServer west({.name = "west-1",
+                   .extra_config = accounts +
+                                   "gateway { name: west, listen: \"127.0.0.1:-1\", gateways: [ { name: east, "
+                                   "url: \"nats://127.0.0.1:" +
+                                   std::to_string(gateway_port) + "\" } ] }\n"});
+  farrier::test::TempDir dir("farrier-super-cluster");
+  std::ofstream(dir.path() / "sys.pw") << "sys-pw-3d1e\n";
+  Farrier f({"--nats.system-account", "--nats.url", west.client_url(), "--nats.user", "sys", "--nats.password-file",
+             (dir.path() / "sys.pw").string(), "--collector.gatewayz", "--cluster.expected-servers", "2",
+             "--poll.interval", "500ms", "--poll.timeout", "450ms"});
+  const PromLabels at_east{{"server_name", "east-1"}, {"cluster", "east"}};
+  const PromLabels at_west{{"server_name", "west-1"}, {"cluster", "west"}};
+  Scrape last;
+  ASSERT_TRUE(f.WaitFor(
+      [&](const Scrape& s) {
+        return s.Value("nats_up", at_east) == 1.0 && s.Value("nats_up", at_west) == 1.0 &&
+               s.Value("nats_gatewayz_info", {{"server_name", "east-1"}, {"cluster", "east"}, {"name", "east"}}) == 1.0;
+      },
+      20s, &last))
+      << last.Describe() << f.Stderr() << east.LogTail() << west.LogTail();
+  EXPECT_EQ(last.Value("nats_exporter_servers_answered"), 2.0);
+  EXPECT_EQ(last.Value("nats_gatewayz_info", {{"server_name", "west-1"}, {"cluster", "west"}, {"name", "west"}}), 1.0);
 }
 
 class ClusterModeJs : public ClusterMode {

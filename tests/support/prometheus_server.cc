@@ -48,6 +48,11 @@ PrometheusServer::PrometheusServer(PrometheusOptions options)
   config << "scrape_configs:\n  - job_name: farrier\n    static_configs:\n      - targets: [";
   for (size_t i = 0; i < options_.targets.size(); ++i) config << (i ? ", " : "") << "'" << options_.targets[i] << "'";
   config << "]\n";
+  if (!options_.metric_relabel_configs.empty()) {
+    config << "    metric_relabel_configs:\n";
+    std::istringstream lines(options_.metric_relabel_configs);
+    for (std::string line; std::getline(lines, line);) config << "      " << line << "\n";
+  }
   config.close();
   const char* binary = std::getenv("FARRIER_PROMETHEUS");
   // Port 0: the kernel picks as Prometheus binds, and its info line `msg="Listening on"

@@ -24,6 +24,8 @@ struct PrometheusOptions {
   std::chrono::milliseconds scrape_interval{1000};
   std::chrono::milliseconds evaluation_interval{1000};
   std::vector<std::filesystem::path> rule_files;  // loaded as given
+  // YAML list items (each starting "- ") for the job's metric_relabel_configs; empty: none.
+  std::string metric_relabel_configs{};
   std::chrono::milliseconds start_timeout{30000};
 };
 

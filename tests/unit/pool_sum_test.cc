@@ -39,8 +39,8 @@ ServiceConfig Service(int min_workers, int max_workers) {
 // docs/capacity.md's example: A has 2 members and 100/s, B 1 member and 20/s, C none; S = 20 ms,
 // C = 2. Parts 14, 3 and 0: the cluster needs 17.
 TEST(PoolSum, TheDocumentedExampleAddsUp) {
-  ServiceSignal sum = SumServiceSignals(Service(0, 100), {Part(2, 100, 0.02, 14), Part(1, 20, 0.02, 3, "timeouts"),
-                                                          Part(0, 0, 0, 0)});
+  ServiceSignal sum = SumServiceSignals(Service(0, 100),
+                                        {Part(2, 100, 0.02, 14), Part(1, 20, 0.02, 3, "timeouts"), Part(0, 0, 0, 0)});
   EXPECT_TRUE(sum.members_known);
   EXPECT_EQ(sum.workers, 3);
   EXPECT_DOUBLE_EQ(sum.arrival_rate, 120);

@@ -344,6 +344,51 @@ TEST(ClusterModeBig, TenThousandConnectionsOnOneServerArePagedExactly) {
   EXPECT_EQ(last.Value("nats_exporter_connz_pages", at), 3.0);
 }
 
+// The shipped example's NATS authorization (deploy/kubernetes/farrier-nats-auth.secret.yaml,
+// its auth.conf) on a real server, the placeholder hash replaced: its least-privileged
+// farrier-sys reads every default source and leafz and gatewayz in cluster mode, and the server
+// refuses none of farrier's requests.
+TEST(ClusterModeDeploy, TheShippedSystemUserMaySendEveryRequestFarrierSends) {
+  std::ifstream in(SourceDir() / "deploy" / "kubernetes" / "farrier-nats-auth.secret.yaml");
+  ASSERT_TRUE(in);
+  std::string auth;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "  auth.conf: |") {
+      inside = true;
+    } else if (inside) {
+      if (!line.empty() && line.rfind("    ", 0) != 0) break;
+      auth += (line.size() > 4 ? line.substr(4) : "") + "\n";
+    }
+  }
+  const std::string placeholder = "REPLACE-ME-with-the-bcrypt-hash-of-the-system-password";
+  ASSERT_NE(auth.find(placeholder), std::string::npos) << auth;
+  // bcrypt of "sys-secret-9f2e" at cost 10 (libxcrypt's crypt_rn, as htpasswd -nbBC 10 makes it).
+  auth.replace(auth.find(placeholder), placeholder.size(),
+               "$2a$10$PkDwakjjag3SXVLyJjLfZ.JE/DSdmNtbAW2Y4Qoihqg37yqiTwMWe");
+  NatsServer server({.name = "example-1", .extra_config = auth});
+  farrier::test::TempDir dir("farrier-cluster-deploy");
+  std::ofstream(dir.path() / "sys.pw") << "sys-secret-9f2e\n";
+  Farrier f({"--nats.system-account", "--nats.url", server.client_url(), "--nats.user", "farrier-sys",
+             "--nats.password-file", (dir.path() / "sys.pw").string(), "--collector.leafz", "--collector.gatewayz",
+             "--cluster.expected-servers", "1", "--poll.interval", "500ms", "--poll.timeout", "450ms"});
+  const std::vector<std::string> sources{"varz", "connz", "routez", "subsz", "jsz", "healthz", "leafz", "gatewayz"};
+  Scrape last;
+  EXPECT_TRUE(f.WaitFor(
+      [&](const Scrape& s) {
+        for (const std::string& source : sources) {
+          if (s.Value("nats_exporter_source_up", {{"server_name", "example-1"}, {"cluster", ""}, {"source", source}}) !=
+              1.0) {
+            return false;
+          }
+        }
+        return true;
+      },
+      15s, &last))
+      << last.Describe() << f.Stderr();
+  EXPECT_EQ(f.Stderr().find("Permissions Violation"), std::string::npos) << f.Stderr();
+}
+
 // A super-cluster: clusters "east" and "west" (one server each) joined by gateways. Farrier,
 // connected to west, finds east through the gateway and labels each server with its cluster.
 TEST(ClusterModeSuper, ServersBehindAGatewayAreFoundAndLabelledWithTheirCluster) {

@@ -512,10 +512,21 @@ function farrierOption(c, config, name, dflt) {
   return v ?? dflt;
 }
 
+// A boolean farrier option (--name, --no-name, --name=true, FARRIER_NAME, the JSON file).
+function farrierBool(c, config, name) {
+  const args = [...(c.command ?? []), ...(c.args ?? [])].map(String);
+  for (let i = args.length - 1; i >= 0; i--) {
+    if (args[i] === `--${name}`) return true;
+    if (args[i] === `--no-${name}`) return false;
+    if (args[i].startsWith(`--${name}=`)) return args[i].slice(name.length + 3) === 'true';
+  }
+  return String(farrierOption({ ...c, command: [], args: [] }, config, name, false)) === 'true';
+}
+
 // A farrier sidecar: its config file and secret files mounted, its upstreams on the pod's
 // loopback interface, /healthz probes on its port, a fixed non-root UID, resources, and
 // min_workers 0 when several sidecars serve one pool.
-function checkFarrierSidecar(pod, c, sidecars, volumes, w) {
+function checkFarrierSidecar(pod, c, sidecars, volumes, w, services = []) {
   const errors = [];
   let config = {};
   const configPath = farrierOption(c, {}, 'config', null);
@@ -567,10 +578,32 @@ function checkFarrierSidecar(pod, c, sidecars, volumes, w) {
         `(one farrier per nats-server, reading its own server)`);
     }
   };
-  loopback('nats.monitor_url', String(farrierOption(c, config, 'nats.monitor-url', 'http://127.0.0.1:8222')), { 'http:': 80, 'https:': 443 });
-  if ((config.services ?? []).length) {
-    for (const url of String(farrierOption(c, config, 'nats.url', 'nats://127.0.0.1:4222')).split(',')) {
-      loopback('nats.url', url.trim(), { 'nats:': 4222, 'tls:': 4222 });
+  // Cluster mode (--nats.system-account): one farrier for every server, through a NATS Service.
+  const clusterMode = farrierBool(c, config, 'nats.system-account');
+  if (clusterMode) {
+    if (sidecars !== 1) {
+      errors.push(`${w}: cluster mode (nats.system_account) needs exactly one replica: another would poll every server again`);
+    }
+    for (const raw of String(farrierOption(c, config, 'nats.url', 'nats://127.0.0.1:4222')).split(',')) {
+      let u;
+      try {
+        u = new URL(raw.trim());
+      } catch {
+        errors.push(`${w}: nats.url ${raw} is not a URL`);
+        continue;
+      }
+      const [svcName, svcNamespace = nsOf(pod.__workload)] = u.hostname.split('.');
+      const port = Number(u.port || 4222);
+      const svc = services.find((x) => x.metadata?.name === svcName && nsOf(x) === svcNamespace);
+      if (!svc) errors.push(`${w}: cluster mode: nats.url ${raw} names Service ${svcNamespace}/${svcName}, which no manifest in deploy/ defines`);
+      else if (!(svc.spec?.ports ?? []).some((p) => p.port === port)) errors.push(`${w}: cluster mode: nats.url port ${port} is not a port of Service ${svcNamespace}/${svcName}`);
+    }
+  } else {
+    loopback('nats.monitor_url', String(farrierOption(c, config, 'nats.monitor-url', 'http://127.0.0.1:8222')), { 'http:': 80, 'https:': 443 });
+    if ((config.services ?? []).length) {
+      for (const url of String(farrierOption(c, config, 'nats.url', 'nats://127.0.0.1:4222')).split(',')) {
+        loopback('nats.url', url.trim(), { 'nats:': 4222, 'tls:': 4222 });
+      }
     }
   }
   // The listener, its port and the probes on /healthz.
@@ -591,7 +624,7 @@ function checkFarrierSidecar(pod, c, sidecars, volumes, w) {
   for (const k of ['requests', 'limits']) {
     for (const r of ['cpu', 'memory']) if (c.resources?.[k]?.[r] === undefined) errors.push(`${w}: resources.${k}.${r} is not set`);
   }
-  if (sidecars > 1) {
+  if (sidecars > 1 && !clusterMode) {
     (config.services ?? []).forEach((s, i) => {
       if (s?.min_workers !== 0) {
         errors.push(`${w}: services[${i}] (${s?.name}): min_workers must be 0 with ${sidecars} sidecars: a per-sidecar ` +
@@ -622,8 +655,10 @@ function checkWorkloads(docs) {
       if (files) volumes.set(v.name, files);
     }
     const sidecars = doc.kind === 'DaemonSet' ? Infinity : (doc.spec?.replicas ?? 1);
+    const services = docs.filter((d) => d.doc?.kind === 'Service').map((d) => d.doc);
+    const podOf = { ...pod, __workload: doc };
     for (const c of pod.containers ?? []) {
-      if (isFarrierImage(c.image)) errors.push(...checkFarrierSidecar(pod, c, sidecars, volumes, `${w} container ${c.name}`));
+      if (isFarrierImage(c.image)) errors.push(...checkFarrierSidecar(podOf, c, sidecars, volumes, `${w} container ${c.name}`, services));
     }
   }
   // Services in a namespace with workloads in deploy/ select some of their pods, on ports the
@@ -888,9 +923,41 @@ const BASE_STATEFULSET = {
   },
 };
 
+// Cluster mode: one farrier Deployment reading every server through the Service "nats".
+const BASE_NATS_SERVICE = {
+  apiVersion: 'v1', kind: 'Service', metadata: { name: 'nats', namespace: 'nats' },
+  spec: { selector: { app: 'nats' }, ports: [{ name: 'client', port: 4222, targetPort: 4222 }] },
+};
+const BASE_CLUSTER_CONFIG = {
+  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'farrier-cluster-config', namespace: 'nats' },
+  data: {
+    'farrier.json': JSON.stringify({
+      nats: { system_account: true, url: 'nats://nats.nats.svc:4222', user: 'farrier-sys', password_file: '/etc/farrier/secret/password' },
+    }),
+  },
+};
+const BASE_CLUSTER_DEPLOYMENT = {
+  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'farrier-cluster', namespace: 'nats' },
+  spec: {
+    replicas: 1, selector: { matchLabels: { app: 'farrier-cluster' } },
+    template: {
+      metadata: { labels: { app: 'farrier-cluster' } },
+      spec: {
+        containers: [{
+          ...structuredClone(BASE_STATEFULSET.spec.template.spec.containers[1]),
+        }],
+        volumes: [
+          { name: 'config', configMap: { name: 'farrier-cluster-config', items: [{ key: 'farrier.json', path: 'farrier.json' }] } },
+          { name: 'secret', secret: { secretName: 'farrier-auth', items: [{ key: 'password', path: 'password' }] } },
+        ],
+      },
+    },
+  },
+};
+
 function baseSet(ctx) {
   const docs = [BASE_SERVICE, BASE_METRICS_API, BASE_PROMETHEUS, BASE_ADAPTER, BASE_HPA, BASE_STATEFULSET, BASE_FARRIER_CONFIG,
-    BASE_SECRET].map((d) => structuredClone(d));
+    BASE_SECRET, BASE_NATS_SERVICE, BASE_CLUSTER_CONFIG, BASE_CLUSTER_DEPLOYMENT].map((d) => structuredClone(d));
   const firstGroup = [...ctx.ruleGroups.values()][0];
   if (firstGroup) {
     docs.push({
@@ -959,6 +1026,16 @@ const NEGATIVE_CASES = [
   ['farrier reads another server (monitor_url not loopback)', (d) => editFarrierJson(d, (j) => { j.nats.monitor_url = 'http://nats.nats.svc:8222'; }), 'must be the pod\'s loopback address'],
   ['farrier probes through a port no container has', (d) => { farrierContainer(d).args.push('--nats.url', 'nats://127.0.0.1:4223'); }, 'nats.url nats://127.0.0.1:4223 must be'],
   ['liveness on /metrics', (d) => { farrierContainer(d).livenessProbe = { httpGet: { path: '/metrics', port: 'metrics' } }; }, 'livenessProbe must probe /healthz'],
+  ['cluster mode with two replicas', (d) => { byKind(d, 'Deployment', 'farrier-cluster').spec.replicas = 2; }, 'needs exactly one replica'],
+  ['cluster mode through no Service', (d) => {
+    const cm = byKind(d, 'ConfigMap', 'farrier-cluster-config');
+    const json = JSON.parse(cm.data['farrier.json']);
+    json.nats.url = 'nats://nats-client.nats.svc:4222';
+    cm.data['farrier.json'] = JSON.stringify(json);
+  }, 'names Service nats/nats-client, which no manifest in deploy/ defines'],
+  ['cluster mode on a port the Service lacks', (d) => {
+    byKind(d, 'Deployment', 'farrier-cluster').spec.template.spec.containers[0].args.push('--nats.url', 'nats://nats.nats.svc:4223');
+  }, 'nats.url port 4223 is not a port of Service nats/nats'],
   ['min_workers counted per sidecar', (d) => editFarrierJson(d, (j) => { delete j.services[0].min_workers; }), 'min_workers must be 0 with 3 sidecars'],
 ];
 

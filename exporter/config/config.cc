@@ -410,6 +410,8 @@ std::string LoadFile(Config& c, const std::string& path, const std::string& orig
 }
 
 // Checks that need more than one option, and parses the structured values.
+constexpr size_t kSysConnzPageSize = 1024;
+
 std::string Validate(Config& c, const FileReader& read) {
   std::string err;
   if (!ParseMonitorUrl(c.monitor_url_text, &c.monitor_url, &err)) return "nats.monitor-url: " + err;
@@ -451,6 +453,10 @@ std::string Validate(Config& c, const FileReader& read) {
       !err.empty()) {
     return err;
   }
+  // A $SYS reply is one NATS message: at ~520 bytes per connection, 1,024 connections keep a
+  // CONNZ page near 0.5 MB, inside the default max payload (1 MB) that a client's messages have.
+  if (c.system_account)
+    c.poll.sources.connz_page_size = std::min<size_t>(c.poll.sources.connz_page_size, kSysConnzPageSize);
   if (c.system_account && c.CollectorEnabled("accstatz")) {
     return "collector.accstatz: not available with nats.system-account (the servers do not serve /accstatz "
            "over $SYS); disable one of them";

@@ -68,7 +68,9 @@ std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot, c
   for (const auto& [server_id, view] : snapshot.servers) {
     if (snapshot.cluster.enabled) {
       if (server_id.empty()) continue;
-      out.SetCommonLabels({{"server_name", view.server_name}, {"cluster", view.cluster}});
+      Labels common{{"server_name", view.server_name}, {"cluster", view.cluster}};
+      if (!view.domain.empty()) common.emplace_back("domain", view.domain);  // a JetStream domain
+      out.SetCommonLabels(std::move(common));
       RenderServerHealth(view, snapshot, out);
     }
     for (const SourceSpec& source : AllSources()) {

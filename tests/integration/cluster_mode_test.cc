@@ -7,6 +7,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -267,7 +268,10 @@ TEST_F(ClusterMode, OnePoolAnswerEqualsTheSumOfTheSidecars) {
   EXPECT_NEAR(pool.Number("nats_service_demand_workers", echo), demand_sum, demand_sum * 0.15);
   // 61/s x ~20 ms over 3 workers x 2 slots.
   EXPECT_NEAR(pool.Number("nats_service_utilization_ratio", echo), 61 * 0.0205 / 6, 0.05);
-  EXPECT_NEAR(pool.Number("nats_service_desired_workers", echo), desired_sum, 1)
+  // Each part is rounded up on its own, from its own window, and the probes differ (one prober
+  // here, one per sidecar there, landing on different servers): a worker or two apart. A pooled
+  // answer would differ by design, and is what capacity/pool_sum.h (PoolSum.*) rules out.
+  EXPECT_NEAR(pool.Number("nats_service_desired_workers", echo), desired_sum, std::max(2.0, 0.2 * desired_sum))
       << "the pool's answer and the sum of the sidecars' answers";
   std::cout << "cluster mode: workers " << pool.Number("nats_service_workers", echo) << ", rate "
             << pool.Number("nats_service_arrival_rate", echo) << "/s, desired "

@@ -26,6 +26,7 @@
 namespace farrier {
 
 class NatsClient;
+class ReplyInbox;  // sys_transport.cc: an inbox subscription whose waits Cancel() can end
 
 class SysTransport {
  public:
@@ -48,20 +49,23 @@ class SysTransport {
   std::unique_ptr<Fetcher> MakeFetcher();
 
   natsConnection* connection() const;
+  uint64_t generation() const;  // changes when Discover() replaced the connection
+  // From another thread, at shutdown: discovery and every fetch waiting for a reply return at
+  // once, and no new request is sent (the waits are cut into 50 ms slices that check this).
+  void Cancel() { cancelled_.store(true); }
+  bool cancelled() const { return cancelled_.load(); }
+  const std::atomic<bool>& cancel_flag() const { return cancelled_; }
   const std::string& servers() const;
   std::string PermissionError() const;  // the server's last "Permissions Violation", or ""
 
  private:
   SysTransport() = default;
-  bool Subscribe();
 
   std::unique_ptr<NatsClient> client_;
   size_t expected_ = 0;
-  natsSubscription* replies_ = nullptr;  // discovery replies: <inbox>.<poll sequence>
-  uint64_t subscribed_generation_ = 0;
-  std::string inbox_;
-  uint64_t sequence_ = 0;
+  std::unique_ptr<ReplyInbox> discovery_;  // ping replies: <inbox>.<poll sequence>
   std::atomic<uint64_t> late_{0};
+  std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace farrier

@@ -8,9 +8,11 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -215,6 +217,30 @@ TEST_F(ClusterMode, WrongCredentialsAndAUserOutsideTheSystemAccountAreSaidClearl
     ++refusals;
   }
   EXPECT_EQ(refusals, 1u) << "a refusal repeated at every poll is logged once:\n" << denied_log;
+}
+
+// SIGTERM while the server farrier is connected to hangs (SIGSTOP): discovery waits for answers
+// that cannot come until its third of the poll timeout (about 2 s here), yet farrier exits within
+// a second, as in the sidecar mode (Shutdown.*). Client behaviour, so not in the release matrix.
+TEST(ClusterModeShutdown, SigtermWhileTheConnectedServerHangsExitsWithinOneSecond) {
+  NatsServer server({.name = "stalled-1", .extra_config = kAccounts});
+  farrier::test::TempDir dir("farrier-cluster-shutdown");
+  std::ofstream(dir.path() / "sys.pw") << "sys-pw-3d1e\n";
+  Farrier f({"--nats.system-account", "--nats.url", server.client_url(), "--nats.user", "sys", "--nats.password-file",
+             (dir.path() / "sys.pw").string(), "--poll.interval", "6s", "--poll.timeout", "5900ms"});
+  Scrape last;
+  ASSERT_TRUE(f.WaitFor([&](const Scrape& s) { return s.Value("nats_exporter_servers_answered") == 1.0; }, 10s, &last))
+      << last.Describe();
+  // Just after a poll ends, pause the server before the next one starts.
+  const double polls = last.Polls();
+  ASSERT_TRUE(f.WaitFor([&](const Scrape& s) { return s.Polls() > polls; }, 10s, &last, 5ms));
+  std::this_thread::sleep_for(5500ms);
+  server.Pause();
+  std::this_thread::sleep_for(900ms);  // the next poll started 6 s after the last, and waits
+  const Farrier::Stopped stopped = f.Terminate();
+  server.Resume();
+  EXPECT_EQ(stopped.code, 0) << f.Stderr();
+  EXPECT_LT(stopped.took, 1s) << "shutdown took " << stopped.took.count() << " s\n" << f.Stderr();
 }
 
 // A queue-group pool spread unevenly (2 workers on node 1, 1 on node 2, none on node 3, where the

@@ -504,13 +504,10 @@ TEST(Shutdown, SigtermDuringAHungPollExitsWithinOneSecond) {
              nats.client_url(), "--poll.interval", "6s", "--poll.timeout", "5s"});
   ASSERT_TRUE(farrier::test::WaitUntil([&] { return upstream.Requests("/varz") > 0; }, 5s));
   std::this_thread::sleep_for(200ms);  // the poll is now waiting on the hung requests
-  auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(f.process().Signal(SIGTERM));
-  std::optional<int> code = f.process().WaitExit(5s);
-  auto took = std::chrono::steady_clock::now() - start;
+  const Farrier::Stopped stopped = f.Terminate();
   upstream.Release();
-  EXPECT_EQ(code, 0) << f.Stderr();
-  EXPECT_LT(took, 1s) << "shutdown took " << std::chrono::duration<double>(took).count() << " s\n" << f.Stderr();
+  EXPECT_EQ(stopped.code, 0) << f.Stderr();
+  EXPECT_LT(stopped.took, 1s) << "shutdown took " << stopped.took.count() << " s\n" << f.Stderr();
 }
 
 // SIGTERM while the NATS server itself hangs (SIGSTOP): the monitoring port and the probing
@@ -525,13 +522,10 @@ TEST(Shutdown, SigtermWhileTheNatsServerHangsExitsWithinOneSecond) {
   ASSERT_TRUE(f.WaitFor([](const Scrape& s) { return s.Value("nats_exporter_nats_connected") == 1.0; }, 10s));
   nats.Pause();
   std::this_thread::sleep_for(700ms);  // a poll and several probes are now stuck on it
-  auto start = std::chrono::steady_clock::now();
-  ASSERT_TRUE(f.process().Signal(SIGTERM));
-  std::optional<int> code = f.process().WaitExit(10s);
-  auto took = std::chrono::steady_clock::now() - start;
+  const Farrier::Stopped stopped = f.Terminate();
   nats.Resume();
-  EXPECT_EQ(code, 0) << f.Stderr();
-  EXPECT_LT(took, 1s) << "shutdown took " << std::chrono::duration<double>(took).count() << " s\n" << f.Stderr();
+  EXPECT_EQ(stopped.code, 0) << f.Stderr();
+  EXPECT_LT(stopped.took, 1s) << "shutdown took " << stopped.took.count() << " s\n" << f.Stderr();
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <csignal>
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -130,6 +132,14 @@ Exited RunFarrier(std::vector<std::string> args, Env env, std::chrono::milliseco
   out.err = p.ReadStderr();
   ExpectNoSanitizerReport(p, out.err);
   return out;
+}
+
+Farrier::Stopped Farrier::Terminate() {
+  const auto start = std::chrono::steady_clock::now();
+  Stopped stopped;
+  if (process_->Signal(SIGTERM)) stopped.code = process_->WaitExit(10s);
+  stopped.took = std::chrono::steady_clock::now() - start;
+  return stopped;
 }
 
 int ListeningPort(ChildProcess& farrier) {

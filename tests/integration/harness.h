@@ -106,6 +106,14 @@ class Farrier {
   std::string Stderr() const { return process_->ReadStderr(); }
   ChildProcess& process() { return *process_; }
 
+  // Sends SIGTERM and waits (at most 10 s) for the exit: how long it took, and the exit code
+  // (nullopt if it did not exit).
+  struct Stopped {
+    std::chrono::duration<double> took{};
+    std::optional<int> code;
+  };
+  Stopped Terminate();
+
  private:
   std::unique_ptr<ChildProcess> process_;
   int port_ = 0;

@@ -482,15 +482,21 @@ TEST_F(ClusterModeJs, ConsumerLagComesFromItsLeader) {
              "250ms", "--cluster.expected-servers", "3"});
   const PromLabels labels{{"stream", "ORDERS"}, {"consumer", "worker"}};
   Scrape last;
-  ASSERT_TRUE(f.WaitFor([&](const Scrape& s) { return s.Value("nats_consumer_desired_workers", labels) == 5.0; }, 15s,
-                        &last))
+  auto every_server_up = [&](const Scrape& s) {
+    for (const auto& node : servers_) {
+      if (s.Value("nats_up", {{"server_name", node->name()}, {"cluster", "east"}, {"domain", "core"}}) != 1.0) {
+        return false;
+      }
+    }
+    return true;
+  };
+  ASSERT_TRUE(f.WaitFor(
+      [&](const Scrape& s) { return s.Value("nats_consumer_desired_workers", labels) == 5.0 && every_server_up(s); },
+      15s, &last))
       << last.Describe() << f.Stderr();
   EXPECT_EQ(last.Value("nats_consumer_lag", labels), 50.0);
   EXPECT_EQ(last.Value("nats_consumer_scaling_leader", labels), 1.0);
-  for (const auto& node : servers_) {
-    EXPECT_EQ(last.Value("nats_up", {{"server_name", node->name()}, {"cluster", "east"}, {"domain", "core"}}), 1.0)
-        << last.Describe();
-  }
+
   HttpResponse r = f.Get("/api/v1/scaling");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Json::parse(r.body)["consumers"]["ORDERS"]["worker"]["lag"], 50) << r.body;

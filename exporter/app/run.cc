@@ -145,6 +145,15 @@ int Run(int argc, char** argv, char** envp) {
     return 0;
   }
   const Config& config = loaded->config;
+  if (loaded->action == Action::kCheck) {
+    // For packaging and deployment checks (systemd ExecStartPre, a Helm chart's test): the
+    // load above is what a start does; warnings are printed since no log is set up.
+    for (const std::string& warning : loaded->warnings) std::cerr << "farrier: warning: " << warning << "\n";
+    std::cout << "farrier: configuration OK" << (config.config_file.empty() ? "" : " (" + config.config_file + ")")
+              << ": " << (config.system_account ? "cluster mode over $SYS" : "polling " + config.monitor_url.Origin())
+              << ", " << config.services.size() << " service(s), " << config.consumers.size() << " consumer(s)\n";
+    return 0;
+  }
 #ifdef __GLIBC__
   // Seven long-lived threads (a worker per source, the poll loop) plus the listener's pool:
   // without a cap glibc gives each its own arena, and RSS grows with the number of arenas.

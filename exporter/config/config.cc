@@ -499,6 +499,11 @@ Result<LoadedConfig> LoadConfig(const std::vector<std::string>& args, const std:
       loaded.action = Action::kVersion;
       return loaded;
     }
+    if (arg == "--check-config") {
+      // Goes on loading: the check is the whole load, errors and all.
+      loaded.action = Action::kCheck;
+      continue;
+    }
     if (arg.rfind("--", 0) != 0) {
       return Error{"unexpected argument \"" + arg + "\": options start with -- (see --help)"};
     }
@@ -596,7 +601,10 @@ std::string HelpText() {
          "refused and the running one kept. SIGTERM or SIGINT stops farrier within a second.\n\n"
          "  --config FILE\n      JSON configuration file (or FARRIER_CONFIG=FILE).\n"
          "  --help, -h\n      Show this help and exit.\n"
-         "  --version\n      Print the version and exit.\n";
+         "  --version\n      Print the version and exit.\n"
+         "  --check-config\n      Load the configuration as a start would (file, environment, flags, secret\n"
+         "      files, --web.config.file), print a summary and exit: 0 when valid, 2 with the\n"
+         "      error otherwise. Nothing is contacted.\n";
   for (const Option& o : Options()) {
     out << "  --" << (o.json_bool ? "[no-]" : "") << o.name;
     if (!o.hint.empty()) out << " " << o.hint;

@@ -66,7 +66,8 @@ struct Config {
 };
 
 // What the command line asked for besides a configuration.
-enum class Action { kRun, kHelp, kVersion };
+// kCheck (--check-config): load and validate everything, read the secret files, then exit.
+enum class Action { kRun, kHelp, kVersion, kCheck };
 
 struct LoadedConfig {
   Action action = Action::kRun;

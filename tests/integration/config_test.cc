@@ -243,5 +243,35 @@ TEST(Config, Version) {
   EXPECT_EQ(r.out, std::string("farrier ") + FARRIER_EXPECTED_VERSION + "\n");
 }
 
+// --check-config loads like a start (the secret file is read) and exits without serving or
+// polling: 0 with a summary, 2 naming what is wrong.
+TEST(Config, CheckConfig) {
+  TempDir dir;
+  std::filesystem::path password = dir.path() / "password";
+  std::ofstream(password) << "hunter2-not-shown\n";
+  std::filesystem::path file = WriteConfig(dir, "farrier.json",
+                                           R"({"nats": {"system_account": true, "user": "sys", "password_file": ")" +
+                                               password.string() + R"("},
+        "services": [{"name": "orders", "subject": "api.orders"}]})");
+  Exited ok = RunFarrier({"--config", file.string(), "--check-config"});
+  ASSERT_TRUE(ok.code);
+  EXPECT_EQ(*ok.code, 0) << ok.err;
+  EXPECT_EQ(ok.out,
+            "farrier: configuration OK (" + file.string() + "): cluster mode over $SYS, 1 service(s), 0 consumer(s)\n");
+
+  std::filesystem::remove(password);
+  Exited missing = RunFarrier({"--check-config", "--config", file.string()});
+  ASSERT_TRUE(missing.code);
+  EXPECT_EQ(*missing.code, 2);
+  EXPECT_NE(missing.err.find("--nats.password-file: cannot read " + password.string()), std::string::npos)
+      << missing.err;
+  EXPECT_EQ(missing.out, "");
+
+  Exited typo = RunFarrier({"--check-config", "--poll.intervall", "5s"});
+  ASSERT_TRUE(typo.code);
+  EXPECT_EQ(*typo.code, 2);
+  EXPECT_NE(typo.err.find("unknown flag --poll.intervall"), std::string::npos) << typo.err;
+}
+
 }  // namespace
 }  // namespace farrier::itest

@@ -237,6 +237,9 @@ TEST(Config, HelpAndVersionAreActions) {
   EXPECT_EQ(LoadConfig({"--help"}, {})->action, Action::kHelp);
   EXPECT_EQ(LoadConfig({"-h"}, {})->action, Action::kHelp);
   EXPECT_EQ(LoadConfig({"--version"}, {})->action, Action::kVersion);
+  EXPECT_EQ(LoadConfig({"--check-config", "--poll.interval", "2s"}, {})->action, Action::kCheck);
+  EXPECT_EQ(LoadConfig({"--check-config", "--poll.interval", "2s"}, {})->config.poll.interval.count(), 2000);
+  EXPECT_FALSE(LoadConfig({"--check-config", "--poll.interval", "2x"}, {}));
   std::string help = HelpText();
   for (const char* option :
        {"--nats.monitor-url", "--web.listen-address", "--poll.interval", "--poll.timeout", "--log.level",

@@ -154,3 +154,149 @@ capture_await_jetstream() {
     sleep 0.2
   done
 }
+
+# --- podman for the container tests (tests/docker/run.sh, tests/package/run.sh) ------------------
+# This machine has no Docker engine and no registry. Both tests share one podman storage (in the
+# build tree, kept across runs) and one base image, debian:bookworm, made with debootstrap from
+# the machine's own apt mirror, so the base image is made once per build tree. Callers define
+# log() and die(); ctest gives the two tests the RESOURCE_LOCK "podman", and the base image is
+# also made under flock, for runs outside ctest.
+
+# podman_storage_driver DIR: overlay when the kernel lets us mount it, else vfs (always works, but
+# copies every layer whole). Probes in a temporary directory under DIR.
+podman_storage_driver() {
+  local d
+  d=$(mktemp -d "$1/overlay-probe.XXXXXX")
+  mkdir -p "$d"/{lower,upper,work,merged}
+  if mount -t overlay overlay -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" \
+    "$d/merged" 2>/dev/null; then
+    umount "$d/merged"
+    echo overlay
+  else
+    echo vfs
+  fi
+  rm -rf "$d"
+}
+
+# podman_setup DIR: points this shell's podman calls at the storage and configuration in DIR
+# (apart from the machine's /var/lib/containers) and sets podman_driver and podman_run_options,
+# the options of every `podman run`: runc, the host's network (no network namespace here), and
+# ulimits no higher than this shell's hard limits (the runtime's defaults are higher and runc may
+# not raise them here).
+podman_setup() {
+  local dir=$1 hard_nofile hard_nproc nofile nproc
+  mkdir -p "$dir"
+  podman_driver=${FARRIER_PODMAN_STORAGE_DRIVER:-}
+  if [[ -z $podman_driver ]]; then
+    # Storage made with one driver cannot be opened with the other: stay with the recorded one.
+    podman_driver=$(cat "$dir/driver" 2>/dev/null || podman_storage_driver "$dir")
+  fi
+  echo "$podman_driver" >"$dir/driver"
+  cat >"$dir/storage.conf" <<CONF
+[storage]
+driver = "$podman_driver"
+graphroot = "$dir/storage"
+runroot = "$dir/run"
+CONF
+  # No systemd or journald to rely on here: cgroupfs and a plain events file.
+  cat >"$dir/containers.conf" <<CONF
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$dir/events.log"
+runtime = "runc"
+CONF
+  export CONTAINERS_STORAGE_CONF=$dir/storage.conf
+  export CONTAINERS_CONF=$dir/containers.conf
+
+  hard_nofile=$(ulimit -Hn)
+  hard_nproc=$(ulimit -Hu)
+  [[ $hard_nofile == unlimited ]] && hard_nofile=65536
+  [[ $hard_nproc == unlimited ]] && hard_nproc=4096
+  nofile=$((hard_nofile < 65536 ? hard_nofile : 65536))
+  nproc=$((hard_nproc < 4096 ? hard_nproc : 4096))
+  # shellcheck disable=SC2034  # read by the callers
+  podman_run_options=(--runtime runc --network host
+    --ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc")
+}
+
+# The machine's Debian mirror: the first source with suite bookworm and component main, from
+# /etc/apt/sources.list, *.list (one-line format) or *.sources (deb822).
+debian_mirror() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [[ -f $f ]] || continue
+    awk '$1 == "deb" { i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+                       if ($(i + 1) == "bookworm") for (j = i + 2; j <= NF; j++)
+                         if ($j == "main") { print $i; exit } }' "$f"
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [[ -f $f ]] || continue
+    awk 'BEGIN { RS = ""; FS = "\n" }
+         { types = uris = suites = comps = ""; enabled = "yes"
+           for (i = 1; i <= NF; i++) {
+             if ($i ~ /^[ \t]*#/ || $i !~ /:/) continue
+             k = tolower(substr($i, 1, index($i, ":") - 1)); v = " " substr($i, index($i, ":") + 1) " "
+             gsub(/[ \t]+/, " ", v)
+             if (k == "types") types = v; else if (k == "uris") uris = v
+             else if (k == "suites") suites = v; else if (k == "components") comps = v
+             else if (k == "enabled") enabled = v }
+           if (enabled !~ / no / && types ~ / deb / && suites ~ / bookworm / && comps ~ / main /) {
+             split(uris, u, " "); print u[1]; exit } }' "$f"
+  done
+}
+
+# podman_base_image WORK: makes debian:bookworm in the storage of podman_setup unless it is there,
+# with debootstrap --variant=minbase from the machine's mirror (FARRIER_DEBIAN_MIRROR overrides
+# it) in a temporary directory under WORK. Under an flock of the storage directory, so that two
+# tests starting together make it once.
+podman_base_image() {
+  local work=$1 lock mirror rootfs
+  exec {lock}>"$(dirname "$CONTAINERS_STORAGE_CONF")/base-image.lock"
+  flock "$lock"
+  if podman image exists debian:bookworm; then
+    log "reusing the base image debian:bookworm"
+  else
+    mirror=${FARRIER_DEBIAN_MIRROR:-$(debian_mirror | head -n 1)}
+    [[ -n $mirror ]] ||
+      die "no bookworm mirror in /etc/apt/sources.list{,.d/*.list,.d/*.sources}; set FARRIER_DEBIAN_MIRROR"
+    log "making debian:bookworm with debootstrap --variant=minbase from $mirror"
+    rootfs=$work/rootfs
+    debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
+      { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
+    # Like Debian's published image: no downloaded packages, no package lists.
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    tar -C "$rootfs" -c . | podman import --quiet - debian:bookworm >/dev/null
+    rm -rf "$rootfs"
+    log "base image debian:bookworm imported"
+  fi
+  exec {lock}>&-
+}
+
+# The start of a test that runs containers with podman (tests/docker, tests/package): defines
+# log, die and phase (messages prefixed with $1), skips with exit 77 outside CI when not root or
+# without podman (fails with CI=true), and fails unless every other argument is a command here.
+podman_test_begin() {
+  podman_test_prefix=$1
+  shift
+  log() { printf '%s: %s\n' "$podman_test_prefix" "$*" >&2; }
+  die() {
+    log "FAIL: $*"
+    exit 1
+  }
+  phase_start=$SECONDS
+  phase() {
+    log "$1 ($((SECONDS - phase_start)) s)"
+    phase_start=$SECONDS
+  }
+  if [[ $(id -u) -ne 0 ]] || ! command -v podman >/dev/null; then
+    local why="needs root and podman (apt-get install podman runc debootstrap)"
+    [[ ${CI:-} == true ]] && die "$why; in CI this must not be skipped"
+    log "SKIP: $why"
+    exit 77
+  fi
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || die "$tool is missing (scripts/deps.sh installs it)"
+  done
+}

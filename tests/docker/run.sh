@@ -6,7 +6,8 @@
 #
 #   run.sh SOURCE_DIR STATE_DIR
 #
-# This machine has no Docker engine and no registry, so the workarounds live here, not in the
+# This machine has no Docker engine and no registry, so the workarounds live here and in
+# scripts/lib.sh (podman_setup, podman_base_image: shared with tests/package/run.sh), not in the
 # Dockerfile:
 # - the base image debian:bookworm is made with debootstrap (minbase) from the machine's own apt
 #   mirror and imported into podman;
@@ -27,26 +28,7 @@ source_dir=$(cd "$1" && pwd)
 state_dir=$2
 source "$source_dir/scripts/lib.sh"
 
-log() { printf 'docker test: %s\n' "$*" >&2; }
-die() {
-  log "FAIL: $*"
-  exit 1
-}
-phase_start=$SECONDS
-phase() {
-  log "$1 ($((SECONDS - phase_start)) s)"
-  phase_start=$SECONDS
-}
-
-if [[ $(id -u) -ne 0 ]] || ! command -v podman >/dev/null; then
-  why="needs root and podman (apt-get install podman runc debootstrap)"
-  [[ ${CI:-} == true ]] && die "$why; in CI this must not be skipped"
-  log "SKIP: $why"
-  exit 77
-fi
-for tool in runc debootstrap nats-server curl; do
-  command -v "$tool" >/dev/null || die "$tool is missing (scripts/deps.sh installs it)"
-done
+podman_test_begin "docker test" runc debootstrap nats-server curl
 
 image=localhost/farrier:test
 container=farrier-docker-test-$$
@@ -74,101 +56,21 @@ trap 'exit 124' TERM
 
 # --- podman configuration (only for this script's podman calls) ---------------------------------
 
-# Overlay needs a kernel that lets us mount it; vfs always works but copies every layer whole.
-storage_driver() {
-  local d=$work/overlay-probe
-  mkdir -p "$d"/{lower,upper,work,merged}
-  if mount -t overlay overlay -o "lowerdir=$d/lower,upperdir=$d/upper,workdir=$d/work" \
-    "$d/merged" 2>/dev/null; then
-    umount "$d/merged"
-    echo overlay
-  else
-    echo vfs
-  fi
-}
-driver=${FARRIER_PODMAN_STORAGE_DRIVER:-}
-if [[ -z $driver ]]; then
-  # Storage made with one driver cannot be opened with the other: stay with the recorded one.
-  driver=$(cat "$state_dir/podman/driver" 2>/dev/null || storage_driver)
-fi
-echo "$driver" >"$state_dir/podman/driver"
-cat >"$state_dir/podman/storage.conf" <<EOF
-[storage]
-driver = "$driver"
-graphroot = "$state_dir/podman/storage"
-runroot = "$state_dir/podman/run"
-EOF
-# No systemd or journald to rely on here: cgroupfs and a plain events file.
-cat >"$state_dir/podman/containers.conf" <<EOF
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$state_dir/podman/events.log"
-runtime = "runc"
-EOF
-export CONTAINERS_STORAGE_CONF=$state_dir/podman/storage.conf
-export CONTAINERS_CONF=$state_dir/podman/containers.conf
+# Storage, configuration and the options of every podman run (scripts/lib.sh), shared with
+# tests/package/run.sh: STATE_DIR/podman holds both tests' images.
+podman_setup "$state_dir/podman"
+driver=$podman_driver
+run_options=("${podman_run_options[@]}")
 
-# A run killed by ctest's timeout could not clean up: remove its containers (this storage holds
-# only this script's).
+# A run killed by ctest's timeout could not clean up: remove its containers (by this script's
+# name prefix; the storage is shared with tests/package, whose containers are named otherwise).
 podman ps --all --quiet --filter name=farrier-docker-test- |
   xargs --no-run-if-empty podman rm --force >/dev/null
 
 # --- base image ----------------------------------------------------------------------------------
 
-# The machine's Debian mirror: the first source with suite bookworm and component main, from
-# /etc/apt/sources.list, *.list (one-line format) or *.sources (deb822). FARRIER_DEBIAN_MIRROR
-# overrides it.
-debian_mirror() {
-  local f
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [[ -f $f ]] || continue
-    awk '$1 == "deb" { i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-                       if ($(i + 1) == "bookworm") for (j = i + 2; j <= NF; j++)
-                         if ($j == "main") { print $i; exit } }' "$f"
-  done
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [[ -f $f ]] || continue
-    awk 'BEGIN { RS = ""; FS = "\n" }
-         { types = uris = suites = comps = ""; enabled = "yes"
-           for (i = 1; i <= NF; i++) {
-             if ($i ~ /^[ \t]*#/ || $i !~ /:/) continue
-             k = tolower(substr($i, 1, index($i, ":") - 1)); v = " " substr($i, index($i, ":") + 1) " "
-             gsub(/[ \t]+/, " ", v)
-             if (k == "types") types = v; else if (k == "uris") uris = v
-             else if (k == "suites") suites = v; else if (k == "components") comps = v
-             else if (k == "enabled") enabled = v }
-           if (enabled !~ / no / && types ~ / deb / && suites ~ / bookworm / && comps ~ / main /) {
-             split(uris, u, " "); print u[1]; exit } }' "$f"
-  done
-}
-
-if podman image exists debian:bookworm; then
-  log "reusing the base image debian:bookworm"
-else
-  mirror=${FARRIER_DEBIAN_MIRROR:-$(debian_mirror | head -n 1)}
-  [[ -n $mirror ]] ||
-    die "no bookworm mirror in /etc/apt/sources.list{,.d/*.list,.d/*.sources}; set FARRIER_DEBIAN_MIRROR"
-  log "making debian:bookworm with debootstrap --variant=minbase from $mirror"
-  rootfs=$work/rootfs
-  debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
-    { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
-  # Like Debian's published image: no downloaded packages, no package lists.
-  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  tar -C "$rootfs" -c . | podman import --quiet - debian:bookworm >/dev/null
-  rm -rf "$rootfs"
-  phase "base image imported"
-fi
-
-# Every podman run: runc, the host's network, and limits within this shell's hard limits.
-hard_nofile=$(ulimit -Hn)
-hard_nproc=$(ulimit -Hu)
-[[ $hard_nofile == unlimited ]] && hard_nofile=65536
-[[ $hard_nproc == unlimited ]] && hard_nproc=4096
-nofile=$((hard_nofile < 65536 ? hard_nofile : 65536))
-nproc=$((hard_nproc < 4096 ? hard_nproc : 4096))
-run_options=(--runtime runc --network host
-  --ulimit "nofile=$nofile:$nofile" --ulimit "nproc=$nproc:$nproc")
+podman_base_image "$work"
+phase "base image ready"
 
 # --- image ---------------------------------------------------------------------------------------
 

@@ -4,7 +4,9 @@
 #     the others built from their release on the Go module proxy, each module zip checked against
 #     the go.sum hash pinned in that file before it is built;
 #   - farrier-microworker, the reference micro worker of tests/micro (nats.go's micro package,
-#     pinned by its own go.mod and go.sum).
+#     pinned by its own go.mod and go.sum);
+#   - helm, Helm v4 from helm.sh/helm/v4 (pinned by tests/helm/tool/go.mod and go.sum), for the
+#     chart tests of tests/helm.
 # Writes the manifest $TOOLS_DIR/nats-servers.txt ("VERSION PATH" per line) and checks that each
 # binary's --version names its version. A second run with nothing changed takes well under a
 # second; scripts/test.sh calls it before ctest. Go is test tooling only: nothing here goes into
@@ -177,4 +179,22 @@ if ! [[ -x $worker && -f $worker.stamp && $(<"$worker.stamp") == "$stamp" ]]; th
   echo "$stamp" >"$worker.stamp"
 fi
 
-log "$(printf '%s, ' "${manifest[@]%% *}")$("$worker" --version) in $tools"
+# ---------------------------------------------------------------- helm
+
+helm=$tools/bin/helm
+helm_version=$(sed -n 's/^[[:space:]]*helm\.sh\/helm\/v4 \(v[0-9.]*\)\( \/\/ indirect\)\{0,1\}$/\1/p' tests/helm/tool/go.mod)
+[[ -n $helm_version ]] || die "helm: tests/helm/tool/go.mod requires no helm.sh/helm/v4 version"
+stamp="$(cd tests/helm/tool && cat go.mod go.sum | sha256sum | cut -d' ' -f1) $go_version"
+if ! [[ -x $helm && -f $helm.stamp && $(<"$helm.stamp") == "$stamp" ]]; then
+  log "helm: building helm.sh/helm/v4/cmd/helm $helm_version (tests/helm/tool)"
+  mkdir -p "$tools/bin"
+  # The module's own version variable says only the minor version ("v4.3"); name the patch.
+  (cd tests/helm/tool && "$go" build -trimpath -mod=readonly \
+    -ldflags "-X helm.sh/helm/v4/internal/version.version=$helm_version" -o "$helm.building" helm.sh/helm/v4/cmd/helm) ||
+    die "helm: go build in tests/helm/tool failed"
+  "$helm.building" version --short | grep -q "^$helm_version" || die "helm: the new binary does not say $helm_version"
+  mv "$helm.building" "$helm"
+  echo "$stamp" >"$helm.stamp"
+fi
+
+log "$(printf '%s, ' "${manifest[@]%% *}")$("$worker" --version), helm $("$helm" version --short) in $tools"

@@ -40,13 +40,18 @@ import YAML from 'yaml';
 // Arguments
 
 function parseArgs(argv) {
-  const args = { mode: argv[0], root: null };
+  const args = { mode: argv[0], root: null, files: [], runbookBase: null, alertLabels: {} };
   for (let i = 1; i < argv.length; i++) {
     if (argv[i] === '--root') args.root = argv[++i];
+    else if (argv[i] === '--runbook-base') args.runbookBase = argv[++i];
+    else if (argv[i] === '--alert-labels') args.alertLabels = JSON.parse(argv[++i]);
+    else if (args.mode === 'rendered' && !argv[i].startsWith('--')) args.files.push(path.resolve(argv[i]));
     else throw new Error(`unknown argument ${argv[i]}`);
   }
-  if (!['manifests', 'rule-coverage'].includes(args.mode) || !args.root) {
-    throw new Error('usage: validate.mjs manifests|rule-coverage --root <repository>');
+  if (!['manifests', 'rule-coverage', 'rendered'].includes(args.mode) || !args.root ||
+      (args.mode === 'rendered' && !args.files.length)) {
+    throw new Error('usage: validate.mjs manifests|rule-coverage --root <repository>\n' +
+      '       validate.mjs rendered --root <repository> [--runbook-base URL] [--alert-labels JSON] FILE...');
   }
   args.root = path.resolve(args.root);
   return args;
@@ -72,12 +77,13 @@ function parseYamlDocuments(text, where) {
   return out;
 }
 
-function walkFiles(dir, accept) {
+function walkFiles(dir, accept, { skipCharts = false } = {}) {
   if (!fs.existsSync(dir)) return [];
+  if (skipCharts && fs.existsSync(path.join(dir, 'Chart.yaml'))) return [];
   const out = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walkFiles(p, accept));
+    if (entry.isDirectory()) out.push(...walkFiles(p, accept, { skipCharts }));
     else if (accept(entry.name)) out.push(p);
   }
   return out;
@@ -320,6 +326,29 @@ function checkMetricsApiTrigger(t, where, services) {
   }
   if (field === 'desired_workers') errors.push(...checkReplicasTarget(t.metricType, md.targetValue, `${where}: targetValue`));
   return errors;
+}
+
+// A rule group as compared with its original in alerts/: each runbook_url split into its base
+// (returned apart, by alert) and its anchor (kept), and the alert labels a copy adds removed.
+// `copy` (mode rendered, from the Helm chart's values): the labels every alert must carry;
+// errors for an alert that lacks one.
+function comparableRules(group, copy = null, where = '', errors = []) {
+  const g = structuredClone(group);
+  const bases = new Map();
+  for (const r of g.rules ?? []) {
+    if (!r.alert) continue;
+    for (const [k, v] of Object.entries(copy?.alertLabels ?? {})) {
+      if (r.labels?.[k] !== v) errors.push(`${where}: alert ${r.alert} lacks the label ${k}: ${v}`);
+      else delete r.labels[k];
+    }
+    if (r.labels && !Object.keys(r.labels).length) delete r.labels;
+    const url = r.annotations?.runbook_url;
+    if (typeof url === 'string' && url.includes('#')) {
+      bases.set(r.alert, url.slice(0, url.indexOf('#')));
+      r.annotations.runbook_url = url.slice(url.indexOf('#'));
+    }
+  }
+  return { rules: g, bases };
 }
 
 // replicas = ceil(Σ desired / target) needs AverageValue (KEDA's default) and a target of 1.
@@ -788,8 +817,18 @@ async function checkSet(items, values, ctx) {
     for (const g of doc.spec?.groups ?? []) {
       const original = ctx.ruleGroups.get(g.name);
       if (!original) errors.push(`${where}: rule group ${g.name} is not a group of alerts/*.yml`);
-      else if (!isDeepStrictEqual(g, original.group)) {
-        errors.push(`${where}: rule group ${g.name} differs from the one in ${original.file}; copy it again`);
+      else {
+        // Copies keep the rules verbatim; the chart may only re-base runbook links and add alert
+        // labels, as the caller's options (mode rendered) say.
+        const copy = comparableRules(g, ctx.ruleCopy, `${where} group ${g.name}`, errors);
+        const orig = comparableRules(original.group);
+        if (!isDeepStrictEqual(copy.rules, orig.rules)) {
+          errors.push(`${where}: rule group ${g.name} differs from the one in ${original.file}; copy it again`);
+        }
+        for (const [alert, base] of copy.bases) {
+          const expected = ctx.ruleCopy?.runbookBase ?? orig.bases.get(alert);
+          if (base !== expected) errors.push(`${where}: alert ${alert}: runbook_url base ${base}, expected ${expected}`);
+        }
       }
       for (const r of g.rules ?? []) queries.push({ expr: String(r.expr), where: `${where} group ${g.name} ${r.record ?? r.alert}` });
     }
@@ -958,11 +997,13 @@ const BASE_CLUSTER_DEPLOYMENT = {
 function baseSet(ctx) {
   const docs = [BASE_SERVICE, BASE_METRICS_API, BASE_PROMETHEUS, BASE_ADAPTER, BASE_HPA, BASE_STATEFULSET, BASE_FARRIER_CONFIG,
     BASE_SECRET, BASE_NATS_SERVICE, BASE_CLUSTER_CONFIG, BASE_CLUSTER_DEPLOYMENT].map((d) => structuredClone(d));
-  const firstGroup = [...ctx.ruleGroups.values()][0];
-  if (firstGroup) {
+  // The first group, and the first with an alert (for the runbook case).
+  const groups = [...ctx.ruleGroups.values()].map((g) => g.group);
+  const picked = [...new Set([groups[0], groups.find((g) => (g.rules ?? []).some((r) => r.alert))].filter(Boolean))];
+  if (picked.length) {
     docs.push({
       apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'r', namespace: 'monitoring' },
-      spec: { groups: [structuredClone(firstGroup.group)] },
+      spec: { groups: structuredClone(picked) },
     });
   }
   return docs;
@@ -1007,6 +1048,11 @@ const NEGATIVE_CASES = [
   ['PrometheusRule drifted from alerts/', (d) => {
     const r = byKind(d, 'PrometheusRule'); if (r) r.spec.groups[0].rules[0].expr = 'vector(1)';
   }, 'differs from the one in alerts/'],
+  ['PrometheusRule runbook_url moved to another base', (d) => {
+    const r = byKind(d, 'PrometheusRule');
+    const alert = r?.spec.groups.flatMap((g) => g.rules).find((x) => x.alert && x.annotations?.runbook_url);
+    if (alert) alert.annotations.runbook_url = alert.annotations.runbook_url.replace(/^[^#]*/, 'https://elsewhere.example');
+  }, 'runbook_url base https://elsewhere.example'],
   ['Service selects no pods (labels not aligned)', (d) => { byKind(d, 'Service').spec.selector = { app: 'nats-server' }; }, 'selects no pods'],
   ['Service targetPort not a container port', (d) => { byKind(d, 'Service').spec.ports[0].targetPort = 7777; }, 'is not a container port of the pods'],
   ['workload selector not matching its template', (d) => { byKind(d, 'StatefulSet').spec.selector.matchLabels.app = 'other'; }, 'does not match the pod template'],
@@ -1095,7 +1141,12 @@ async function selfTest(ctx) {
 // ---------------------------------------------------------------------------------------------
 // Modes
 
-async function validateManifests(root) {
+// Mode manifests: every YAML file under deploy/ (Helm charts' directories are skipped: their
+// templates are not YAML; tests/helm renders them and checks the output in mode rendered).
+// Mode rendered: the given files as one set (e.g. `helm template` output plus the Secrets the
+// chart expects to exist), rule copies compared as args.runbookBase and args.alertLabels say.
+async function validateManifests(args) {
+  const { root } = args;
   const ctx = loadContext(root);
   const self = await selfTest(ctx);
   if (self.failures.length) {
@@ -1103,8 +1154,9 @@ async function validateManifests(root) {
     return false;
   }
   console.log(`self-test: ${self.cases} broken documents rejected, each for its reason`);
+  if (args.mode === 'rendered') ctx.ruleCopy = { runbookBase: args.runbookBase, alertLabels: args.alertLabels };
 
-  const files = walkFiles(path.join(root, 'deploy'), isYamlFile);
+  const files = args.mode === 'rendered' ? args.files : walkFiles(path.join(root, 'deploy'), isYamlFile, { skipCharts: true });
   const items = [];
   const values = [];
   const errors = [];
@@ -1119,7 +1171,7 @@ async function validateManifests(root) {
       errors.push(e.message);
     }
   }
-  if (!files.length) errors.push('no YAML files under deploy/');
+  if (!files.length) errors.push(args.mode === 'rendered' ? 'no files given' : 'no YAML files under deploy/');
   const result = await checkSet(items, values, ctx);
   errors.push(...result.errors);
   for (const { file, index, doc } of items) {
@@ -1171,5 +1223,5 @@ function validateRuleCoverage(root) {
 }
 
 const args = parseArgs(process.argv.slice(2));
-const ok = args.mode === 'manifests' ? await validateManifests(args.root) : validateRuleCoverage(args.root);
+const ok = args.mode === 'rule-coverage' ? validateRuleCoverage(args.root) : await validateManifests(args);
 process.exitCode = ok ? 0 : 1;

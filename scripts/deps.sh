@@ -31,6 +31,10 @@ test_packages=(
   nats-server prometheus curl procps ca-certificates openssl
   # scripts/nats-servers.sh: unpacks the Go toolchain (a module zip) on machines without Go 1.26.8
   unzip
+  # deploy/vm/autoscaling/farrier-asg-scaler reads /api/v1/scaling with jq; ctest asg_scaler_*
+  # also lints it (shellcheck) and checks its scaling-policy files against the AWS API's own
+  # model (botocore's, for Debian's python3)
+  jq shellcheck python3-botocore
   # ctest format: scripts/check-format.sh (clang-format 14 exactly: others format differently)
   clang-format-14
   # manifest validation (tests/manifests: npm's kubernetes-models, offline)
@@ -38,6 +42,9 @@ test_packages=(
   # the container-image test (tests/docker): podman builds the Dockerfile on a base image made
   # with debootstrap and runs it with runc
   podman runc debootstrap
+  # the package tests (tests/package): systemd-analyze verify/security on the unit (package
+  # systemd; installing it does not make it PID 1), dpkg-shlibdeps for cpack's Depends (dpkg-dev)
+  systemd dpkg-dev
 )
 case $mode in
   build) packages=("${build_packages[@]}") ;;

@@ -113,7 +113,7 @@ refused() {
 refused "a typo in a key" "additional properties 'enabeld' not allowed" --set auth.value=x --set prometheusRule.enabeld=true
 refused "a typo in a config section" "additional properties 'pol' not allowed" --set auth.value=x --set config.pol.interval=5s
 refused "an unknown layout" "value must be one of 'cluster', 'sidecar'" --set layout=sidcar
-refused "no credentials in layout cluster" "set auth.existingSecret" --set layout=cluster
+refused "no credentials in layout cluster" "set auth.existingSecret" --set layout=cluster --set auth.existingSecret=
 refused "a runbook base with an anchor" "runbookBaseURL" --set auth.value=x --set prometheusRule.runbookBaseURL=https://x.example/a#b
 refused "a ScaledObject for an unknown service" 'service "payments" is not a name in config.services' --set auth.value=x \
   --set keda.enabled=true --set 'keda.scaledObjects[0].name=p' --set 'keda.scaledObjects[0].scaleTargetRef.name=p' \

@@ -743,6 +743,16 @@ async function checkSet(items, values, ctx) {
     if (!doc.metadata?.name) errors.push(`${where}: metadata.name is required`);
   }
 
+  // Two objects of one kind, namespace and name: the second would replace the first. Not in
+  // mode manifests: deploy/ holds alternatives of one object (KEDA's ways A and B).
+  const seen = new Map();
+  for (const { doc, where } of ctx.alternatives ? [] : docs) {
+    if (!doc?.kind || !doc.metadata?.name) continue;
+    const key = `${doc.kind} ${doc.metadata.namespace ?? 'default'}/${doc.metadata.name}`;
+    if (seen.has(key)) errors.push(`${where}: ${key} is also defined at ${seen.get(key)}`);
+    else seen.set(key, where);
+  }
+
   // 2. prometheus-adapter rules: ConfigMaps carrying config.yaml, and Helm values.
   const adapterMetrics = new Set();
   const adapterRuleSets = [];
@@ -1053,6 +1063,7 @@ const NEGATIVE_CASES = [
     const alert = r?.spec.groups.flatMap((g) => g.rules).find((x) => x.alert && x.annotations?.runbook_url);
     if (alert) alert.annotations.runbook_url = alert.annotations.runbook_url.replace(/^[^#]*/, 'https://elsewhere.example');
   }, 'runbook_url base https://elsewhere.example'],
+  ['two objects of one name', (d) => { d.push(structuredClone(byKind(d, 'Service'))); }, 'is also defined at'],
   ['Service selects no pods (labels not aligned)', (d) => { byKind(d, 'Service').spec.selector = { app: 'nats-server' }; }, 'selects no pods'],
   ['Service targetPort not a container port', (d) => { byKind(d, 'Service').spec.ports[0].targetPort = 7777; }, 'is not a container port of the pods'],
   ['workload selector not matching its template', (d) => { byKind(d, 'StatefulSet').spec.selector.matchLabels.app = 'other'; }, 'does not match the pod template'],
@@ -1155,6 +1166,7 @@ async function validateManifests(args) {
   }
   console.log(`self-test: ${self.cases} broken documents rejected, each for its reason`);
   if (args.mode === 'rendered') ctx.ruleCopy = { runbookBase: args.runbookBase, alertLabels: args.alertLabels };
+  else ctx.alternatives = true;
 
   const files = args.mode === 'rendered' ? args.files : walkFiles(path.join(root, 'deploy'), isYamlFile, { skipCharts: true });
   const items = [];

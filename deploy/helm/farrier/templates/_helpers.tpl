@@ -47,7 +47,7 @@ app.kubernetes.io/component: {{ .Values.layout }}
 {{- end }}
 
 {{- define "farrier.secretName" -}}
-{{- default (printf "%s-auth" (include "farrier.fullname" .)) .Values.auth.existingSecret }}
+{{- if .Values.auth.value }}{{ printf "%s-auth" (include "farrier.fullname" .) }}{{ else }}{{ .Values.auth.existingSecret }}{{ end }}
 {{- end }}
 
 {{/* Where the credential's Secret is mounted, in the Farrier container (both layouts). */}}
@@ -100,9 +100,6 @@ address and the credential file follow the values above; config.nats.* still win
 {{- define "farrier.validate" -}}
 {{- if and (include "farrier.hasSecret" .) (not .Values.auth.existingSecret) (not .Values.auth.value) }}
 {{- fail (printf "auth: type %s needs a Secret: set auth.existingSecret (a Secret with the key %q) or, for a test, auth.value" (include "farrier.authType" .) (include "farrier.secretKey" .)) }}
-{{- end }}
-{{- if and .Values.auth.existingSecret .Values.auth.value }}
-{{- fail "auth: set auth.existingSecret or auth.value, not both" }}
 {{- end }}
 {{- if and (eq .Values.layout "cluster") .Values.podMonitor.enabled }}
 {{- fail "podMonitor: the PodMonitor selects NATS pods with Farrier sidecars (layout sidecar); in layout cluster use serviceMonitor" }}

@@ -43,8 +43,9 @@ test_packages=(
   # with debootstrap and runs it with runc
   podman runc debootstrap
   # the package tests (tests/package): systemd-analyze verify/security on the unit (package
-  # systemd; installing it does not make it PID 1), dpkg-shlibdeps for cpack's Depends (dpkg-dev)
-  systemd dpkg-dev
+  # systemd; installing it does not make it PID 1), dpkg-shlibdeps for cpack's Depends (dpkg-dev; CPack
+  # also runs `file` on the binary first)
+  systemd dpkg-dev file
 )
 case $mode in
   build) packages=("${build_packages[@]}") ;;

@@ -28,7 +28,7 @@ state_dir=$3
 podman_dir=$4
 source "$source_dir/scripts/lib.sh"
 
-podman_test_begin "package test" runc debootstrap nats-server curl cpack dpkg-deb dpkg-shlibdeps flock
+podman_test_begin "package test" runc debootstrap nats-server curl cpack dpkg-deb dpkg-shlibdeps file flock
 
 mkdir -p "$state_dir"
 work=$(mktemp -d "$state_dir/run.XXXXXX")

@@ -300,3 +300,15 @@ podman_test_begin() {
     command -v "$tool" >/dev/null || die "$tool is missing (scripts/deps.sh installs it)"
   done
 }
+
+# container_exec CONTAINER CMD...: runs CMD as root inside a running container, in all of its
+# namespaces and its root, with nsenter rather than `podman exec`: with podman inside a chroot
+# (the CI rehearsal), `podman exec` ran commands on the machine outside the chroot instead (it
+# once installed the package under test there). Environment variables: env VAR=value CMD...
+container_exec() {
+  local pid
+  pid=$(podman inspect --format '{{.State.Pid}}' "$1") && [[ $pid -gt 0 ]] ||
+    { echo "container_exec: $1 is not running" >&2; return 125; }
+  shift
+  nsenter --target "$pid" --all --root --wd -- "$@"
+}

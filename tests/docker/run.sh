@@ -152,7 +152,7 @@ podman healthcheck run "$container" >/dev/null || die "podman healthcheck run fa
 mapfile -t check < <(podman image inspect --format '{{range .Config.Healthcheck.Test}}{{println .}}{{end}}' "$image")
 [[ ${check[0]} == CMD ]] || die "unexpected HEALTHCHECK form: ${check[*]}"
 closed_port=$(free_port)
-if podman exec --env "FARRIER_WEB_LISTEN_ADDRESS=127.0.0.1:$closed_port" "$container" \
+if container_exec "$container" env "FARRIER_WEB_LISTEN_ADDRESS=127.0.0.1:$closed_port" \
   "${check[@]:1}" >/dev/null 2>&1; then
   die "the HEALTHCHECK command passes against a closed port"
 fi

@@ -42,7 +42,7 @@ cleanup() {
   for c in "${containers[@]}"; do
     if ((rc != 0)) && podman container exists "$c" 2>/dev/null; then
       log "container $c: farrier's journal and apt's last words:"
-      podman exec "$c" journalctl --no-pager -u farrier -n 30 2>/dev/null >&2 || true
+      container_exec "$c" journalctl --no-pager -u farrier -n 30 2>/dev/null >&2 || true
       tail -n 20 "$work/$c.apt.log" >&2 2>/dev/null || true
     fi
     podman rm --force --time 2 "$c" >/dev/null 2>&1 || true
@@ -153,7 +153,7 @@ podman_base_image "$work"
 cexec() {
   local c=$1
   shift
-  podman exec --env DEBIAN_FRONTEND=noninteractive "$c" "$@"
+  container_exec "$c" env DEBIAN_FRONTEND=noninteractive "$@"
 }
 # apt_install CONTAINER: installs the package from the mirror's Depends (apt's log in the work
 # directory, shown on failure).
@@ -260,7 +260,7 @@ web_port=$(free_port)
 exec_start=$(sed -n 's/^ExecStart=//p' "$work/root/lib/systemd/system/farrier.service")
 [[ -n $exec_start && $exec_start != *$'\n'* ]] || die "the unit has not exactly one ExecStart="
 cexec "$vm" mkdir -p /etc/systemd/system/farrier.service.d
-podman exec --interactive "$vm" sh -c 'cat >/etc/systemd/system/farrier.service.d/test.conf' <<CONF
+container_exec "$vm" sh -c 'cat >/etc/systemd/system/farrier.service.d/test.conf' <<CONF
 [Service]
 ExecStart=
 ExecStart=$exec_start --nats.monitor-url http://127.0.0.1:$monitor_port --web.listen-address 127.0.0.1:$web_port

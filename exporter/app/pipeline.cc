@@ -66,9 +66,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
   } else {
     p->poller_ = std::make_unique<Poller>(c.poll, HttpFetcherFactory(c.monitor_url, c.monitor_tls));
   }
-  p->collectors_.push_back(std::make_shared<SnapshotCollector>(c.poll.sources, [poller = p->poller_.get()] {
-    return poller->Current();
-  }));
+  p->exposition_ = std::make_unique<SnapshotExposition>(c.poll.sources, c.max_series_per_family,
+                                                        [poller = p->poller_.get()] { return poller->Current(); });
   if (!c.services.empty() || c.jetstream_advisories || c.jetstream_account_info) {
     Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(c.nats);
     if (!client) return Error{client.error()};

@@ -3,8 +3,8 @@
 // collectors and JSON endpoint over them. A reload builds a new Pipeline from the new
 // configuration and swaps it in whole, so no part ever runs with half of each configuration.
 //
-// Thread-safety: Start/Stop from one thread; collectors() and Scaling() from any thread, also
-// after Stop (they then serve the last figures).
+// Thread-safety: Start/Stop from one thread; snapshot_exposition(), collectors() and Scaling()
+// from any thread, also after Stop (they then serve the last figures).
 #pragma once
 
 #include <chrono>
@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "core/result.h"
+#include "snapshot/render.h"
 
 namespace farrier {
 
@@ -48,6 +49,10 @@ class Pipeline {
   void Stop();  // idempotent; returns within about a second (in-flight polls are cancelled)
 
   const Config& config() const { return config_; }
+  // The polled snapshot's series, rendered once per snapshot (capped at
+  // --metrics.max-series-per-family), without nats_exporter_snapshot_age_seconds.
+  const SnapshotExposition& snapshot_exposition() const { return *exposition_; }
+  // Everything else, collected at each scrape: probes, advisories, scaling signals.
   const std::vector<std::shared_ptr<prometheus::Collectable>>& collectors() const { return collectors_; }
   // GET /api/v1/scaling (name "") and /api/v1/scaling/services/<name>: status and JSON body;
   // 404 when neither services nor consumers are configured.
@@ -63,6 +68,7 @@ class Pipeline {
   std::unique_ptr<JsAdvisories> advisories_;  // outlives the prober, which subscribes it
   std::unique_ptr<Prober> prober_;
   std::unique_ptr<ScalingTracker> scaling_;
+  std::unique_ptr<SnapshotExposition> exposition_;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectors_;
   bool stopped_ = false;
 };

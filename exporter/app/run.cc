@@ -10,10 +10,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
@@ -28,10 +30,11 @@
 namespace farrier {
 namespace {
 
-// The collectors of whichever pipeline is current. A scrape holds the pipeline it started with,
-// so a reload in the middle of it cannot free what it reads. Also applies the per-family series
-// cap and exports the reload state, both of which outlive any one pipeline.
-class PipelineCollector : public prometheus::Collectable {
+// /metrics of whichever pipeline is current. A scrape holds the pipeline it started with, so a
+// reload in the middle of it cannot free what it reads. The snapshot's series come rendered
+// once per snapshot (SnapshotExposition); the rest (probes, advisories, scaling signals, the
+// snapshot's age, the reload state, the series cap's drop counts) is collected per scrape.
+class PipelineCollector {
  public:
   explicit PipelineCollector(std::shared_ptr<Pipeline> pipeline) : pipeline_(std::move(pipeline)) {}
 
@@ -44,17 +47,24 @@ class PipelineCollector : public prometheus::Collectable {
     if (ok) last_success_ = at;
   }
 
-  std::vector<prometheus::MetricFamily> Collect() const override {
+  MetricsBody Metrics() const {
     std::shared_ptr<Pipeline> p = Current();
-    std::vector<prometheus::MetricFamily> out;
+    SnapshotExposition::Text snapshot = p->snapshot_exposition().Current();
+    std::vector<prometheus::MetricFamily> families;
     for (const auto& c : p->collectors()) {
-      for (auto& f : c->Collect()) out.push_back(std::move(f));
+      for (auto& f : c->Collect()) families.push_back(std::move(f));
     }
-    std::map<std::string, uint64_t> dropped = LimitSeries(out, p->config().max_series_per_family);
-    if (!dropped.empty()) out.push_back(SeriesDroppedFamily(dropped));
-    std::lock_guard lock(mu_);
-    for (auto& f : ReloadStateFamilies(last_reload_ok_, last_success_)) out.push_back(std::move(f));
-    return out;
+    std::map<std::string, uint64_t> dropped = LimitSeries(families, p->config().max_series_per_family);
+    dropped.insert(snapshot.dropped.begin(), snapshot.dropped.end());  // no family is in both
+    if (snapshot.snapshot) families.push_back(SnapshotAgeFamily(*snapshot.snapshot, std::chrono::steady_clock::now()));
+    if (!dropped.empty()) families.push_back(SeriesDroppedFamily(dropped));
+    {
+      std::lock_guard lock(mu_);
+      for (auto& f : ReloadStateFamilies(last_reload_ok_, last_success_)) families.push_back(std::move(f));
+    }
+    std::ostringstream rest;
+    prometheus::TextSerializer().Serialize(rest, families);
+    return {snapshot.body, std::make_shared<const std::string>(std::move(rest).str())};
   }
 
  private:
@@ -184,7 +194,7 @@ int Run(int argc, char** argv, char** envp) {
     return 2;
   }
   auto collector = std::make_shared<PipelineCollector>(std::move(created).value());
-  WebServer web(config.listener, {collector});
+  WebServer web(config.listener, [collector] { return collector->Metrics(); });
   Reloader reloader(args, env, collector.get(), &web, config.log_format);
 
   web.ServeScaling([collector](const std::string& name) { return collector->Current()->Scaling(name); });

@@ -1,5 +1,11 @@
 #include "snapshot/render.h"
 
+#include <optional>
+#include <sstream>
+
+#include <prometheus/text_serializer.h>
+
+#include "core/series_limit.h"
 #include "snapshot/registry.h"
 
 namespace farrier {
@@ -31,8 +37,11 @@ void RenderServerHealth(const ServerView& view, const Snapshot& s, Families& out
   }
 }
 
-// The exporter's own health, from the poller's bookkeeping: one place for every source.
-void RenderExporter(const Snapshot& s, std::chrono::steady_clock::time_point now, Families& out) {
+constexpr char kSnapshotAgeHelp[] = "Seconds since the served snapshot was taken (polling runs every --poll.interval).";
+
+// The exporter's own health, from the poller's bookkeeping: one place for every source. The age
+// only when `now` is given (SnapshotExposition renders it per scrape, apart).
+void RenderExporter(const Snapshot& s, std::optional<std::chrono::steady_clock::time_point> now, Families& out) {
   out.Gauge("nats_exporter_build_info", "Farrier build, value 1.").Add(1, {{"version", FarrierVersion()}});
   if (!s.cluster.enabled) {  // cluster mode has these per server (RenderServerHealth)
     auto it = s.status.find("varz");
@@ -51,15 +60,14 @@ void RenderExporter(const Snapshot& s, std::chrono::steady_clock::time_point now
   }
   out.Counter("nats_exporter_polls_total", "Polls completed since start (configuration reloads included).")
       .Add(s.polls);
-  out.Gauge("nats_exporter_snapshot_age_seconds",
-            "Seconds since the served snapshot was taken (polling runs every --poll.interval).")
-      .Add(std::chrono::duration<double>(now - s.taken_at).count());
+  if (now) {
+    out.Gauge("nats_exporter_snapshot_age_seconds", kSnapshotAgeHelp)
+        .Add(std::chrono::duration<double>(*now - s.taken_at).count());
+  }
 }
 
-}  // namespace
-
-std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot, const SourceOptions& options,
-                                                     std::chrono::steady_clock::time_point now) {
+std::vector<prometheus::MetricFamily> Render(const Snapshot& snapshot, const SourceOptions& options,
+                                             std::optional<std::chrono::steady_clock::time_point> now) {
   Families out;
   RenderExporter(snapshot, now, out);
   if (snapshot.cluster.enabled) RenderCluster(snapshot.cluster, out);
@@ -81,10 +89,42 @@ std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot, c
   return out.Take();
 }
 
-std::vector<prometheus::MetricFamily> SnapshotCollector::Collect() const {
+}  // namespace
+
+std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot, const SourceOptions& options,
+                                                     std::chrono::steady_clock::time_point now) {
+  return Render(snapshot, options, now);
+}
+
+prometheus::MetricFamily SnapshotAgeFamily(const Snapshot& snapshot, std::chrono::steady_clock::time_point now) {
+  Families out;
+  out.Gauge("nats_exporter_snapshot_age_seconds", kSnapshotAgeHelp)
+      .Add(std::chrono::duration<double>(now - snapshot.taken_at).count());
+  return std::move(out.Take().front());
+}
+
+SnapshotExposition::Text SnapshotExposition::Current() const {
   std::shared_ptr<const Snapshot> snapshot = current_();
-  if (!snapshot) return {};
-  return RenderSnapshot(*snapshot, options_, std::chrono::steady_clock::now());
+  std::lock_guard lock(mu_);
+  if (snapshot == cached_.snapshot && cached_.body) return cached_;
+  Text fresh{snapshot, nullptr, {}};
+  if (snapshot) {
+    std::vector<prometheus::MetricFamily> families = Render(*snapshot, options_, std::nullopt);
+    fresh.dropped = LimitSeries(families, max_series_per_family_);
+    std::ostringstream out;
+    prometheus::TextSerializer().Serialize(out, families);
+    fresh.body = std::make_shared<const std::string>(std::move(out).str());
+    ++renders_;
+  } else {
+    fresh.body = std::make_shared<const std::string>();
+  }
+  cached_ = std::move(fresh);
+  return cached_;
+}
+
+uint64_t SnapshotExposition::renders() const {
+  std::lock_guard lock(mu_);
+  return renders_;
 }
 
 }  // namespace farrier

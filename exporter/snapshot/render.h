@@ -2,12 +2,14 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
 #include "core/version.h"
@@ -19,19 +21,37 @@ namespace farrier {
 std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot, const SourceOptions& options,
                                                      std::chrono::steady_clock::time_point now);
 
-// The prometheus-cpp face of the above: reads whatever snapshot `current` returns at collect
-// time. Thread-safe if `current` is.
-class SnapshotCollector : public prometheus::Collectable {
+// The one family of RenderSnapshot that changes between polls: nats_exporter_snapshot_age_seconds.
+prometheus::MetricFamily SnapshotAgeFamily(const Snapshot& snapshot, std::chrono::steady_clock::time_point now);
+
+// RenderSnapshot without the age family, capped at `max_series_per_family` (core/series_limit.h)
+// and serialized in the Prometheus text format, rendered once per snapshot: every scrape of one
+// snapshot gets the same bytes (with thousands of consumers that is megabytes, which a render per
+// scrape would rebuild each time). Thread-safe if `current` is; concurrent scrapes of a new
+// snapshot wait for one render.
+class SnapshotExposition {
  public:
   using SnapshotSource = std::function<std::shared_ptr<const Snapshot>()>;
-  SnapshotCollector(SourceOptions options, SnapshotSource current)
-      : options_(std::move(options)), current_(std::move(current)) {}
-  std::vector<prometheus::MetricFamily> Collect() const override;
+  struct Text {
+    std::shared_ptr<const Snapshot> snapshot;  // null before the first poll: body empty
+    std::shared_ptr<const std::string> body;
+    std::map<std::string, uint64_t> dropped;  // LimitSeries' count per family
+  };
+
+  SnapshotExposition(SourceOptions options, size_t max_series_per_family, SnapshotSource current)
+      : options_(std::move(options)), max_series_per_family_(max_series_per_family), current_(std::move(current)) {}
+
+  Text Current() const;
+  // Renders so far (tests: one per snapshot, however many scrapes).
+  uint64_t renders() const;
 
  private:
-  SourceOptions options_;
-  SnapshotSource current_;
+  const SourceOptions options_;
+  const size_t max_series_per_family_;
+  const SnapshotSource current_;
+  mutable std::mutex mu_;
+  mutable Text cached_;
+  mutable uint64_t renders_ = 0;
 };
-
 
 }  // namespace farrier

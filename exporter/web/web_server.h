@@ -1,5 +1,5 @@
-// Farrier's own HTTP listener: /metrics (text format, serialized from the collectables at each
-// scrape), /healthz (the process is alive) and a landing page at /.
+// Farrier's own HTTP listener: /metrics (text format, in the pieces its provider returns at each
+// scrape, written as they are), /healthz (the process is alive) and a landing page at /.
 //
 // With --web.config.file it speaks TLS (the certificate reloaded when its files change, client
 // certificates verified when asked) and asks for basic auth everywhere but /healthz. Each
@@ -17,8 +17,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <prometheus/collectable.h>
 
 #include "web/web_config.h"
 
@@ -47,9 +45,14 @@ struct WebServerOptions {
   std::chrono::milliseconds poll_interval{0};
 };
 
+// The body of one /metrics answer in the text format: pieces written one after the other, never
+// copied (a piece may be shared by every scrape of a snapshot, app/run.cc).
+using MetricsBody = std::vector<std::shared_ptr<const std::string>>;
+using MetricsProvider = std::function<MetricsBody()>;
+
 class WebServer {
  public:
-  WebServer(const WebServerOptions& options, std::vector<std::shared_ptr<prometheus::Collectable>> sources);
+  WebServer(const WebServerOptions& options, MetricsProvider metrics);
   ~WebServer();
 
   // GET /api/v1/scaling (argument "") and /api/v1/scaling/services/<name> answer with the
@@ -75,14 +78,13 @@ class WebServer {
   int port() const { return port_; }  // the bound port (useful with port 0)
 
  private:
-  std::string RenderMetrics() const;
   std::string LandingPage() const;
   bool SetupTls(ssl_ctx_st& ctx);
 
   std::shared_ptr<const BasicAuth> auth() const;
 
   const WebServerOptions options_;  // as started; Reconfigure changes only the members below
-  std::vector<std::shared_ptr<prometheus::Collectable>> sources_;
+  MetricsProvider metrics_;
   std::unique_ptr<CertificateReloader> certificates_;  // with TLS only
   mutable std::mutex auth_mu_;
   std::shared_ptr<const BasicAuth> auth_;  // null without basic_auth_users; swapped by Reconfigure

@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 
 #include "harness.h"
 
 namespace farrier::itest {
 namespace {
+
+using farrier::test::HttpGet;
+using farrier::test::HttpGetOptions;
 
 using Clock = std::chrono::steady_clock;
 
@@ -77,6 +81,46 @@ TEST(Scrapes, NeverPoll) {
   EXPECT_GE(polls, std::floor(span) - 1) << "polling stalled";
   EXPECT_NEAR(d.varz - c.varz - 1, polls, 1) << scrapes << " scrapes";
   EXPECT_NEAR(d.connz - c.connz, polls, 1) << scrapes << " scrapes";
+}
+
+// Between two polls every scrape gets the snapshot's series as the same bytes (rendered once
+// per snapshot), only the age moves; gzip when asked, never brotli (httplib's brotli took
+// seconds of CPU for a few MB), and the gzip body decodes to the same text.
+TEST(Scrapes, OneSnapshotIsServedAsTheSameBytesGzipButNeverBrotli) {
+  NatsServer server;
+  Farrier f({"--nats.monitor-url", server.monitor_url(), "--poll.interval", "3s", "--poll.timeout", "1s"});
+  auto first = f.WaitFor([](const Scrape& s) { return s.Polls() >= 1 && s.NatsUp(); }, 10s);
+  ASSERT_TRUE(first) << f.Metrics().Describe();
+  ASSERT_TRUE(f.WaitForPolls(first->Polls() + 1, 10s));  // just after a poll: a window of ~3 s
+  // Everything but the lines that may change between two scrapes of one snapshot.
+  auto stable = [](const std::string& body) {
+    std::string out;
+    std::istringstream in(body);
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("nats_exporter_snapshot_age_seconds") == std::string::npos) out += line + "\n";
+    }
+    return out;
+  };
+  HttpResponse a = f.Get("/metrics");
+  HttpGetOptions gzip;
+  gzip.headers = {{"Accept-Encoding", "br, gzip"}};
+  HttpResponse b = HttpGet(f.Url("/metrics"), gzip);
+  HttpGetOptions br;
+  br.headers = {{"Accept-Encoding", "br"}};
+  HttpResponse c = HttpGet(f.Url("/metrics"), br);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok()) << a.error << b.error << c.error;
+  Scrape after = f.Metrics();
+  if (after.Polls() != first->Polls() + 1) GTEST_SKIP() << "a poll fell between the scrapes; nothing to compare";
+  EXPECT_EQ(stable(a.body), stable(b.body));
+  EXPECT_EQ(stable(a.body), stable(c.body));
+  EXPECT_NE(a.body.find("nats_exporter_snapshot_age_seconds "), std::string::npos);
+  auto encoding = [](const HttpResponse& r) {
+    auto it = r.headers.find("Content-Encoding");
+    return it == r.headers.end() ? std::string() : it->second;
+  };
+  EXPECT_EQ(encoding(a), "");
+  EXPECT_EQ(encoding(b), "gzip");
+  EXPECT_EQ(encoding(c), "") << "a client asking only for brotli gets plain text";
 }
 
 // A scrape answers from the last snapshot even while a poll is stuck on a frozen server.

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
 
 #include "advisory_fixtures.h"
 #include "capacity/render_scaling.h"
@@ -319,6 +320,56 @@ TEST(Render, DisabledCollectorRendersNothingEvenWithData) {
     EXPECT_NE(f.name.rfind("nats_jetstream_", 0), 0u) << f.name;
     EXPECT_NE(f.name.rfind("nats_consumer_", 0), 0u) << f.name;
   }
+}
+
+// SnapshotExposition: one render per snapshot however many scrapes, the same bytes to each, the
+// text of RenderSnapshot without the age family, capped like a scrape would be; a new snapshot
+// (the next poll) is rendered anew, so nothing of the old one is served.
+TEST(Render, SnapshotExpositionRendersEachSnapshotOnce) {
+  Config config = AllCollectors();
+  auto first = std::make_shared<const Snapshot>(FullSnapshot("varz.json", "jsz-full.json"));
+  std::shared_ptr<const Snapshot> current = first;
+  SnapshotExposition exposition(config.poll.sources, 0, [&current] { return current; });
+
+  SnapshotExposition::Text a = exposition.Current();
+  SnapshotExposition::Text b = exposition.Current();
+  EXPECT_EQ(exposition.renders(), 1u);
+  EXPECT_EQ(a.body.get(), b.body.get()) << "a second scrape of one snapshot must get the same bytes";
+  EXPECT_TRUE(a.dropped.empty());
+
+  std::vector<prometheus::MetricFamily> expected = RenderSnapshot(*first, config.poll.sources, first->taken_at);
+  std::erase_if(expected, [](const auto& f) { return f.name == "nats_exporter_snapshot_age_seconds"; });
+  std::ostringstream text;
+  prometheus::TextSerializer().Serialize(text, expected);
+  EXPECT_EQ(*a.body, text.str());
+  EXPECT_EQ(a.body->find("nats_exporter_snapshot_age_seconds"), std::string::npos);
+  prometheus::MetricFamily age = SnapshotAgeFamily(*first, first->taken_at + std::chrono::milliseconds(1500));
+  EXPECT_EQ(age.name, "nats_exporter_snapshot_age_seconds");
+  EXPECT_DOUBLE_EQ(age.metric.at(0).gauge.value, 1.5);
+
+  Snapshot next = *first;
+  next.MutableLocal().jsz.reset();  // the next poll lost /jsz: none of its series may linger
+  next.status["jsz"] = SourceStatus{false, true, 0.2, "connect", ""};
+  current = std::make_shared<const Snapshot>(std::move(next));
+  SnapshotExposition::Text c = exposition.Current();
+  EXPECT_EQ(exposition.renders(), 2u);
+  EXPECT_NE(c.body.get(), a.body.get());
+  EXPECT_NE(a.body->find("nats_consumer_num_pending{"), std::string::npos);
+  EXPECT_EQ(c.body->find("nats_consumer_num_pending{"), std::string::npos);
+
+  current = nullptr;  // before the first poll
+  EXPECT_EQ(*exposition.Current().body, "");
+}
+
+// The series cap applies to the cached text as it would to a scrape, and says what it dropped.
+TEST(Render, SnapshotExpositionAppliesTheSeriesCap) {
+  Config config = AllCollectors();
+  auto snapshot = std::make_shared<const Snapshot>(FullSnapshot("varz.json", "jsz-full.json"));
+  std::vector<prometheus::MetricFamily> uncapped = RenderSnapshot(*snapshot, config.poll.sources, snapshot->taken_at);
+  std::map<std::string, uint64_t> expected = LimitSeries(uncapped, 1);
+  ASSERT_FALSE(expected.empty());
+  SnapshotExposition exposition(config.poll.sources, 1, [snapshot] { return snapshot; });
+  EXPECT_EQ(exposition.Current().dropped, expected);
 }
 
 }  // namespace

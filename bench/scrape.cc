@@ -61,6 +61,14 @@ struct Response {
   std::string body;
 };
 
+// Appends what the next recv returns to buf; dies on EOF or error (`what` names the part).
+void Receive(int fd, std::string& buf, const char* what) {
+  char chunk[65536];
+  ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+  if (n <= 0) Die(std::string("recv (") + what + "): " + (n == 0 ? "EOF" : std::strerror(errno)));
+  buf.append(chunk, static_cast<size_t>(n));
+}
+
 // Reads one response from fd. Returns false on EOF before any byte (server closed an idle
 // keep-alive connection); dies on anything else unexpected.
 bool ReadResponse(int fd, std::string& buf, Response& out) {
@@ -84,17 +92,30 @@ bool ReadResponse(int fd, std::string& buf, Response& out) {
   if (auto p = head.find("\r\ncontent-length:"); p != std::string::npos) {
     length = std::atoll(head.c_str() + p + 17);
   }
-  if (head.find("\r\ntransfer-encoding: chunked") != std::string::npos) {
-    Die("chunked responses are not supported by this client");
-  }
   if (head.find("\r\nconnection: close") != std::string::npos) out.close = true;
-  if (length < 0) Die("response without Content-Length");
-  while (buf.size() < static_cast<size_t>(length)) {
-    char chunk[65536];
-    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-    if (n <= 0) Die(std::string("recv (body): ") + (n == 0 ? "EOF" : std::strerror(errno)));
-    buf.append(chunk, static_cast<size_t>(n));
+  if (head.find("\r\ntransfer-encoding: chunked") != std::string::npos) {
+    // farrier writes /metrics chunked (its body comes in pieces): size line, data, CRLF, until a
+    // chunk of size 0 and the (empty) trailer.
+    for (;;) {
+      size_t line_end;
+      while ((line_end = buf.find("\r\n")) == std::string::npos) Receive(fd, buf, "chunk size");
+      const unsigned long long size = std::strtoull(buf.c_str(), nullptr, 16);
+      buf.erase(0, line_end + 2);
+      if (size == 0) {
+        while (buf.compare(0, 2, "\r\n") != 0) {  // no trailer fields expected
+          if (buf.size() >= 2) Die("unexpected trailer after the last chunk");
+          Receive(fd, buf, "trailer");
+        }
+        buf.erase(0, 2);
+        return true;
+      }
+      while (buf.size() < size + 2) Receive(fd, buf, "chunk");
+      out.body.append(buf, 0, size);
+      buf.erase(0, size + 2);
+    }
   }
+  if (length < 0) Die("response without Content-Length or chunked encoding");
+  while (buf.size() < static_cast<size_t>(length)) Receive(fd, buf, "body");
   out.body = buf.substr(0, static_cast<size_t>(length));
   buf.erase(0, static_cast<size_t>(length));
   return true;

@@ -37,7 +37,11 @@ void RenderServerHealth(const ServerView& view, const Snapshot& s, Families& out
   }
 }
 
-constexpr char kSnapshotAgeHelp[] = "Seconds since the served snapshot was taken (polling runs every --poll.interval).";
+void RenderSnapshotAge(const Snapshot& s, std::chrono::steady_clock::time_point now, Families& out) {
+  out.Gauge("nats_exporter_snapshot_age_seconds",
+            "Seconds since the served snapshot was taken (polling runs every --poll.interval).")
+      .Add(std::chrono::duration<double>(now - s.taken_at).count());
+}
 
 // The exporter's own health, from the poller's bookkeeping: one place for every source. The age
 // only when `now` is given (SnapshotExposition renders it per scrape, apart).
@@ -60,10 +64,7 @@ void RenderExporter(const Snapshot& s, std::optional<std::chrono::steady_clock::
   }
   out.Counter("nats_exporter_polls_total", "Polls completed since start (configuration reloads included).")
       .Add(s.polls);
-  if (now) {
-    out.Gauge("nats_exporter_snapshot_age_seconds", kSnapshotAgeHelp)
-        .Add(std::chrono::duration<double>(*now - s.taken_at).count());
-  }
+  if (now) RenderSnapshotAge(s, *now, out);
 }
 
 std::vector<prometheus::MetricFamily> Render(const Snapshot& snapshot, const SourceOptions& options,
@@ -98,8 +99,7 @@ std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot, c
 
 prometheus::MetricFamily SnapshotAgeFamily(const Snapshot& snapshot, std::chrono::steady_clock::time_point now) {
   Families out;
-  out.Gauge("nats_exporter_snapshot_age_seconds", kSnapshotAgeHelp)
-      .Add(std::chrono::duration<double>(now - snapshot.taken_at).count());
+  RenderSnapshotAge(snapshot, now, out);
   return std::move(out.Take().front());
 }
 

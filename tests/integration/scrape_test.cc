@@ -84,8 +84,8 @@ TEST(Scrapes, NeverPoll) {
 }
 
 // Between two polls every scrape gets the snapshot's series as the same bytes (rendered once
-// per snapshot), only the age moves; gzip when asked, never brotli (httplib's brotli took
-// seconds of CPU for a few MB), and the gzip body decodes to the same text.
+// per snapshot), only the age moves; gzip when asked, never brotli on any endpoint (httplib's
+// brotli took seconds of CPU for a few MB), and the gzip body decodes to the same text.
 TEST(Scrapes, OneSnapshotIsServedAsTheSameBytesGzipButNeverBrotli) {
   NatsServer server;
   Farrier f({"--nats.monitor-url", server.monitor_url(), "--poll.interval", "3s", "--poll.timeout", "1s"});
@@ -121,6 +121,9 @@ TEST(Scrapes, OneSnapshotIsServedAsTheSameBytesGzipButNeverBrotli) {
   EXPECT_EQ(encoding(a), "");
   EXPECT_EQ(encoding(b), "gzip");
   EXPECT_EQ(encoding(c), "") << "a client asking only for brotli gets plain text";
+  HttpResponse page = HttpGet(f.Url("/"), br);  // every endpoint, not only /metrics
+  ASSERT_TRUE(page.ok()) << page.error;
+  EXPECT_EQ(encoding(page), "");
 }
 
 // A scrape answers from the last snapshot even while a poll is stuck on a frozen server.

@@ -133,3 +133,41 @@ address and the credential file follow the values above; config.nats.* still win
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* The Farrier container's mounts and the pod's volumes: its config, the credential's Secret,
+     and extraVolumes/extraVolumeMounts. Shared by the Deployment and the `helm test` pod. */}}
+{{- define "farrier.volumeMounts" -}}
+- name: config
+  mountPath: {{ include "farrier.configDir" . }}
+  readOnly: true
+{{- if include "farrier.hasSecret" . }}
+- name: secret
+  mountPath: {{ include "farrier.secretDir" . }}
+  readOnly: true
+{{- end }}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{- define "farrier.volumes" -}}
+- name: config
+  configMap:
+    name: {{ include "farrier.fullname" . }}-config
+    defaultMode: 0440
+    items:
+      - key: farrier.json
+        path: farrier.json
+{{- if include "farrier.hasSecret" . }}
+- name: secret
+  secret:
+    secretName: {{ include "farrier.secretName" . }}
+    defaultMode: 0440
+    items:
+      - key: {{ include "farrier.secretKey" . }}
+        path: {{ include "farrier.secretKey" . }}
+{{- end }}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}

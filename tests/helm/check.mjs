@@ -13,10 +13,12 @@
 // - layout cluster: one Deployment, one replica, Recreate, its ServiceMonitor relabels
 //   server_name into instance; layout sidecar: no workload at all;
 // - ConfigMap <fullname>-config's farrier.json written to DIR/farrier.json (run.sh gives it to
-//   `farrier --check-config`), and the chart's own Secret's value, if any, to DIR/secret.
+//   `farrier --check-config`), the chart's own Secret's value, if any, to DIR/secret, and the
+//   validator's arguments for the rule copies to DIR/validate-args.
 // Exit 0 when all hold, 1 with the list of what does not.
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 
 import YAML from 'yaml';
 
@@ -77,7 +79,7 @@ if (values.prometheusRule?.enabled) {
   for (const file of files) {
     const original = YAML.parse(fs.readFileSync(path.join(args.root, 'alerts', file), 'utf8'));
     const names = original.groups.map((g) => g.name);
-    const rule = rules.find((r) => isDeepEqual(r.spec.groups.map((g) => g.name), names));
+    const rule = rules.find((r) => isDeepStrictEqual(r.spec.groups.map((g) => g.name), names));
     if (!rule) {
       errors.push(`no PrometheusRule with the groups of alerts/${file} (${names.join(', ')})`);
       continue;
@@ -115,15 +117,15 @@ if (values.dashboards?.enabled) {
   errors.push('dashboard ConfigMaps rendered with dashboards.enabled false');
 }
 
-// What the next steps check with real tools.
+// What the next steps check with real tools. validate-args: how the chart may have changed the
+// rule copies (validate.mjs rendered), one argument per line.
+const validateArgs = ['--alert-labels', JSON.stringify(values.prometheusRule?.additionalAlertLabels ?? {})];
+if (values.prometheusRule?.runbookBaseURL) validateArgs.push('--runbook-base', values.prometheusRule.runbookBaseURL);
+fs.writeFileSync(path.join(args.out, 'validate-args'), `${validateArgs.join('\n')}\n`);
 if (configMap) fs.writeFileSync(path.join(args.out, 'farrier.json'), configMap.data['farrier.json']);
 for (const s of ofKind('Secret')) {
   const [key, value] = Object.entries(s.data ?? {})[0] ?? [];
   if (key) fs.writeFileSync(path.join(args.out, 'secret'), Buffer.from(value, 'base64'));
-}
-
-function isDeepEqual(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 if (errors.length) {

@@ -318,6 +318,27 @@ farrier.json monitoring over the Service|.extraResources[0].data["farrier.json"]
 farrier.json listening elsewhere|.extraResources[0].data["farrier.json"] \|= (fromjson \| .web.listen_address = ":7777" \| tojson)|web.listen_address
 EOF
 )
+# expect_rejected WHAT EXPECT CMD...: CMD, run on a broken copy, must fail saying EXPECT; a
+# failure is recorded in `failures` otherwise.
+expect_rejected() {
+  local what=$1 expect=$2 output
+  shift 2
+  if output=$("$@"); then
+    failures+=("$what: the broken copy passed")
+  elif [[ $output != *"$expect"* ]]; then
+    failures+=("$what: rejected, but not for its reason ('$expect'): $(head -n3 <<<"$output" | tr '\n' ' ')")
+  fi
+}
+# end_self_test WHAT [NOTE]: exits 1 listing `failures`, or says that WHAT were all rejected.
+end_self_test() {
+  if ((${#failures[@]})); then
+    printf 'FAILED %s\n' "${failures[@]}" >&2
+    echo "self-test FAILED: ${#failures[@]} of $1 not rejected for their reason" >&2
+    exit 1
+  fi
+  echo "self-test: $1 rejected, each for its reason${2:+ $2}"
+}
+
 cases=0
 failures=()
 if ((status != 0)); then
@@ -336,18 +357,9 @@ while IFS= read -r line; do
   cases=$((cases + 1))
   broken=$work/broken-$cases
   jq "$filter" "$work/values.json" >"$broken.values.json"
-  if output=$(render_and_check "$broken.values.json" platform messaging "$broken"); then
-    failures+=("self-test '$name': the broken copy passed")
-  elif [[ $output != *"$expect"* ]]; then
-    failures+=("self-test '$name': rejected, but not for its reason ('$expect'): $(head -n3 <<<"$output" | tr '\n' ' ')")
-  fi
+  expect_rejected "self-test '$name'" "$expect" render_and_check "$broken.values.json" platform messaging "$broken"
 done <<<"$self_test_cases"
-if ((${#failures[@]})); then
-  printf 'FAILED %s\n' "${failures[@]}" >&2
-  echo "self-test FAILED: ${#failures[@]} of $cases broken copies not rejected for their reason" >&2
-  exit 1
-fi
-echo "self-test: $cases broken copies of the values file rejected, each for its reason (farrier check: $farrier_check)"
+end_self_test "$cases broken copies of the values file" "(farrier check: $farrier_check)"
 
 # ---------------------------------------------------------------------------------------------
 # The umbrella example nests the same drop-in under nats: (Helm cannot include a values file
@@ -421,18 +433,9 @@ while IFS= read -r line; do
     chart=$work/umbrella-broken-$u_cases.json
     jq "$filter" "$work/umbrella-chart.json" >"$chart"
   fi
-  if output=$(check_umbrella "$vals" "$chart"); then
-    failures+=("umbrella self-test '$name': the broken copy passed")
-  elif [[ $output != *"$expect"* ]]; then
-    failures+=("umbrella self-test '$name': rejected, but not for its reason ('$expect'): $(head -n3 <<<"$output" | tr '\n' ' ')")
-  fi
+  expect_rejected "umbrella self-test '$name'" "$expect" check_umbrella "$vals" "$chart"
 done <<<"$umbrella_cases"
-if ((${#failures[@]})); then
-  printf 'FAILED %s\n' "${failures[@]}" >&2
-  echo "self-test FAILED: ${#failures[@]} of $u_cases broken umbrella copies not rejected for their reason" >&2
-  exit 1
-fi
-echo "self-test: $u_cases broken copies of umbrella-example rejected, each for its reason"
+end_self_test "$u_cases broken copies of umbrella-example"
 
 if output=$(check_umbrella "$work/umbrella-values.json" "$work/umbrella-chart.json"); then
   echo "ok      umbrella-example: the same patch under nats:, ConfigMap and PodMonitor from the farrier chart"

@@ -70,12 +70,9 @@ for values in "$src"/tests/helm/values/*.yaml; do
     die "$name: helm template failed"
   node "$node_work/check.mjs" --root "$src" --rendered "$out/rendered.yaml" --values "$values" --out "$out" ||
     die "$name: check.mjs"
-  # The chart's values for the rule copies: re-based runbook links, extra alert labels.
-  vargs=()
-  base=$(node -e 'const Y=require(process.argv[1]);const v=Y.parse(require("fs").readFileSync(process.argv[2],"utf8"))??{};process.stdout.write(v.prometheusRule?.runbookBaseURL??"")' "$node_work/node_modules/yaml" "$values")
-  labels=$(node -e 'const Y=require(process.argv[1]);const v=Y.parse(require("fs").readFileSync(process.argv[2],"utf8"))??{};process.stdout.write(JSON.stringify(v.prometheusRule?.additionalAlertLabels??{}))' "$node_work/node_modules/yaml" "$values")
-  [[ -n $base ]] && vargs+=(--runbook-base "$base")
-  vargs+=(--alert-labels "$labels")
+  # The chart's values for the rule copies (re-based runbook links, extra alert labels), as
+  # check.mjs read them.
+  mapfile -t vargs <"$out/validate-args"
   node "$node_work/validate.mjs" rendered --root "$src" "${vargs[@]}" "$out/rendered.yaml" "${companions[@]}" >"$out/validate.txt" 2>&1 ||
     die "$name: validate.mjs rendered: $(grep -v '^ok ' "$out/validate.txt")"
   tail -n1 "$out/validate.txt" >&2

@@ -275,7 +275,8 @@ podman_base_image() {
 
 # The start of a test that runs containers with podman (tests/docker, tests/package): defines
 # log, die and phase (messages prefixed with $1), skips with exit 77 outside CI when not root or
-# without podman (fails with CI=true), and fails unless every other argument is a command here.
+# without podman (fails with CI=true), fails unless every other argument is a command here, and
+# installs podman_test_exit as the EXIT trap.
 podman_test_begin() {
   podman_test_prefix=$1
   shift
@@ -299,6 +300,23 @@ podman_test_begin() {
   for tool in "$@"; do
     command -v "$tool" >/dev/null || die "$tool is missing (scripts/deps.sh installs it)"
   done
+  trap podman_test_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 124' TERM
+}
+
+# On exit, failed or not: the test's own on_exit RC (its containers, their logs on failure), then
+# the nats-server it started ($nats_pid; $work/nats-server.log shown on failure) and $work.
+podman_test_exit() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if declare -F on_exit >/dev/null; then on_exit "$rc"; fi
+  if [[ -n ${nats_pid:-} ]]; then
+    ((rc == 0)) || { log "nats-server log:"; tail -n 20 "$work/nats-server.log" >&2 || true; }
+    terminate_pids "$nats_pid"
+  fi
+  [[ -z ${work:-} ]] || rm -rf "$work"
+  exit "$rc"
 }
 
 # container_exec CONTAINER CMD...: runs CMD as root inside a running container, in all of its

@@ -35,24 +35,14 @@ container=farrier-docker-test-$$
 mkdir -p "$state_dir/podman"
 work=$(mktemp -d "$state_dir/run.XXXXXX")
 nats_pid=
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if ((rc != 0)) && podman container exists "$container" 2>/dev/null; then
+# podman_test_exit (scripts/lib.sh) calls this first, then stops nats-server and removes $work.
+on_exit() {
+  if (($1 != 0)) && podman container exists "$container" 2>/dev/null; then
     log "container log:"
     podman logs "$container" 2>&1 | tail -n 40 >&2 || true
   fi
   podman rm --force --time 2 "$container" >/dev/null 2>&1 || true
-  if [[ -n $nats_pid ]]; then
-    ((rc == 0)) || { log "nats-server log:"; tail -n 20 "$work/nats-server.log" >&2 || true; }
-    terminate_pids "$nats_pid"
-  fi
-  rm -rf "$work"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 124' TERM
 
 # --- podman configuration (only for this script's podman calls) ---------------------------------
 

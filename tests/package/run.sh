@@ -35,10 +35,9 @@ work=$(mktemp -d "$state_dir/run.XXXXXX")
 container_prefix=farrier-package-test-
 containers=()
 nats_pid=
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  local c
+# podman_test_exit (scripts/lib.sh) calls this first, then stops nats-server and removes $work.
+on_exit() {
+  local rc=$1 c
   for c in "${containers[@]}"; do
     if ((rc != 0)) && podman container exists "$c" 2>/dev/null; then
       log "container $c: farrier's journal and apt's last words:"
@@ -47,16 +46,7 @@ cleanup() {
     fi
     podman rm --force --time 2 "$c" >/dev/null 2>&1 || true
   done
-  if [[ -n $nats_pid ]]; then
-    ((rc == 0)) || { log "nats-server log:"; tail -n 20 "$work/nats-server.log" >&2 || true; }
-    terminate_pids "$nats_pid"
-  fi
-  rm -rf "$work"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 124' TERM
 
 # --- the package ---------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 #include "core/json_scanner.h"
 
+#include <array>
 #include <cctype>
 #include <charconv>
 
@@ -57,11 +58,26 @@ bool JsonScanner::Expect(char c) {
   return SyntaxError(std::string("expected '") + c + "'");
 }
 
+namespace {
+
+// Bytes that need no attention inside a string: anything but the quote, the backslash and the
+// control characters. A table, because string bytes are most of what the scanner reads.
+constexpr std::array<bool, 256> MakePlainStringBytes() {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 256; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}
+constexpr std::array<bool, 256> kPlainStringByte = MakePlainStringBytes();
+
+}  // namespace
+
 bool JsonScanner::ScanString(std::string_view* raw, bool* escaped) {
   if (!Expect('"')) return false;
   size_t start = pos_;
   *escaped = false;
   while (pos_ < text_.size()) {
+    while (pos_ < text_.size() && kPlainStringByte[static_cast<unsigned char>(text_[pos_])]) ++pos_;
+    if (pos_ >= text_.size()) break;
     unsigned char c = static_cast<unsigned char>(text_[pos_]);
     if (c == '"') {
       *raw = text_.substr(start, pos_ - start);
@@ -69,20 +85,19 @@ bool JsonScanner::ScanString(std::string_view* raw, bool* escaped) {
       return true;
     }
     if (c < 0x20) return SyntaxError("control character in string");
-    if (c == '\\') {
-      *escaped = true;
-      if (++pos_ >= text_.size()) break;
-      char e = text_[pos_];
-      if (e == 'u') {
-        for (int i = 1; i <= 4; ++i) {
-          if (pos_ + i >= text_.size() || !std::isxdigit(static_cast<unsigned char>(text_[pos_ + i]))) {
-            return SyntaxError("bad \\u escape");
-          }
+    // A backslash.
+    *escaped = true;
+    if (++pos_ >= text_.size()) break;
+    char e = text_[pos_];
+    if (e == 'u') {
+      for (int i = 1; i <= 4; ++i) {
+        if (pos_ + i >= text_.size() || !std::isxdigit(static_cast<unsigned char>(text_[pos_ + i]))) {
+          return SyntaxError("bad \\u escape");
         }
-        pos_ += 4;
-      } else if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
-        return SyntaxError("bad escape");
       }
+      pos_ += 4;
+    } else if (std::string_view("\"\\/bfnrt").find(e) == std::string_view::npos) {
+      return SyntaxError("bad escape");
     }
     ++pos_;
   }
@@ -186,19 +201,34 @@ bool JsonScanner::ConsumeNull() {
   return ScanLiteral("null");
 }
 
-bool JsonScanner::ReadU64(std::string_view path, uint64_t* out) {
+template <class Integer>
+bool JsonScanner::ReadInteger(std::string_view path, std::string_view expected, Integer* out) {
   if (!ok()) return false;
   if (Peek() != Kind::kNumber) {
-    return Peek() == Kind::kInvalid ? SyntaxError("expected a value") : TypeError(path, "unsigned integer");
+    return Peek() == Kind::kInvalid ? SyntaxError("expected a value") : TypeError(path, expected);
   }
   std::string_view raw;
   if (!ScanNumber(&raw)) return false;
   auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), *out);
   if (ec != std::errc() || p != raw.data() + raw.size()) {
-    error_ = std::string(path) + ": expected unsigned integer, got number " + std::string(raw);
+    error_ = std::string(path) + ": expected " + std::string(expected) + ", got number " + std::string(raw);
     return false;
   }
   return true;
+}
+
+bool JsonScanner::ReadU64(std::string_view path, uint64_t* out) { return ReadInteger(path, "unsigned integer", out); }
+
+bool JsonScanner::ReadI64(std::string_view path, int64_t* out) { return ReadInteger(path, "integer", out); }
+
+bool JsonScanner::ReadBool(std::string_view path, bool* out) {
+  if (!ok()) return false;
+  switch (Peek()) {
+    case Kind::kTrue: *out = true; return ScanLiteral("true");
+    case Kind::kFalse: *out = false; return ScanLiteral("false");
+    case Kind::kInvalid: return SyntaxError("expected a value");
+    default: return TypeError(path, "boolean");
+  }
 }
 
 bool JsonScanner::ReadString(std::string_view path, std::string* out) {

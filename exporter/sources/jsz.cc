@@ -1,10 +1,12 @@
 #include "sources/jsz.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
 #include <tuple>
 
 #include "core/json_fields.h"
+#include "core/json_scanner.h"
 #include "sources/jsz_health.h"
 
 namespace farrier {
@@ -13,66 +15,56 @@ using namespace json_fields;
 
 namespace {
 
-std::string Leader(const Json& owner, const std::string& path) {
-  const Json& cluster = Object(owner, "cluster", path);
-  return cluster.is_null() ? std::string() : Str(cluster, "leader", path + ".cluster");
+// Parsing. /jsz grows with the consumers (~1 KB each: 10 MB at 10,000), so it is scanned, not
+// built into a document: the arrays that grow (account_details, stream_detail,
+// consumer_detail) and each consumer's fields are read by JsonScanner, and only the small
+// sub-objects that do not grow with the deployment (a stream's config, state and cluster, the
+// meta group, api) are parsed as little documents by the json_fields readers. The scanner
+// validates all the text it passes over, skipped values included.
+
+// A scanner failure as the exception ParseJsz turns into an Error.
+[[noreturn]] void Fail(const JsonScanner& s) {
+  if (s.syntax_error()) throw SyntaxError(s.error());
+  throw SchemaError(s.error());
 }
 
-// An optional RFC 3339 time field as Unix seconds; absent when missing, empty or unparseable
-// (Go prints a zero time.Time as 0001-01-01, before the epoch: also absent).
-std::optional<double> OptTime(const Json& obj, std::string_view key, const std::string& path) {
-  if (obj.is_null()) return std::nullopt;
-  std::string text = Str(obj, key, path);
+void Must(const JsonScanner& s, bool ok) {
+  if (!ok || !s.ok()) Fail(s);
+}
+
+// The next value (already validated by the scanner) as a small document for the json_fields
+// readers, which check its type against `path` as they would in a whole-body parse.
+Json SubDocument(JsonScanner& s) {
+  std::string_view raw;
+  Must(s, s.SkipRaw(&raw));
+  try {
+    return Json::parse(raw);
+  } catch (const Json::parse_error& e) {  // text the scanner passes but nlohmann refuses (bad UTF-8)
+    throw SyntaxError(e.what());
+  }
+}
+
+std::string Member(std::string_view path, std::string_view key) {
+  std::string out(path);
+  out += '.';
+  out += key;
+  return out;
+}
+
+std::string Element(std::string_view path, std::string_view key, size_t i) {
+  return Member(path, key) + "[" + std::to_string(i) + "]";
+}
+
+// An optional RFC 3339 time as Unix seconds; absent when empty or unparseable (Go prints a zero
+// time.Time as 0001-01-01, before the epoch: also absent).
+std::optional<double> TimeOrNone(const std::string& text) {
   double seconds = text.empty() ? -1 : Rfc3339Seconds(text);
   return seconds > 0 ? std::optional<double>(seconds) : std::nullopt;
 }
 
-std::optional<double> LeaderSince(const Json& owner, const std::string& path) {
-  return OptTime(Object(owner, "cluster", path), "leader_since", path + ".cluster");
-}
-
-JszStreamOrigin ParseOrigin(const Json& o, const std::string& path, std::optional<double> now) {
-  JszStreamOrigin out;
-  out.name = Str(o, "name", path, /*required=*/true);
-  out.lag = U64(o, "lag", path);
-  int64_t active = I64(o, "active", path);  // nanoseconds since; -1: never
-  if (now && active >= 0) out.last_active_seconds = *now - static_cast<double>(active) / 1e9;
-  return out;
-}
-
-JszConsumer ParseConsumer(const Json& c, const std::string& path, const JszStream& stream) {
-  JszConsumer out;
-  out.account = stream.account;
-  out.stream = stream.name;
-  out.name = Str(c, "name", path, /*required=*/true);
-  out.leader = Leader(c, path);
-  const Json& config = Object(c, "config", path);
-  if (!config.is_null()) {
-    out.durable = !Str(config, "durable_name", path + ".config").empty();
-    if (config.contains("max_ack_pending") && !config["max_ack_pending"].is_null()) {
-      out.max_ack_pending = I64(config, "max_ack_pending", path + ".config");
-    }
-  }
-  out.num_pending = U64(c, "num_pending", path);
-  out.num_ack_pending = U64(c, "num_ack_pending", path);
-  out.num_redelivered = U64(c, "num_redelivered", path);
-  out.num_waiting = U64(c, "num_waiting", path);
-  const Json& delivered = Object(c, "delivered", path);
-  if (!delivered.is_null()) {
-    out.delivered_consumer_seq = U64(delivered, "consumer_seq", path + ".delivered");
-    out.delivered_stream_seq = U64(delivered, "stream_seq", path + ".delivered");
-  }
-  out.last_delivery_seconds = OptTime(delivered, "last_active", path + ".delivered");
-  out.leader_since_seconds = LeaderSince(c, path);
-  out.paused = Bool(c, "paused", path);
-  out.pause_remaining_seconds = static_cast<double>(I64(c, "pause_remaining", path)) / 1e9;
-  const Json& ack_floor = Object(c, "ack_floor", path);
-  if (!ack_floor.is_null()) {
-    out.ack_floor_consumer_seq = U64(ack_floor, "consumer_seq", path + ".ack_floor");
-    out.ack_floor_stream_seq = U64(ack_floor, "stream_seq", path + ".ack_floor");
-  }
-  out.last_ack_seconds = OptTime(ack_floor, "last_active", path + ".ack_floor");
-  return out;
+std::optional<double> OptTime(const Json& obj, std::string_view key, const std::string& path) {
+  if (obj.is_null()) return std::nullopt;
+  return TimeOrNone(Str(obj, key, path));
 }
 
 // cluster.replicas of a stream, or meta_cluster.replicas: PeerInfo in the server's sources.
@@ -92,12 +84,6 @@ std::vector<JszPeer> PeerList(const Json& cluster, const std::string& cpath) {
     peers.push_back(std::move(peer));
   }
   return peers;
-}
-
-std::vector<JszPeer> Peers(const Json& owner, const std::string& path) {
-  const Json& cluster = Object(owner, "cluster", path);
-  if (cluster.is_null()) return {};
-  return PeerList(cluster, path + ".cluster");
 }
 
 void ParseMeta(const Json& meta, Jsz& jsz) {
@@ -120,112 +106,317 @@ void ParseMeta(const Json& meta, Jsz& jsz) {
   }
 }
 
-void ParseStream(const Json& s, const std::string& path, const std::string& account, Jsz& jsz) {
+// A stream's mirror or one of its sources. `now` is the body's "now", which the server prints
+// before account_details (JSInfo's field order), so it is known by the time streams are read.
+JszStreamOrigin ParseOrigin(const Json& o, const std::string& path, std::optional<double> now) {
+  if (!o.is_object()) throw SchemaError(path + ": expected object, got " + o.type_name());
+  JszStreamOrigin out;
+  out.name = Str(o, "name", path, /*required=*/true);
+  out.lag = U64(o, "lag", path);
+  int64_t active = I64(o, "active", path);  // nanoseconds since; -1: never
+  if (now && active >= 0) out.last_active_seconds = *now - static_cast<double>(active) / 1e9;
+  return out;
+}
+
+// The next value as a small document that must be an object (the type check json_fields::Object
+// does): `key` of the object at `path`.
+Json SubObject(JsonScanner& s, std::string_view path, std::string_view key) {
+  Json value = SubDocument(s);
+  if (!value.is_object()) throw SchemaError(Member(path, key) + ": expected object, got " + value.type_name());
+  return value;
+}
+
+// Calls `member(key)` for every member of the object at `path` that is not null; `member` must
+// read or skip the value (Skip when it is not one we use).
+template <class Member>
+void ForEachMember(JsonScanner& s, const std::string& path, Member&& member) {
+  Must(s, s.EnterObject(path));
+  std::string_view key;
+  while (s.NextMember(&key)) {
+    if (!s.ConsumeNull()) member(key);
+  }
+  Must(s, true);
+}
+
+// Calls `element(i)` for every element of the array `key` of the object at `path`.
+template <class Element>
+void ForEachElement(JsonScanner& s, const std::string& path, std::string_view key, Element&& element) {
+  Must(s, s.EnterArray(Member(path, key)));
+  for (size_t i = 0; s.NextElement(); ++i) element(i);
+  Must(s, true);
+}
+
+// Typed reads of member `key` of the object at `path`.
+void Read(JsonScanner& s, const std::string& path, std::string_view key, uint64_t* out) {
+  Must(s, s.ReadU64(Member(path, key), out));
+}
+void Read(JsonScanner& s, const std::string& path, std::string_view key, int64_t* out) {
+  Must(s, s.ReadI64(Member(path, key), out));
+}
+void Read(JsonScanner& s, const std::string& path, std::string_view key, bool* out) {
+  Must(s, s.ReadBool(Member(path, key), out));
+}
+void Read(JsonScanner& s, const std::string& path, std::string_view key, std::string* out) {
+  Must(s, s.ReadString(Member(path, key), out));
+}
+void ReadTime(JsonScanner& s, const std::string& path, std::string_view key, std::optional<double>* out) {
+  std::string text;
+  Read(s, path, key, &text);
+  *out = TimeOrNone(text);
+}
+void Skip(JsonScanner& s) { Must(s, s.Skip()); }
+
+// Reads `key` into its place when it is one of `fields` (the plain counts of an object); false
+// when it is none of them.
+using CountFields = std::initializer_list<std::pair<std::string_view, uint64_t*>>;
+bool ReadCount(JsonScanner& s, const std::string& path, std::string_view key, CountFields fields) {
+  for (const auto& [name, out] : fields) {
+    if (key == name) {
+      Read(s, path, key, out);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The objects' "name" is required, wherever it comes in the object.
+void RequireName(bool seen, const std::string& path) {
+  if (!seen) throw SchemaError(path + ".name: expected string, field missing");
+}
+
+// delivered / ack_floor of a consumer: SequenceInfo.
+void ScanSequence(JsonScanner& s, const std::string& path, uint64_t* consumer_seq, uint64_t* stream_seq,
+                  std::optional<double>* last_active) {
+  ForEachMember(s, path, [&](std::string_view key) {
+    if (key == "consumer_seq") {
+      Read(s, path, key, consumer_seq);
+    } else if (key == "stream_seq") {
+      Read(s, path, key, stream_seq);
+    } else if (key == "last_active") {
+      ReadTime(s, path, key, last_active);
+    } else {
+      Skip(s);
+    }
+  });
+}
+
+// One element of consumer_detail: ConsumerInfo. Its config (most of its bytes) is skipped but
+// for the two fields used.
+JszConsumer ScanConsumer(JsonScanner& s, const std::string& path) {
+  JszConsumer out;
+  bool has_name = false;
+  ForEachMember(s, path, [&](std::string_view key) {
+    if (ReadCount(s, path, key,
+                  {{"num_pending", &out.num_pending},
+                   {"num_ack_pending", &out.num_ack_pending},
+                   {"num_redelivered", &out.num_redelivered},
+                   {"num_waiting", &out.num_waiting}})) {
+      return;
+    }
+    if (key == "name") {
+      Read(s, path, key, &out.name);
+      has_name = true;
+    } else if (key == "cluster") {
+      const std::string cpath = Member(path, key);
+      ForEachMember(s, cpath, [&](std::string_view ckey) {
+        if (ckey == "leader") {
+          Read(s, cpath, ckey, &out.leader);
+        } else if (ckey == "leader_since") {
+          ReadTime(s, cpath, ckey, &out.leader_since_seconds);
+        } else {
+          Skip(s);
+        }
+      });
+    } else if (key == "config") {
+      const std::string cpath = Member(path, key);
+      ForEachMember(s, cpath, [&](std::string_view ckey) {
+        if (ckey == "durable_name") {
+          std::string durable;
+          Read(s, cpath, ckey, &durable);
+          out.durable = !durable.empty();
+        } else if (ckey == "max_ack_pending") {
+          Read(s, cpath, ckey, &out.max_ack_pending);
+        } else {
+          Skip(s);
+        }
+      });
+    } else if (key == "delivered") {
+      ScanSequence(s, Member(path, key), &out.delivered_consumer_seq, &out.delivered_stream_seq,
+                   &out.last_delivery_seconds);
+    } else if (key == "ack_floor") {
+      ScanSequence(s, Member(path, key), &out.ack_floor_consumer_seq, &out.ack_floor_stream_seq, &out.last_ack_seconds);
+    } else if (key == "paused") {
+      Read(s, path, key, &out.paused);
+    } else if (key == "pause_remaining") {
+      int64_t ns = 0;  // a Go time.Duration
+      Read(s, path, key, &ns);
+      out.pause_remaining_seconds = static_cast<double>(ns) / 1e9;
+    } else {
+      Skip(s);
+    }
+  });
+  RequireName(has_name, path);
+  return out;
+}
+
+void StreamConfig(const Json& config, const std::string& cpath, JszStream& out) {
+  out.storage = Str(config, "storage", cpath);
+  if (config.contains("max_bytes")) out.max_bytes = I64(config, "max_bytes", cpath);
+  if (config.contains("max_msgs")) out.max_msgs = I64(config, "max_msgs", cpath);
+  out.replicas = std::max<uint64_t>(1, U64(config, "num_replicas", cpath));
+}
+
+void StreamState(const Json& state, const std::string& spath, JszStream& out) {
+  out.messages = U64(state, "messages", spath);
+  out.bytes = U64(state, "bytes", spath);
+  out.first_seq = U64(state, "first_seq", spath);
+  out.last_seq = U64(state, "last_seq", spath);
+  out.consumer_count = U64(state, "consumer_count", spath);
+  out.num_subjects = U64(state, "num_subjects", spath);
+  out.num_deleted = U64(state, "num_deleted", spath);
+}
+
+// One element of stream_detail: StreamDetail. Its consumers go to jsz.consumer_details,
+// labelled with the stream once the stream's name is known.
+void ScanStream(JsonScanner& s, const std::string& path, Jsz& jsz) {
   JszStream out;
-  out.account = account;
-  out.name = Str(s, "name", path, /*required=*/true);
-  out.leader = Leader(s, path);
-  out.peers = Peers(s, path);
-  out.leader_since_seconds = LeaderSince(s, path);
-  const Json& mirror = Object(s, "mirror", path);
-  if (!mirror.is_null()) out.mirror = ParseOrigin(mirror, path + ".mirror", jsz.now_seconds);
-  const Json& sources = Array(s, "sources", path);
-  if (!sources.is_null()) {
-    for (size_t i = 0; i < sources.size(); ++i) {
-      out.sources.push_back(ParseOrigin(sources[i], path + ".sources[" + std::to_string(i) + "]", jsz.now_seconds));
+  bool has_name = false;
+  const size_t first_consumer = jsz.consumer_details.size();
+  ForEachMember(s, path, [&](std::string_view key) {
+    if (key == "name") {
+      Read(s, path, key, &out.name);
+      has_name = true;
+    } else if (key == "cluster") {
+      const std::string cpath = Member(path, key);
+      const Json cluster = SubObject(s, path, key);
+      out.leader = Str(cluster, "leader", cpath);
+      out.leader_since_seconds = OptTime(cluster, "leader_since", cpath);
+      out.peers = PeerList(cluster, cpath);
+    } else if (key == "mirror") {
+      out.mirror = ParseOrigin(SubDocument(s), Member(path, key), jsz.now_seconds);
+    } else if (key == "sources") {
+      ForEachElement(s, path, key, [&](size_t i) {
+        out.sources.push_back(ParseOrigin(SubDocument(s), Element(path, key, i), jsz.now_seconds));
+      });
+    } else if (key == "config") {
+      StreamConfig(SubObject(s, path, key), Member(path, key), out);
+    } else if (key == "state") {
+      StreamState(SubObject(s, path, key), Member(path, key), out);
+    } else if (key == "consumer_detail") {
+      ForEachElement(s, path, key,
+                     [&](size_t i) { jsz.consumer_details.push_back(ScanConsumer(s, Element(path, key, i))); });
+    } else {
+      Skip(s);
     }
-  }
-  const Json& config = Object(s, "config", path);
-  if (!config.is_null()) {
-    std::string cpath = path + ".config";
-    out.storage = Str(config, "storage", cpath);
-    if (config.contains("max_bytes")) out.max_bytes = I64(config, "max_bytes", cpath);
-    if (config.contains("max_msgs")) out.max_msgs = I64(config, "max_msgs", cpath);
-    out.replicas = std::max<uint64_t>(1, U64(config, "num_replicas", cpath));
-  }
-  const Json& state = Object(s, "state", path);
-  if (!state.is_null()) {
-    std::string spath = path + ".state";
-    out.messages = U64(state, "messages", spath);
-    out.bytes = U64(state, "bytes", spath);
-    out.first_seq = U64(state, "first_seq", spath);
-    out.last_seq = U64(state, "last_seq", spath);
-    out.consumer_count = U64(state, "consumer_count", spath);
-    out.num_subjects = U64(state, "num_subjects", spath);
-    out.num_deleted = U64(state, "num_deleted", spath);
-  }
-  const Json& consumers = Array(s, "consumer_detail", path);
-  if (!consumers.is_null()) {
-    for (size_t i = 0; i < consumers.size(); ++i) {
-      jsz.consumer_details.push_back(ParseConsumer(consumers[i], path + ".consumer_detail[" + std::to_string(i) + "]",
-                                                   out));
-    }
-  }
+  });
+  RequireName(has_name, path);
+  for (size_t i = first_consumer; i < jsz.consumer_details.size(); ++i) jsz.consumer_details[i].stream = out.name;
   jsz.stream_details.push_back(std::move(out));
+}
+
+// One element of account_details: AccountDetail.
+void ScanAccount(JsonScanner& s, const std::string& path, Jsz& jsz) {
+  JszAccount acc;
+  bool has_name = false;
+  const size_t first_stream = jsz.stream_details.size();
+  const size_t first_consumer = jsz.consumer_details.size();
+  ForEachMember(s, path, [&](std::string_view key) {
+    if (ReadCount(s, path, key,
+                  {{"memory", &acc.memory_bytes},
+                   {"storage", &acc.storage_bytes},
+                   {"reserved_memory", &acc.reserved_memory_bytes},
+                   {"reserved_storage", &acc.reserved_storage_bytes}})) {
+      return;
+    }
+    if (key == "name") {
+      Read(s, path, key, &acc.name);
+      has_name = true;
+    } else if (key == "api") {
+      const std::string apath = Member(path, key);
+      const Json api = SubObject(s, path, key);
+      acc.api_total = U64(api, "total", apath);
+      acc.api_errors = U64(api, "errors", apath);
+    } else if (key == "stream_detail") {
+      ForEachElement(s, path, key, [&](size_t i) { ScanStream(s, Element(path, key, i), jsz); });
+    } else {
+      Skip(s);
+    }
+  });
+  RequireName(has_name, path);
+  acc.streams = jsz.stream_details.size() - first_stream;
+  for (size_t i = first_stream; i < jsz.stream_details.size(); ++i) jsz.stream_details[i].account = acc.name;
+  for (size_t i = first_consumer; i < jsz.consumer_details.size(); ++i) jsz.consumer_details[i].account = acc.name;
+  jsz.account_details.push_back(std::move(acc));
+}
+
+Jsz ScanJsz(std::string_view body) {
+  JsonScanner s(body);
+  Jsz jsz;
+  jsz.enabled = true;
+  bool has_server_id = false;
+  bool has_memory = false;
+  const std::string root = "$";
+  ForEachMember(s, root, [&](std::string_view key) {
+    if (ReadCount(s, root, key,
+                  {{"memory", &jsz.memory_bytes},
+                   {"storage", &jsz.storage_bytes},
+                   {"reserved_memory", &jsz.reserved_memory_bytes},
+                   {"reserved_storage", &jsz.reserved_storage_bytes},
+                   {"accounts", &jsz.accounts},
+                   {"ha_assets", &jsz.ha_assets},
+                   {"streams", &jsz.streams},
+                   {"consumers", &jsz.consumers},
+                   {"messages", &jsz.messages},
+                   {"bytes", &jsz.bytes}})) {
+      has_memory |= key == "memory";
+      return;
+    }
+    const std::string path = Member(root, key);
+    if (key == "server_id") {
+      Read(s, root, key, &jsz.server_id);
+      has_server_id = true;
+    } else if (key == "disabled") {
+      // A server without JetStream answers {"disabled": true, ...}.
+      bool disabled = false;
+      Read(s, root, key, &disabled);
+      jsz.enabled = !disabled;
+    } else if (key == "now") {
+      ReadTime(s, root, key, &jsz.now_seconds);
+    } else if (key == "config") {
+      const Json config = SubObject(s, root, key);
+      jsz.max_memory_bytes = U64(config, "max_memory", path);
+      jsz.max_storage_bytes = U64(config, "max_storage", path);
+    } else if (key == "api") {
+      const Json api = SubObject(s, root, key);
+      jsz.api_total = U64(api, "total", path);
+      jsz.api_errors = U64(api, "errors", path);
+      jsz.api_level = OptU64(api, "level", path);
+    } else if (key == "meta_cluster") {
+      ParseMeta(SubObject(s, root, key), jsz);
+    } else if (key == "account_details") {
+      ForEachElement(s, root, key, [&](size_t i) { ScanAccount(s, Element(root, key, i), jsz); });
+    } else {
+      Skip(s);
+    }
+  });
+  Must(s, s.AtEnd());
+  if (!has_server_id) throw SchemaError("$.server_id: expected string, field missing");
+  // "memory" is always printed when enabled: requiring it keeps another endpoint's body
+  // (which also has server_id) from passing as an empty JetStream.
+  if (jsz.enabled && !has_memory) throw SchemaError("$.memory: expected unsigned integer, field missing");
+  return jsz;
 }
 
 }  // namespace
 
 Result<Jsz> ParseJsz(std::string_view body) {
-  return ParseWith<Jsz>("jsz", body, [](const Json& j) {
-    Jsz jsz;
-    jsz.server_id = Str(j, "server_id", "$", /*required=*/true);
-    // A server without JetStream answers {"disabled": true, ...}.
-    jsz.enabled = !Bool(j, "disabled", "$");
-    jsz.now_seconds = OptTime(j, "now", "$");
-    const Json& config = Object(j, "config", "$");
-    if (!config.is_null()) {
-      jsz.max_memory_bytes = U64(config, "max_memory", "$.config");
-      jsz.max_storage_bytes = U64(config, "max_storage", "$.config");
-    }
-    // "memory" is always printed when enabled: requiring it keeps another endpoint's body
-    // (which also has server_id) from passing as an empty JetStream.
-    jsz.memory_bytes = U64(j, "memory", "$", /*required=*/jsz.enabled);
-    jsz.storage_bytes = U64(j, "storage", "$");
-    jsz.reserved_memory_bytes = U64(j, "reserved_memory", "$");
-    jsz.reserved_storage_bytes = U64(j, "reserved_storage", "$");
-    jsz.accounts = U64(j, "accounts", "$");
-    jsz.ha_assets = U64(j, "ha_assets", "$");
-    const Json& api = Object(j, "api", "$");
-    if (!api.is_null()) {
-      jsz.api_total = U64(api, "total", "$.api");
-      jsz.api_errors = U64(api, "errors", "$.api");
-      jsz.api_level = OptU64(api, "level", "$.api");
-    }
-    jsz.streams = U64(j, "streams", "$");
-    jsz.consumers = U64(j, "consumers", "$");
-    jsz.messages = U64(j, "messages", "$");
-    jsz.bytes = U64(j, "bytes", "$");
-    const Json& meta = Object(j, "meta_cluster", "$");
-    if (!meta.is_null()) ParseMeta(meta, jsz);
-    const Json& accounts = Array(j, "account_details", "$");
-    if (!accounts.is_null()) {
-      for (size_t i = 0; i < accounts.size(); ++i) {
-        std::string path = "$.account_details[" + std::to_string(i) + "]";
-        const Json& a = accounts[i];
-        JszAccount acc;
-        acc.name = Str(a, "name", path, /*required=*/true);
-        acc.memory_bytes = U64(a, "memory", path);
-        acc.storage_bytes = U64(a, "storage", path);
-        acc.reserved_memory_bytes = U64(a, "reserved_memory", path);
-        acc.reserved_storage_bytes = U64(a, "reserved_storage", path);
-        const Json& aapi = Object(a, "api", path);
-        if (!aapi.is_null()) {
-          acc.api_total = U64(aapi, "total", path + ".api");
-          acc.api_errors = U64(aapi, "errors", path + ".api");
-        }
-        const Json& streams = Array(a, "stream_detail", path);
-        if (!streams.is_null()) {
-          acc.streams = streams.size();
-          for (size_t k = 0; k < streams.size(); ++k) {
-            ParseStream(streams[k], path + ".stream_detail[" + std::to_string(k) + "]", acc.name, jsz);
-          }
-        }
-        jsz.account_details.push_back(std::move(acc));
-      }
-    }
-    return jsz;
-  });
+  try {
+    return ScanJsz(body);
+  } catch (const SyntaxError& e) {
+    return Error{std::string("jsz: ") + e.what(), ErrorKind::kInvalidJson};
+  } catch (const std::exception& e) {
+    return Error{std::string("jsz: ") + e.what(), ErrorKind::kSchema};
+  }
 }
 
 // A server outside a JetStream cluster leads everything it holds (2.9 still names itself as

@@ -15,13 +15,13 @@ mode=${DEPS:-all}
 build_packages=(
   g++ cmake make pkg-config
   # libraries (see CMakeLists.txt)
-  libnats-dev libssl-dev libcrypt-dev prometheus-cpp-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev
+  libnats-dev libssl-dev libcrypt-dev prometheus-cpp-dev libcpp-httplib-dev nlohmann-json3-dev libspdlog-dev zlib1g-dev
 )
 runtime_packages=(
-  # What `readelf -d farrier` lists as NEEDED, by package; their own dependencies (zlib, brotli,
+  # What `readelf -d farrier` lists as NEEDED, by package; their own dependencies (brotli,
   # protobuf-c, libc) come with them. nlohmann-json is header-only.
   libnats3.4 libssl3 libprometheus-cpp-core1.0 libcpp-httplib0.11 libspdlog1.10 libfmt9
-  libcrypt1 libstdc++6 libgcc-s1
+  libcrypt1 zlib1g libstdc++6 libgcc-s1
   # system CAs: the default trust store for https monitoring URLs and tls:// NATS URLs
   ca-certificates
 )

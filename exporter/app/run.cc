@@ -47,7 +47,7 @@ class PipelineCollector {
     if (ok) last_success_ = at;
   }
 
-  MetricsBody Metrics() const {
+  TextPieces Metrics() const {
     std::shared_ptr<Pipeline> p = Current();
     SnapshotExposition::Text snapshot = p->snapshot_exposition().Current();
     std::vector<prometheus::MetricFamily> families;
@@ -64,7 +64,9 @@ class PipelineCollector {
     }
     std::ostringstream rest;
     prometheus::TextSerializer().Serialize(rest, families);
-    return {snapshot.body, std::make_shared<const std::string>(std::move(rest).str())};
+    TextPieces body = std::move(snapshot.body);
+    body.push_back(std::make_shared<const TextPiece>(std::move(rest).str()));
+    return body;
   }
 
  private:

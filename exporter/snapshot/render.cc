@@ -67,8 +67,8 @@ void RenderExporter(const Snapshot& s, std::optional<std::chrono::steady_clock::
   if (now) RenderSnapshotAge(s, *now, out);
 }
 
-std::vector<prometheus::MetricFamily> Render(const Snapshot& snapshot, const SourceOptions& options,
-                                             std::optional<std::chrono::steady_clock::time_point> now) {
+Families Render(const Snapshot& snapshot, const SourceOptions& options,
+                std::optional<std::chrono::steady_clock::time_point> now) {
   Families out;
   RenderExporter(snapshot, now, out);
   if (snapshot.cluster.enabled) RenderCluster(snapshot.cluster, out);
@@ -87,14 +87,14 @@ std::vector<prometheus::MetricFamily> Render(const Snapshot& snapshot, const Sou
     }
   }
   out.SetCommonLabels({});
-  return out.Take();
+  return out;
 }
 
 }  // namespace
 
 std::vector<prometheus::MetricFamily> RenderSnapshot(const Snapshot& snapshot, const SourceOptions& options,
                                                      std::chrono::steady_clock::time_point now) {
-  return Render(snapshot, options, now);
+  return Render(snapshot, options, now).Take();
 }
 
 prometheus::MetricFamily SnapshotAgeFamily(const Snapshot& snapshot, std::chrono::steady_clock::time_point now) {
@@ -106,19 +106,17 @@ prometheus::MetricFamily SnapshotAgeFamily(const Snapshot& snapshot, std::chrono
 SnapshotExposition::Text SnapshotExposition::Current() const {
   std::shared_ptr<const Snapshot> snapshot = current_();
   std::lock_guard lock(mu_);
-  if (snapshot == cached_.snapshot && cached_.body) return cached_;
-  Text fresh{snapshot, nullptr, {}};
+  if (cached_valid_ && snapshot == cached_.snapshot) return cached_;
+  // The old text goes first (unless a scrape still writes it): with thousands of consumers it is
+  // megabytes, which need not be held twice.
+  cached_ = Text{};
+  Text fresh{snapshot, {}, {}};
   if (snapshot) {
-    std::vector<prometheus::MetricFamily> families = Render(*snapshot, options_, std::nullopt);
-    fresh.dropped = LimitSeries(families, max_series_per_family_);
-    std::ostringstream out;
-    prometheus::TextSerializer().Serialize(out, families);
-    fresh.body = std::make_shared<const std::string>(std::move(out).str());
+    fresh.body = Render(*snapshot, options_, std::nullopt).Serialize(max_series_per_family_, &fresh.dropped);
     ++renders_;
-  } else {
-    fresh.body = std::make_shared<const std::string>();
   }
   cached_ = std::move(fresh);
+  cached_valid_ = true;
   return cached_;
 }
 

@@ -12,6 +12,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include "core/text_piece.h"
 #include "core/version.h"
 #include "snapshot/registry.h"
 #include "snapshot/snapshot.h"
@@ -34,8 +35,8 @@ class SnapshotExposition {
   using SnapshotSource = std::function<std::shared_ptr<const Snapshot>()>;
   struct Text {
     std::shared_ptr<const Snapshot> snapshot;  // null before the first poll: body empty
-    std::shared_ptr<const std::string> body;
-    std::map<std::string, uint64_t> dropped;  // LimitSeries' count per family
+    TextPieces body;                           // each piece's gzip form compressed at most once, too
+    std::map<std::string, uint64_t> dropped;   // LimitSeries' count per family
   };
 
   SnapshotExposition(SourceOptions options, size_t max_series_per_family, SnapshotSource current)
@@ -51,6 +52,7 @@ class SnapshotExposition {
   const SnapshotSource current_;
   mutable std::mutex mu_;
   mutable Text cached_;
+  mutable bool cached_valid_ = false;
   mutable uint64_t renders_ = 0;
 };
 

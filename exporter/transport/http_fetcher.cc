@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <map>
 
 #include "core/host_port.h"
+#include "core/json_whitespace.h"
 #include "transport/fetcher.h"
 
 namespace farrier {
@@ -86,9 +88,13 @@ class HttpFetcher final : public Fetcher {
   FetchResult Fetch(const EndpointRequest& request) override {
     FetchResult result;
     const std::string path_and_query = HttpTarget(request);
-    // Keep the buffer's capacity between requests, but not an exceptional one.
+    // Keep the buffer's capacity between requests (its pages stay mapped: no page faults to
+    // fill it again), but not an exceptional one.
     if (body_.capacity() > kKeptBufferBytes) std::string().swap(body_);
     body_.clear();
+    JsonWhitespaceFilter compact;
+    uint64_t received = 0;
+    const std::string endpoint = path_and_query.substr(0, path_and_query.find('?'));
     if (!request.server_id.empty()) {
       result.failure = ErrorKind::kConnect;
       result.detail = "GET " + path_and_query + ": HTTP reaches only the server at " + url_.Origin() + ", not server " +
@@ -123,15 +129,22 @@ class HttpFetcher final : public Fetcher {
         [&](const httplib::Response& response) {
           result.status = response.status;
           // Reserve once instead of growing by doubling: a 5 MB /connz page would otherwise
-          // peak at twice its size while being copied.
-          std::string header = response.get_header_value("Content-Length");
+          // peak at twice its size while being copied. The last answer of the endpoint says
+          // what to expect (the body is kept without its indentation, below, and nats-server
+          // sends large bodies chunked, without a length); the first one goes by its length.
           uint64_t length = 0;
-          std::from_chars(header.data(), header.data() + header.size(), length);
-          if (length > 0 && length <= limits_.max_body_bytes) body_.reserve(length);
+          if (auto last = last_size_.find(endpoint); last != last_size_.end()) {
+            length = last->second + last->second / 16;
+          } else {
+            std::string header = response.get_header_value("Content-Length");
+            std::from_chars(header.data(), header.data() + header.size(), length);
+          }
+          if (length > 0) body_.reserve(std::min<uint64_t>(length, limits_.max_body_bytes));
           return true;
         },
         [&](const char* data, size_t length) {
-          if (body_.size() + length > limits_.max_body_bytes) {
+          received += length;  // the limit is on what the server sends
+          if (received > limits_.max_body_bytes) {
             too_large = true;
             return false;
           }
@@ -139,10 +152,11 @@ class HttpFetcher final : public Fetcher {
             late = true;
             return false;
           }
-          body_.append(data, length);
+          compact.Append({data, length}, body_);
           return true;
         });
     if (res) {
+      last_size_[endpoint] = body_.size();
       result.body = body_;
       return result;
     }
@@ -221,6 +235,7 @@ class HttpFetcher final : public Fetcher {
   httplib::Client client_;
   std::atomic<bool> cancelled_{false};
   std::string body_;
+  std::map<std::string, size_t> last_size_;  // by endpoint path: the size of its last answer
 };
 
 }  // namespace

@@ -168,7 +168,7 @@ WebServer::WebServer(const WebServerOptions& options, MetricsProvider metrics)
     res.set_content("Unauthorized\n", "text/plain; charset=utf-8");
     return httplib::Server::HandlerResponse::Handled;
   });
-  server_->Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+  server_->Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
     auto slot = std::make_shared<ScrapeSlot>(scrapes_in_flight_);
     const size_t limit = max_requests_.load();
     if (limit != 0 && slot->scrapes() > limit) {
@@ -179,20 +179,39 @@ WebServer::WebServer(const WebServerOptions& options, MetricsProvider metrics)
                       "text/plain; charset=utf-8");
       return;
     }
-    auto body = std::make_shared<const MetricsBody>(metrics_());
-    // Chunked, so that httplib still gzips for clients that ask; the provider owns the slot,
-    // which is released when httplib drops the answer, written or not. `offset` counts the bytes
-    // written so far, across the pieces.
-    res.set_chunked_content_provider("text/plain; version=0.0.4; charset=utf-8", [body, slot](size_t offset,
-                                                                                              httplib::DataSink& sink) {
-      constexpr size_t kChunk = 64 * 1024;
-      for (const std::shared_ptr<const std::string>& piece : *body) {
-        if (offset < piece->size()) return sink.write(piece->data() + offset, std::min(kChunk, piece->size() - offset));
-        offset -= piece->size();
-      }
-      sink.done();
-      return true;
-    });
+    auto pieces = std::make_shared<const TextPieces>(metrics_());
+    // Gzip from the pieces' cached compressed forms (the snapshot's megabytes are compressed once
+    // per snapshot, not once per scrape); httplib must then not compress again, so the request
+    // loses its Accept-Encoding (not const, see the pre-routing handler).
+    const bool gzip = req.get_header_value("Accept-Encoding") == "gzip";
+    auto out = std::make_shared<std::vector<std::string_view>>();
+    std::shared_ptr<const std::string> trailer;
+    if (gzip) {
+      const_cast<httplib::Request&>(req).headers.erase("Accept-Encoding");
+      res.set_header("Content-Encoding", "gzip");
+      trailer = std::make_shared<const std::string>(GzipTrailer(*pieces));
+      out->push_back(GzipHeader());
+      for (const auto& piece : *pieces) out->push_back(piece->deflated().blocks);
+      out->push_back(*trailer);
+    } else {
+      for (const auto& piece : *pieces) out->push_back(piece->text());
+    }
+    res.set_header("Vary", "Accept-Encoding");
+    // Chunked: the pieces are written as they are, never joined. The provider owns the pieces and
+    // the slot, which are released when httplib drops the answer, written or not. `offset` counts
+    // the bytes written so far, across the parts.
+    res.set_chunked_content_provider("text/plain; version=0.0.4; charset=utf-8",
+                                     [pieces, trailer, out, slot](size_t offset, httplib::DataSink& sink) {
+                                       constexpr size_t kChunk = 64 * 1024;
+                                       for (std::string_view part : *out) {
+                                         if (offset < part.size())
+                                           return sink.write(part.data() + offset,
+                                                             std::min(kChunk, part.size() - offset));
+                                         offset -= part.size();
+                                       }
+                                       sink.done();
+                                       return true;
+                                     });
   });
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     // The process is alive and serving; whether NATS is reachable is nats_up's job.

@@ -1,5 +1,5 @@
 // Farrier's own HTTP listener: /metrics (text format, in the pieces its provider returns at each
-// scrape, written as they are), /healthz (the process is alive) and a landing page at /.
+// scrape, written as they are or as their cached gzip forms), /healthz (the process is alive) and a landing page at /.
 //
 // With --web.config.file it speaks TLS (the certificate reloaded when its files change, client
 // certificates verified when asked) and asks for basic auth everywhere but /healthz. Each
@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/text_piece.h"
 #include "web/web_config.h"
 
 namespace httplib {
@@ -46,9 +47,9 @@ struct WebServerOptions {
 };
 
 // The body of one /metrics answer in the text format: pieces written one after the other, never
-// copied (a piece may be shared by every scrape of a snapshot, app/run.cc).
-using MetricsBody = std::vector<std::shared_ptr<const std::string>>;
-using MetricsProvider = std::function<MetricsBody()>;
+// copied (a piece may be shared by every scrape of a snapshot, app/run.cc), and each compressed
+// at most once for the scrapers that ask for gzip (core/text_piece.h).
+using MetricsProvider = std::function<TextPieces()>;
 
 class WebServer {
  public:

@@ -34,7 +34,7 @@ struct Config {
   // sources (which, and how: --collector.*, --connz.*, --jsz.*, --raftz.*, --queuegroups.*).
   PollerOptions poll;
   bool poll_timeout_given = false;
-  size_t max_series_per_family = 10000;  // 0: no cap (see core/series_limit.h)
+  size_t max_series_per_family = 100000;  // 0: no cap (see core/series_limit.h)
   std::string log_level = "info";
   std::string log_format = "text";
   // Request/reply probing of API services over a NATS client connection (only opened when

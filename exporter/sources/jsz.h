@@ -152,8 +152,8 @@ struct ExpectedAsset {
 struct JszRenderOptions {
   bool leader_only = true;     // value series only where this server leads the asset
   bool fold_ephemeral = true;  // ephemeral consumers summed into consumer="_ephemeral"
-  size_t stream_limit = 1000;
-  size_t consumer_limit = 1000;
+  size_t stream_limit = 10000;
+  size_t consumer_limit = 10000;
   std::vector<ExpectedAsset> expected;  // sorted, unique
 };
 

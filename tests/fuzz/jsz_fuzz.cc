@@ -17,9 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   filter.Append(text.substr(0, size / 2), compact);
   filter.Append(text.substr(size / 2), compact);
   auto again = farrier::ParseJsz(compact);
-  if (again.ok() != jsz.ok() ||
-      (jsz.ok() && (again->stream_details.size() != jsz->stream_details.size() ||
-                    again->consumer_details.size() != jsz->consumer_details.size()))) {
+  if (again.ok() != jsz.ok() || (jsz.ok() && (again->stream_details.size() != jsz->stream_details.size() ||
+                                              again->consumer_details.size() != jsz->consumer_details.size()))) {
     std::abort();  // dropping the whitespace changed what the body says
   }
   if (!farrier::fuzz::Accepted(jsz, "jsz: ")) return 0;

@@ -76,10 +76,7 @@ ensure_packages g++ nats-server curl procps gawk
 farrier=$build_dir/exporter/farrier
 natskit=$build_dir/tests/tools/natskit
 if ((do_build)); then
-  bash "$REPO/scripts/deps.sh"
-  log "building farrier and natskit in $build_dir"
-  cmake -S "$REPO" -B "$build_dir" >/dev/null
-  cmake --build "$build_dir" -j2 --target farrier natskit >/dev/null
+  bench_build "$build_dir" farrier natskit
   log "nats-servers of tests/nats-versions.txt (scripts/nats-servers.sh)"
   TOOLS_DIR=$build_dir/tools bash "$REPO/scripts/nats-servers.sh" >/dev/null
 fi

@@ -86,12 +86,7 @@ ensure_packages "${need[@]}"
 farrier=$build_dir/exporter/farrier
 worker_bin=$build_dir/exporter/samples/farrier-sample-worker
 loadgen_bin=$build_dir/exporter/samples/farrier-loadgen
-if ((do_build)); then
-  bash "$REPO/scripts/deps.sh"
-  log "building farrier and the samples in $build_dir"
-  cmake -S "$REPO" -B "$build_dir" >/dev/null
-  cmake --build "$build_dir" -j2 --target farrier farrier-sample-worker farrier-loadgen >/dev/null
-fi
+if ((do_build)); then bench_build "$build_dir" farrier farrier-sample-worker farrier-loadgen; fi
 [[ -z $farrier_override ]] || farrier=$(cd "$(dirname "$farrier_override")" && pwd)/$(basename "$farrier_override")
 for b in "$farrier" "$worker_bin" "$loadgen_bin"; do
   [[ -x $b ]] || die "missing $b (drop --no-build, or build it)"

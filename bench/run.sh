@@ -75,13 +75,7 @@ ensure_packages "${need[@]}"
 
 farrier=$build_dir/exporter/farrier
 natskit=$build_dir/tests/tools/natskit
-if ((do_build)); then
-  # Build dependencies (compiler, CMake, libraries) are the project's; scripts/deps.sh owns them.
-  bash "$REPO/scripts/deps.sh"
-  log "building farrier and natskit in $build_dir"
-  cmake -S "$REPO" -B "$build_dir" >/dev/null
-  cmake --build "$build_dir" -j2 --target farrier natskit >/dev/null
-fi
+if ((do_build)); then bench_build "$build_dir" farrier natskit; fi
 if [[ -n $farrier_override ]]; then
   farrier=$(cd "$(dirname "$farrier_override")" && pwd)/$(basename "$farrier_override")
   build_type="$(awk -F= '/^CMAKE_BUILD_TYPE:/{print $2}' "$(dirname "$farrier")/../CMakeCache.txt" 2>/dev/null || true)"

@@ -101,6 +101,17 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# bench_build BUILD_DIR TARGET...: the project's build dependencies (scripts/deps.sh owns them),
+# then the named targets configured and built in BUILD_DIR. Uses the caller's log().
+bench_build() {
+  local dir=$1
+  shift
+  bash "$(dirname "${BASH_SOURCE[0]}")/deps.sh"
+  log "building $* in $dir"
+  cmake -S "$(dirname "${BASH_SOURCE[0]}")/.." -B "$dir" >/dev/null
+  cmake --build "$dir" -j2 --target "$@" >/dev/null
+}
+
 # start_bg NAME STDOUT STDERR CMD...: runs CMD in the background with its output in the two
 # files, records it in the caller's pids array and NAME_OF map (read by terminate_pids), and
 # sets LAST_PID.

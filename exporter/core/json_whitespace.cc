@@ -1,6 +1,7 @@
 #include "core/json_whitespace.h"
 
 #include <array>
+#include <cstring>
 
 namespace farrier {
 namespace {
@@ -59,6 +60,8 @@ void JsonWhitespaceFilter::Append(std::string_view chunk, std::string& out) {
     const unsigned char k = kClass[static_cast<unsigned char>(c)];
     if (k == kSpace) {
       pending_space_ = true;
+      // Indentation comes in runs of spaces: skipped eight at a time.
+      while (end - p >= 8 && std::memcmp(p, "        ", 8) == 0) p += 8;
       continue;
     }
     if (pending_space_) {

@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-./scripts/build.sh
+# Only what the demo starts (a minute or two on two cores), not the test suite.
+echo "demo: building farrier, the sample worker, the load generator and natskit (not the tests)" >&2
+BUILD_TARGETS="farrier farrier-sample-worker farrier-loadgen natskit" ./scripts/build.sh
 build=${BUILD_DIR:-build}
 
 work=$(mktemp -d /tmp/farrier-demo.XXXXXX)

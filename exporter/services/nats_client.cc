@@ -27,7 +27,7 @@ std::string StatusText(natsStatus s) {
 
 }  // namespace
 
-Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& config) {
+Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& config, std::string_view meanwhile) {
   // One cnats library instance per process; nats_Open is idempotent. The default lock spin
   // count is for latency-critical clients; -1 keeps it.
   if (natsStatus s = nats_Open(-1); s != NATS_OK) return Error{"cannot initialise the NATS library: " + StatusText(s)};
@@ -108,12 +108,11 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& con
   if (s == NATS_OK) {
     spdlog::info("NATS connected to {}", client->servers_);
   } else if (s == NATS_NOT_YET_CONNECTED) {
-    spdlog::warn("NATS not reachable at {} yet; retrying in the background (probes count as error meanwhile)",
-                 client->servers_);
+    spdlog::warn("NATS not reachable at {} yet; retrying in the background ({})", client->servers_, meanwhile);
   } else {
     // E.g. an authorization violation: not fatal either; Maintain() keeps trying.
-    spdlog::warn("NATS connection to {} failed: {}; retrying every second (probes count as error meanwhile)",
-                 client->servers_, client->Why(s));
+    spdlog::warn("NATS connection to {} failed: {}; retrying every second ({})", client->servers_, client->Why(s),
+                 meanwhile);
     client->close_logged_ = true;
   }
   return client;

@@ -33,7 +33,9 @@ class NatsClient {
  public:
   // Errors are configuration problems cnats rejects before any connect attempt (an unreadable
   // CA file, an invalid nkey seed, ...), worded for the operator.
-  static Result<std::unique_ptr<NatsClient>> Open(const NatsClientConfig& config);
+  // `meanwhile` ends the warning logged while the first connect fails: what that means for the
+  // caller ("probes count as error meanwhile").
+  static Result<std::unique_ptr<NatsClient>> Open(const NatsClientConfig& config, std::string_view meanwhile);
   // Closes the connection and the cnats library (one client per process); cnats' callbacks
   // have finished when it returns.
   ~NatsClient();

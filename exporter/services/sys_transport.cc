@@ -152,7 +152,8 @@ class SysFetcher final : public Fetcher {
 }  // namespace
 
 Result<std::unique_ptr<SysTransport>> SysTransport::Open(const NatsClientConfig& config, size_t expected_servers) {
-  Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(config);
+  Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(
+      config, "no server is polled meanwhile: nats_exporter_servers_answered stays 0");
   if (!client) return Error{client.error()};
   std::unique_ptr<SysTransport> t(new SysTransport());
   t->client_ = std::move(client).value();

@@ -7,6 +7,17 @@
 #include "capacity/pool_sum.h"
 
 namespace farrier {
+namespace {
+
+// The service's queue-group members on one server, as this poll's queue-group source saw them;
+// null when that source failed or the group has no member there.
+const QueueGroupView* MembersOn(const ServerView& server, const std::string& service) {
+  if (!server.queue_groups) return nullptr;
+  auto it = server.queue_groups->find(service);
+  return it == server.queue_groups->end() ? nullptr : &it->second;
+}
+
+}  // namespace
 
 ScalingTracker::ScalingTracker(const ScalingOptions& options, ServicesSource services)
     : options_(options), services_source_(std::move(services)) {
@@ -48,13 +59,8 @@ void ScalingTracker::Observe(const Snapshot& snapshot, std::chrono::steady_clock
     }
     const Connz* connz = server.connz ? &*server.connz : nullptr;
     for (size_t i = 0; i < services_.size(); ++i) {
-      const QueueGroupView* members = nullptr;
-      if (server.queue_groups) {
-        auto it = server.queue_groups->find(services_[i].name());
-        if (it != server.queue_groups->end()) members = &it->second;
-      }
       const ServiceStats* stats = i < probes.stats.size() ? &probes.stats[i] : nullptr;
-      out->services.push_back(services_[i].Observe(members, connz, stats, now));
+      out->services.push_back(services_[i].Observe(MembersOn(server, services_[i].name()), connz, stats, now));
     }
   }
 
@@ -101,14 +107,9 @@ void ScalingTracker::ObserveServicesPerServer(const Snapshot& snapshot, const Se
     last.resize(options_.services.size());
     const Connz* connz = view.connz ? &*view.connz : nullptr;
     for (size_t i = 0; i < options_.services.size(); ++i) {
-      const QueueGroupView* members = nullptr;
-      if (view.queue_groups) {
-        auto it = view.queue_groups->find(options_.services[i].name);
-        if (it != view.queue_groups->end()) members = &it->second;
-      }
       // Every part gets the probes' figures: their latency is the service's, wherever answered.
       const ServiceStats* stats = i < probes.stats.size() ? &probes.stats[i] : nullptr;
-      last[i] = scalers->second[i].Observe(members, connz, stats, now);
+      last[i] = scalers->second[i].Observe(MembersOn(view, options_.services[i].name), connz, stats, now);
     }
   }
   for (size_t i = 0; i < options_.services.size(); ++i) {

@@ -11,6 +11,7 @@
 #   web        farrier's own listener
 #   services   the NATS client side: probes, micro stats, service-latency events
 #   capacity   the capacity model and the scaling signals
+#   status     the status page at / and the history of figures it charts
 #   config     reads flags, environment and file into the parts' options
 #   app        wires everything; samples: the sample worker and load generator
 # Exits 1 naming every include that points up.
@@ -38,7 +39,7 @@ if [[ ${1:-} == --self-test ]]; then
   exec "$self"
 fi
 cd "${1:-$(dirname "$0")/../exporter}"
-layers=(core transport sources snapshot poll web services capacity config app samples)
+layers=(core transport sources snapshot poll web services capacity status config app samples)
 declare -A rank
 for i in "${!layers[@]}"; do rank[${layers[i]}]=$i; done
 bad=0

@@ -35,6 +35,8 @@ test_packages=(
   # also lints it (shellcheck) and checks its scaling-policy files against the AWS API's own
   # model (botocore's, for Debian's python3)
   jq shellcheck python3-botocore
+  # the status page's browser test (tests/integration/status_page_test.cc): headless Chromium
+  chromium
   # ctest format: scripts/check-format.sh (clang-format 14 exactly: others format differently)
   clang-format-14
   # manifest validation (tests/manifests: npm's kubernetes-models, offline)

@@ -59,7 +59,7 @@ jobs=${TEST_JOBS:-2}
 # suites whose farrier threads are the same as above but whose minutes go to Prometheus and
 # several sidecars (EndToEnd, CapacityCluster), and Samples, which starts no farrier. The regex
 # is anchored, so the nats-<version>/ copies of the version matrix stay in stage 1 only.
-default_thread_tests='^(Releases|Failure|Upstream|Scrapes|Shutdown|Reload|Probes|ProbeLatencyEvents|ProbeAuth|ProbeConfig|LatencyEvents|WebListener|Listener|Config|NatsAuth|NatsAuthModes|NatsAuthTls|MonitorTls|MonitorTlsConfig|Values|IdleConnections|RichServer|Promtool|Capacity|CapacityConsumers|JsAdvisories|JsAccountInfo|ClusterMode|ClusterModeJs|ClusterModeSuper|ClusterModeBig|ClusterModeDeploy|ClusterModeShutdown)\.'
+default_thread_tests='^(Releases|Failure|Upstream|Scrapes|Shutdown|Reload|Probes|ProbeLatencyEvents|ProbeAuth|ProbeConfig|LatencyEvents|WebListener|Listener|Config|NatsAuth|NatsAuthModes|NatsAuthTls|MonitorTls|MonitorTlsConfig|Values|IdleConnections|RichServer|Promtool|Capacity|CapacityConsumers|JsAdvisories|JsAccountInfo|ClusterMode|ClusterModeJs|ClusterModeSuper|ClusterModeBig|ClusterModeDeploy|ClusterModeShutdown|StatusPage)\.'
 thread_tests=${THREAD_TESTS:-$default_thread_tests}
 if [[ $thread_tests != none && $SANITIZE != thread ]]; then
   stage "stage 2: farrier with ThreadSanitizer"

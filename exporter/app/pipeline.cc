@@ -8,6 +8,7 @@
 
 #include "capacity/render_scaling.h"
 #include "capacity/scaling.h"
+#include "core/version.h"
 #include "poll/poller.h"
 #include "services/js_advisories.h"
 #include "services/nats_client.h"
@@ -15,6 +16,8 @@
 #include "services/render_services.h"
 #include "services/sys_transport.h"
 #include "snapshot/render.h"
+#include "status/history.h"
+#include "status/status_page.h"
 
 namespace farrier {
 namespace {
@@ -69,7 +72,9 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
   p->exposition_ = std::make_unique<SnapshotExposition>(c.poll.sources, c.max_series_per_family,
                                                         [poller = p->poller_.get()] { return poller->Current(); });
   if (!c.services.empty() || c.jetstream_advisories || c.jetstream_account_info) {
-    Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(c.nats);
+    Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(
+        c.nats, !c.services.empty() ? "probes count as error meanwhile"
+                                    : "JetStream advisories and account info wait for it meanwhile");
     if (!client) return Error{client.error()};
     p->nats_ = std::move(client).value();
     if (c.jetstream_advisories) {
@@ -101,21 +106,36 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
                                                                   .services = c.services,
                                                                   .consumers = c.consumers},
                                                    probe_stats);
-    p->poller_->SetListener([tracker = p->scaling_.get()](const std::shared_ptr<const Snapshot>& s) {
-      std::shared_ptr<const ScalingSnapshot> before = tracker->Current();
-      tracker->Observe(*s, std::chrono::steady_clock::now(), std::chrono::system_clock::now());
-      LogServiceTimeSource(*before, *tracker->Current());
-    });
     p->collectors_.push_back(std::make_shared<ScalingCollector>([tracker = p->scaling_.get()] {
       return tracker->Current();
     }));
   }
+  // After each poll: the capacity signals, which need successive snapshots, then the status
+  // page's history of everything (the signals just computed included).
+  p->status_ = std::make_unique<StatusHistory>(c.poll.interval);
+  p->poller_->SetListener([tracker = p->scaling_.get(), prober = p->prober_.get(),
+                           history = p->status_.get()](const std::shared_ptr<const Snapshot>& s) {
+    const auto now = std::chrono::steady_clock::now();
+    std::shared_ptr<const ScalingSnapshot> scaling;
+    if (tracker) {
+      std::shared_ptr<const ScalingSnapshot> before = tracker->Current();
+      tracker->Observe(*s, now, std::chrono::system_clock::now());
+      scaling = tracker->Current();
+      LogServiceTimeSource(*before, *scaling);
+    }
+    std::optional<ServicesSnapshot> probes;
+    if (prober) probes = prober->Snapshot();
+    history->Record(*s, scaling.get(), probes ? &*probes : nullptr, now);
+  });
   return p;
 }
 
 Pipeline::~Pipeline() { Stop(); }
 
-void Pipeline::ContinueFrom(const Pipeline& replaced) { poller_->ContinueFrom(*replaced.poller_->Current()); }
+void Pipeline::ContinueFrom(const Pipeline& replaced) {
+  poller_->ContinueFrom(*replaced.poller_->Current());
+  status_->ContinueFrom(*replaced.status_);
+}
 
 void Pipeline::Start() { poller_->Start(); }
 
@@ -143,6 +163,21 @@ std::pair<int, std::string> Pipeline::Scaling(const std::string& name) const {
   ScalingResponse r = ScalingJson(*scaling_->Current(), name, std::chrono::steady_clock::now(),
                                   3 * config_.poll.interval);
   return {r.status, r.body};
+}
+
+
+std::string Pipeline::StatusPage() const {
+  StatusPageContext context{
+      .version = FarrierVersion(),
+      .polled = config_.system_account ? "every server over $SYS"
+                                       : config_.monitor_url.Origin() + config_.monitor_url.base_path,
+      .poll_interval = config_.poll.interval,
+      .scaling_api = scaling_ != nullptr,
+  };
+  // Rendered from a copy, so the poller's next Record() never waits for a page being written.
+  StatusState state;
+  status_->Read([&](const StatusState& recorded) { state = recorded; });
+  return RenderStatusPage(state, context, std::chrono::steady_clock::now());
 }
 
 }  // namespace farrier

@@ -27,6 +27,7 @@ class Prober;
 class JsAdvisories;
 class ScalingTracker;
 class SysTransport;
+class StatusHistory;
 
 class Pipeline {
  public:
@@ -38,8 +39,8 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  // A reload: the poll counters and source states continue from `replaced`, stopped already
-  // (see Poller::ContinueFrom). Call before Start.
+  // A reload: the poll counters, source states and the status page's history continue from
+  // `replaced`, stopped already (see Poller::ContinueFrom). Call before Start.
   void ContinueFrom(const Pipeline& replaced);
   void Start();
   // Waits until the first poll has completed (successfully or not), at most `timeout`: a reload
@@ -57,6 +58,8 @@ class Pipeline {
   // GET /api/v1/scaling (name "") and /api/v1/scaling/services/<name>: status and JSON body;
   // 404 when neither services nor consumers are configured.
   std::pair<int, std::string> Scaling(const std::string& name) const;
+  // GET /: the status page (status/status_page.h) from the history of this pipeline's polls.
+  std::string StatusPage() const;
 
  private:
   explicit Pipeline(const Config& config);
@@ -69,6 +72,7 @@ class Pipeline {
   std::unique_ptr<Prober> prober_;
   std::unique_ptr<ScalingTracker> scaling_;
   std::unique_ptr<SnapshotExposition> exposition_;
+  std::unique_ptr<StatusHistory> status_;  // recorded after each poll, for the page at /
   std::vector<std::shared_ptr<prometheus::Collectable>> collectors_;
   bool stopped_ = false;
 };

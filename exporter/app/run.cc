@@ -25,6 +25,7 @@
 #include "core/reload_state.h"
 #include "core/series_limit.h"
 #include "snapshot/render.h"
+#include "status/status_page.h"
 #include "web/web_server.h"
 
 namespace farrier {
@@ -200,6 +201,9 @@ int Run(int argc, char** argv, char** envp) {
   Reloader reloader(args, env, collector.get(), &web, config.log_format);
 
   web.ServeScaling([collector](const std::string& name) { return collector->Current()->Scaling(name); });
+  web.ServeStatusPage([collector] {
+    return WebServer::Page{collector->Current()->StatusPage(), StatusPageContentSecurityPolicy()};
+  });
   if (config.listener.enable_lifecycle) {
     // Prometheus' convention: 200 when reloaded, 500 with the reason when the file was refused.
     web.ServeReload([&reloader] {

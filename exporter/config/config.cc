@@ -437,8 +437,6 @@ std::string Validate(Config& c, const FileReader& read) {
     if (!web) return "web.config.file: " + web.error();
     c.listener.web = std::make_shared<const WebConfig>(std::move(web).value());
   }
-  c.listener.polled_url = c.monitor_url.Origin() + c.monitor_url.base_path;
-  c.listener.poll_interval = c.poll.interval;
   if (!c.poll_timeout_given) c.poll.timeout = std::min(c.poll.timeout, c.poll.interval);
   if (c.poll.timeout > c.poll.interval) {
     return "poll.timeout: expected at most poll.interval (" + FormatDuration(c.poll.interval) + "), got " +

@@ -12,7 +12,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "core/version.h"
 
 namespace farrier {
 namespace {
@@ -217,9 +216,6 @@ WebServer::WebServer(const WebServerOptions& options, MetricsProvider metrics)
     // The process is alive and serving; whether NATS is reachable is nats_up's job.
     res.set_content("ok\n", "text/plain; charset=utf-8");
   });
-  server_->Get("/", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(LandingPage(), "text/html; charset=utf-8");
-  });
   // Headers and body go out in separate writes; without TCP_NODELAY a keep-alive client (such
   // as Prometheus) waits for the delayed ACK, ~40 ms per scrape.
   server_->set_tcp_nodelay(true);
@@ -319,7 +315,16 @@ void WebServer::ServeScaling(JsonEndpoint endpoint) {
   server_->Get("/api/v1/scaling", [answer](const httplib::Request&, httplib::Response& res) { answer("", res); });
   server_->Get(R"(/api/v1/scaling/services/([A-Za-z0-9_.\-]+))",
                [answer](const httplib::Request& req, httplib::Response& res) { answer(req.matches[1], res); });
-  scaling_ = true;
+}
+
+void WebServer::ServeStatusPage(PageEndpoint endpoint) {
+  server_->Get("/", [endpoint](const httplib::Request&, httplib::Response& res) {
+    Page page = endpoint();
+    res.set_header("Content-Security-Policy", page.content_security_policy);
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(std::move(page.html), "text/html; charset=utf-8");
+  });
 }
 
 void WebServer::ServeReload(ReloadEndpoint endpoint) {
@@ -342,7 +347,6 @@ void WebServer::ServeReload(ReloadEndpoint endpoint) {
   server_->Delete("/-/reload", not_allowed);
   server_->Patch("/-/reload", not_allowed);
   server_->Options("/-/reload", not_allowed);
-  reload_ = true;
 }
 
 bool WebServer::Start(std::string* error) {
@@ -381,23 +385,6 @@ bool WebServer::Start(std::string* error) {
 void WebServer::Stop() {
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
-}
-
-std::string WebServer::LandingPage() const {
-  return "<!doctype html>\n<html><head><title>Farrier</title></head><body>\n"
-         "<h1>Farrier " +
-         FarrierVersion() +
-         "</h1>\n"
-         "<p>Prometheus exporter for NATS, polling <code>" +
-         options_.polled_url + "</code> every " + std::to_string(options_.poll_interval.count()) +
-         " ms.</p>\n"
-         "<ul>\n"
-         "<li><a href=\"/metrics\">/metrics</a>: Prometheus metrics from the latest poll</li>\n"
-         "<li><a href=\"/healthz\">/healthz</a>: liveness of this process</li>\n" +
-         std::string(scaling_ ? "<li><a href=\"/api/v1/scaling\">/api/v1/scaling</a>: capacity signals (JSON)</li>\n"
-                              : "") +
-         std::string(reload_ ? "<li><code>POST /-/reload</code>: reload the configuration file</li>\n" : "") +
-         "</ul>\n</body></html>\n";
 }
 
 }  // namespace farrier

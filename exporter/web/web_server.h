@@ -1,5 +1,6 @@
 // Farrier's own HTTP listener: /metrics (text format, in the pieces its provider returns at each
-// scrape, written as they are or as their cached gzip forms), /healthz (the process is alive) and a landing page at /.
+// scrape, written as they are or as their cached gzip forms), /healthz (the process is alive) and
+// the status page at / (whatever ServeStatusPage's endpoint renders).
 //
 // With --web.config.file it speaks TLS (the certificate reloaded when its files change, client
 // certificates verified when asked) and asks for basic auth everywhere but /healthz. Each
@@ -41,9 +42,6 @@ struct WebServerOptions {
   std::shared_ptr<const WebConfig> web;  // its TLS and basic auth; null without one
   size_t max_requests = 40;              // scrapes served at once (0: no limit)
   bool enable_lifecycle = false;         // POST /-/reload
-  // For the landing page: what farrier polls, how often.
-  std::string polled_url;
-  std::chrono::milliseconds poll_interval{0};
 };
 
 // The body of one /metrics answer in the text format: pieces written one after the other, never
@@ -60,6 +58,16 @@ class WebServer {
   // returned status and JSON body. Call before Start().
   using JsonEndpoint = std::function<std::pair<int, std::string>(const std::string& name)>;
   void ServeScaling(JsonEndpoint endpoint);
+
+  // GET / answers with the returned HTML (status/status_page.h), sent with a Content-Security-
+  // Policy that lets only the page's own style and script run (the endpoint's second value).
+  // Without this call / is a 404. Call before Start().
+  struct Page {
+    std::string html;
+    std::string content_security_policy;
+  };
+  using PageEndpoint = std::function<Page()>;
+  void ServeStatusPage(PageEndpoint endpoint);
 
   // POST /-/reload answers with the returned status and (text) body; other methods get 405.
   // Without this call the path is a 404. Call before Start().
@@ -79,7 +87,6 @@ class WebServer {
   int port() const { return port_; }  // the bound port (useful with port 0)
 
  private:
-  std::string LandingPage() const;
   bool SetupTls(ssl_ctx_st& ctx);
 
   std::shared_ptr<const BasicAuth> auth() const;
@@ -94,8 +101,6 @@ class WebServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
-  bool scaling_ = false;
-  bool reload_ = false;
   // Scrapes of /metrics from the handler until the last byte is written (or the write failed),
   // for --web.max-requests.
   std::atomic<size_t> scrapes_in_flight_{0};

@@ -135,6 +135,19 @@ TEST_F(ClusterMode, EveryServersValuesEqualItsOwnHttpAnswers) {
   EXPECT_EQ(last.Number("nats_connz_connections", Of(*servers_[1], {{"kind", "client"}})), 3.0);
   EXPECT_EQ(last.Number("nats_connz_connections", Of(*servers_[2], {{"kind", "client"}})), 1.0);
   EXPECT_EQ(f->Stderr().find("Permissions Violation"), std::string::npos) << f->Stderr();
+
+  // The status page lists every server with its version and client connections, as /varz says.
+  std::string page = f->Get("/").body;
+  EXPECT_NE(page.find("3 server(s) answered the last discovery of 3 expected"), std::string::npos) << page;
+  for (const auto& node : servers_) {
+    Json varz = MonitorJson(*node, "/varz");
+    EXPECT_NE(page.find("<tr data-server=\"" + node->name() + "\"><td>" + node->name() + "</td><td>" +
+                        varz["cluster"]["name"].get<std::string>() + "</td><td>" + varz["version"].get<std::string>() +
+                        "</td><td class=\"up\">up</td><td><span class=\"fig\">" +
+                        std::to_string(varz["connections"].get<int>()) + "</span>"),
+              std::string::npos)
+        << page;
+  }
   EXPECT_EQ(ExpectFamiliesDocumented(last, "nats_exporter_servers_"), 3);
 }
 
@@ -162,6 +175,9 @@ TEST_F(ClusterMode, AServerThatStopsAnsweringIsDownAloneAndComesBack) {
   EXPECT_FALSE(last.Value("nats_server_info", Of(paused)).has_value());
   EXPECT_FALSE(last.Value("nats_server_connections", Of(paused)).has_value()) << "a silent server's series stay";
   for (int i : {0, 1}) EXPECT_EQ(last.Value("nats_up", Of(*servers_[i])), 1.0) << last.Describe();
+  std::string page = f->Get("/").body;
+  std::string row = page.substr(page.find("<tr data-server=\"" + paused.name() + "\">"));
+  EXPECT_NE(row.substr(0, row.find("</tr>")).find("not answering, last seen"), std::string::npos) << page;
 
   paused.Resume();
   ASSERT_TRUE(f->WaitFor(all_up, 10s, &last)) << last.Describe();

@@ -21,7 +21,7 @@ TEST(Listener, HealthzIsOkWhileNatsIsDown) {
   EXPECT_EQ(h.body.substr(0, h.body.find_last_not_of("\r\n") + 1), "ok");
 }
 
-TEST(Listener, LandingPageLinksMetrics) {
+TEST(Listener, StatusPageLinksMetricsAndHealthz) {
   Farrier f({"--nats.monitor-url", NobodyListens()});
   HttpResponse r = f.Get("/");
   EXPECT_EQ(r.status, 200);

@@ -113,6 +113,9 @@ TEST_F(WebListener, HttpsScrapeWithTheCaAndNothingInPlainHttp) {
   HttpResponse r = f.Get("/metrics", f.Options());
   EXPECT_EQ(r.status, 200) << r.error;
   EXPECT_NE(r.body.find("nats_exporter_polls_total"), std::string::npos);
+  HttpResponse page = f.Get("/", f.Options());  // the status page too, over the same TLS
+  EXPECT_EQ(page.status, 200) << page.error;
+  EXPECT_NE(page.body.find("<main id=\"status\">"), std::string::npos);
 
   HttpGetOptions untrusted;  // the system store does not know the test CA
   EXPECT_EQ(f.Get("/metrics", untrusted).status, 0);
@@ -209,7 +212,9 @@ TEST_F(WebListener, BasicAuthEverywhereButHealthz) {
     EXPECT_NE(ok.body.find("nats_exporter_polls_total"), std::string::npos);
   }
   EXPECT_EQ(f.Get("/", alice).status, 200);
-  EXPECT_EQ(f.Get("/", anonymous).status, 401);
+  HttpResponse page = f.Get("/", anonymous);  // the status page names servers and services
+  EXPECT_EQ(page.status, 401);
+  EXPECT_EQ(page.body.find("<main"), std::string::npos);
   // Unknown paths do not tell an anonymous client whether they exist.
   EXPECT_EQ(f.Get("/nope", anonymous).status, 401);
   EXPECT_EQ(f.Get("/nope", alice).status, 404);

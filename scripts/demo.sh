@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The README's demo command: installs what is missing, builds, starts a local nats-server with
 # JetStream (plus a stream, a consumer with a backlog and some idle clients), an API worker pool
-# in a queue group with the load generator playing the front door, and farrier probing that
-# pool; prints the URLs and stops everything on Ctrl-C.
+# in a queue group with the load generator playing the front door, farrier probing that pool and
+# sizing it and the consumer, and Prometheus scraping farrier with the rules of alerts/; prints
+# the URLs and stops everything on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh disable=SC1091  # followed with shellcheck -x
 source scripts/lib.sh
 # Only what the demo starts (a minute or two on two cores), not the test suite.
 echo "demo: building farrier, the sample worker, the load generator and natskit (not the tests)" >&2
@@ -13,10 +15,12 @@ build=${BUILD_DIR:-build}
 
 work=$(mktemp -d /tmp/farrier-demo.XXXXXX)
 pids=()
+log() { echo "demo: $*" >&2; }
 cleanup() {
   trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # SIGTERM, then SIGKILL for whatever is still running 5 s later: no child can keep the demo
+  # from ending.
+  terminate_pids "${pids[@]}"
   rm -rf "$work"
   echo "demo stopped"
 }
@@ -51,7 +55,7 @@ done
 # rises and falls.
 (
   child=
-  trap 'kill $child 2>/dev/null; exit 0' TERM
+  trap 'kill $child 2>/dev/null; exit 0' TERM INT
   while true; do
     for rate in 100 450; do
       "$build/exporter/samples/farrier-loadgen" --url "nats://127.0.0.1:$nats_port" --subject api.echo \
@@ -63,6 +67,8 @@ done
 ) &
 pids+=($!)
 
+# Nobody consumes ORDERS, so its lag stays at 50: at 1 message/s per worker (an order takes a
+# second), draining that within 10 s takes 5 workers.
 cat >"$work/farrier.json" <<JSON
 {
   "nats": {"url": "nats://127.0.0.1:$nats_port", "monitor_url": "http://127.0.0.1:$monitor_port"},
@@ -72,6 +78,10 @@ cat >"$work/farrier.json" <<JSON
     {"name": "echo", "subject": "api.echo", "queue_group": "workers",
      "probe": {"interval": "500ms", "timeout": "1s", "payload": "probe"},
      "worker_concurrency": 4, "overflow": "drop", "micro_service": "Echo"}
+  ],
+  "consumers": [
+    {"stream": "ORDERS", "consumer": "worker", "worker_rate": 1, "drain_time": "10s",
+     "max_workers": 10}
   ]
 }
 JSON
@@ -79,20 +89,67 @@ JSON
 pids+=($!)
 wait_http "http://127.0.0.1:$web_port/healthz"
 
+# Prometheus scrapes farrier as often as farrier polls and evaluates the repository's rules (the
+# alerts need minutes of data to fire). Its port is picked now that the others are listening.
+prom_port=$(free_port 9090)
+prom=http://127.0.0.1:$prom_port
+rule_files=$(for f in capacity.rules nats.rules farrier.alerts nats.alerts services.alerts; do
+  echo "  - $PWD/alerts/$f.yml"
+done)
+cat >"$work/prometheus.yml" <<YAML
+global:
+  scrape_interval: 2s
+  scrape_timeout: 2s
+  evaluation_interval: 10s
+rule_files:
+$rule_files
+scrape_configs:
+  - job_name: farrier
+    static_configs:
+      - targets: ["127.0.0.1:$web_port"]
+YAML
+prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prometheus" \
+  --storage.tsdb.retention.time=1h --web.listen-address="127.0.0.1:$prom_port" \
+  >"$work/prometheus.log" 2>&1 &
+prom_pid=$!
+pids+=("$prom_pid")
+# /-/ready answers 503 while the TSDB opens, so wait_http (any status) is not enough.
+for _ in $(seq 1 300); do
+  curl -sf -o /dev/null "$prom/-/ready" && break
+  kill -0 "$prom_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if ! curl -sf -o /dev/null "$prom/-/ready"; then
+  tail -n 20 "$work/prometheus.log" >&2
+  echo "demo: prometheus did not become ready" >&2
+  exit 1
+fi
+# Debian's build serves its (classic) UI under /classic: /alerts and /rules are 404 there.
+ui=$prom/classic
+curl -sf -o /dev/null "$ui/graph" || ui=$prom
+# {__name__=~"nats_service_(workers|desired_workers)",service="echo"}, encoded for the URL (the
+# classic UI splits its parameters at every & and =).
+workers_expr='%7B__name__%3D~%22nats_service_%28workers%7Cdesired_workers%29%22%2Cservice%3D%22echo%22%7D'
+
 cat <<MSG
 
-Farrier demo is running:
-  farrier         http://127.0.0.1:$web_port/          (metrics: http://127.0.0.1:$web_port/metrics)
+Farrier demo is running. Open this, farrier's status page (current vs desired workers,
+utilization, timeouts, probe latency, consumer lag; 15-minute charts, refreshing itself):
+  http://127.0.0.1:$web_port/
+Prometheus scrapes farrier every 2 s and evaluates the rules of alerts/. Current vs desired
+workers of service echo over the last 15 minutes, while the load alternates:
+  $ui/graph?g0.expr=$workers_expr&g0.tab=0&g0.range_input=15m
+  alerts: $ui/alerts   rules: $ui/rules
+Also running:
   nats-server     nats://127.0.0.1:$nats_port   monitoring http://127.0.0.1:$monitor_port/
-  state           stream ORDERS (50 messages), durable consumer "worker" (40 pending, 10 unacked),
-                  20 idle client connections
+  state           stream ORDERS (50 messages), durable consumer "worker" (40 pending, 10 unacked;
+                  farrier sizes it at 1 message/s per worker), 20 idle client connections
   API             3 workers x 4 slots on api.echo (queue group "workers", micro service "Echo"),
                   farrier-loadgen alternating 100 and 450 requests/s each minute;
                   farrier probes it every 500 ms and sizes it (desired workers)
-  config          $work/farrier.json
-Try:  curl -s http://127.0.0.1:$web_port/metrics | grep -E '^nats_(up|connz_connections|consumer_num_pending)'
-      curl -s http://127.0.0.1:$web_port/metrics | grep -E '^nats_(service|micro)_'
-      watch -n2 "curl -s http://127.0.0.1:$web_port/api/v1/scaling/services/echo"   # desired rises and falls
+  files           $work (configs and logs; removed on exit)
+Try:  curl -s http://127.0.0.1:$web_port/api/v1/scaling   # the same signals as JSON, for KEDA
+      curl -s http://127.0.0.1:$web_port/metrics | grep -E '^nats_(service|consumer)_'
 Press Ctrl-C to stop.
 MSG
 wait

@@ -3,15 +3,16 @@
 // figures in a fixed ring.
 //
 // Memory is bounded whatever runs for how long: every chart series is kHistorySlots floats
-// (720 bytes) on one timeline shared by all series, a slot per max(poll interval, 5 s), the
-// newest value of a slot winning; and at most kMaxStatusServices services, kMaxStatusConsumers
+// (720 bytes) on one timeline shared by all series, a slot per max(poll interval, 5 s) on a
+// fixed grid, the newest value of a slot winning; and at most kMaxStatusServices services, kMaxStatusConsumers
 // consumers and kMaxStatusServers servers are kept (the page says how many more there are).
 // At those caps (256 services x 7 series and a minute of latency buckets, 1,024 consumers x 2
 // series, 128 servers x 1) that is 3.7 MB; a typical sidecar (a few services and consumers)
 // keeps some tens of kilobytes.
 //
-// Thread-safety: Record() from the poller's thread; Read() from any thread (the page is rendered
-// under the lock, which Record() then waits for: a render takes milliseconds at the caps).
+// Thread-safety: Record() from the poller's thread; Read() from any thread, under the lock that
+// Record() takes too (farrier copies the state in Read() and renders the copy: a page takes about
+// 20 ms at the caps, bench/README.md).
 #pragma once
 
 #include <array>
@@ -59,7 +60,11 @@ struct Timeline {
   size_t head = 0;    // the newest slot
   size_t filled = 0;  // slots in use
   std::chrono::milliseconds slot_width{5000};
-  SteadyTime slot_start{};  // when the newest slot began (its `at` is its latest value's time)
+  // Slots are a fixed grid of slot_width (the newest slot's `at` is its latest value's time), so a
+  // poll interval that does not divide the width still fills every slot: 2 s polls put two or
+  // three polls in each 5 s slot, and 180 slots span 15 minutes.
+  int64_t head_slot = 0;  // grid index of the newest slot
+  int64_t SlotOf(SteadyTime t) const { return t.time_since_epoch() / slot_width; }
 };
 
 // A chart's points, oldest first: (time, value), NaN values left out by the caller's choice.

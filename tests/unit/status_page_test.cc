@@ -63,7 +63,7 @@ TEST(StatusPage, HtmlEscapeCoversEveryCharacterThatEndsTextOrAnAttribute) {
   EXPECT_EQ(HtmlEscape("plain.name-1_2"), "plain.name-1_2");
 }
 
-TEST(StatusHistory, SlotsAreAtLeastFiveSecondsAndTheNewestValueOfASlotWins) {
+TEST(StatusHistory, SlotsAreAFiveSecondGridAndTheNewestValueOfASlotWins) {
   StatusHistory history(2s);  // the demo's interval: two or three polls share a slot
   for (int i = 0; i < 10; ++i) {
     ScalingSnapshot sc = OneService("echo", i, i + 1);
@@ -72,9 +72,10 @@ TEST(StatusHistory, SlotsAreAtLeastFiveSecondsAndTheNewestValueOfASlotWins) {
   history.Read([](const StatusState& s) {
     EXPECT_EQ(s.timeline.slot_width, 5000ms);
     ASSERT_EQ(s.services.size(), 1u);
-    // Polls at 0,2,4 | 6,8,10 | 12,14,16 | 18 s: four slots, each with its last poll's value.
-    EXPECT_EQ(Finite(s.timeline, s.services[0].workers), (std::vector<double>{2, 5, 8, 9}));
-    EXPECT_EQ(Finite(s.timeline, s.services[0].desired), (std::vector<double>{3, 6, 9, 10}));
+    // Polls at 0,2,4 | 6,8 | 10,12,14 | 16,18 s: the 5 s grid's slots, each with its last poll's
+    // value, so 180 slots still span 15 minutes.
+    EXPECT_EQ(Finite(s.timeline, s.services[0].workers), (std::vector<double>{2, 4, 7, 9}));
+    EXPECT_EQ(Finite(s.timeline, s.services[0].desired), (std::vector<double>{3, 5, 8, 10}));
   });
 }
 
@@ -92,6 +93,18 @@ TEST(StatusHistory, TheRingKeepsTheLastFifteenMinutesOnly) {
     EXPECT_EQ(points.front().value, polls - static_cast<int>(kHistorySlots));  // oldest kept
     EXPECT_EQ(points.back().value, polls - 1);
     for (size_t i = 1; i < points.size(); ++i) EXPECT_EQ(points[i].at - points[i - 1].at, 5s);
+  });
+}
+
+TEST(StatusHistory, TwoSecondPollsFillTheRingWithExactlyFifteenMinutes) {
+  StatusHistory history(2s);  // does not divide the 5 s slot
+  ScalingSnapshot sc = OneService("echo", 1, 1);
+  for (int i = 0; i < 1000; ++i) history.Record(SourcesSnapshot(true), &sc, nullptr, kStart + i * 2s);
+  history.Read([](const StatusState& s) {
+    std::vector<ChartPoint> points = Points(s.timeline, s.services[0].workers);
+    ASSERT_EQ(points.size(), kHistorySlots);
+    EXPECT_LT(points.back().at - points.front().at, kHistorySpan);
+    EXPECT_GE(points.back().at - points.front().at, kHistorySpan - 10s);
   });
 }
 

@@ -105,6 +105,9 @@ class ConnectionThreads : public httplib::TaskQueue {
 
 // One /metrics scrape counted against --web.max-requests for as long as its answer lives: the
 // answer is written after the handler returns, and a client that reads slowly is still a scrape.
+// Status pages rendered at once (GET /); more are answered 503.
+constexpr size_t kMaxPagesAtOnce = 4;
+
 class ScrapeSlot {
  public:
   explicit ScrapeSlot(std::atomic<size_t>& count) : count_(count), scrapes_(++count_) {}
@@ -318,7 +321,16 @@ void WebServer::ServeScaling(JsonEndpoint endpoint) {
 }
 
 void WebServer::ServeStatusPage(PageEndpoint endpoint) {
-  server_->Get("/", [endpoint](const httplib::Request&, httplib::Response& res) {
+  server_->Get("/", [this, endpoint](const httplib::Request&, httplib::Response& res) {
+    // A page costs up to ~40 ms of CPU at the history's caps (render and gzip, bench/README.md):
+    // a burst of reloads must not take the cores /metrics needs. Browsers retry; 503 at once.
+    ScrapeSlot slot(pages_in_flight_);
+    if (slot.scrapes() > kMaxPagesAtOnce) {
+      res.status = 503;
+      res.set_header("Retry-After", "1");
+      res.set_content("too many status pages at once; try again\n", "text/plain; charset=utf-8");
+      return;
+    }
     Page page = endpoint();
     res.set_header("Content-Security-Policy", page.content_security_policy);
     res.set_header("X-Content-Type-Options", "nosniff");

@@ -104,6 +104,7 @@ class WebServer {
   // Scrapes of /metrics from the handler until the last byte is written (or the write failed),
   // for --web.max-requests.
   std::atomic<size_t> scrapes_in_flight_{0};
+  std::atomic<size_t> pages_in_flight_{0};  // GET / being rendered
 };
 
 }  // namespace farrier

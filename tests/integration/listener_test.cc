@@ -1,4 +1,4 @@
-// Farrier's own HTTP listener: /healthz, the landing page, 404s, and a taken address.
+// Farrier's own HTTP listener: /healthz, the status page, 404s, and a taken address.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -6,7 +6,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
 #include "harness.h"
+#include "web/web_server.h"
 
 namespace farrier::itest {
 namespace {
@@ -28,6 +35,51 @@ TEST(Listener, StatusPageLinksMetricsAndHealthz) {
   EXPECT_NE(r.content_type.find("text/html"), std::string::npos) << r.content_type;
   EXPECT_NE(r.body.find("href=\"/metrics\""), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("href=\"/healthz\""), std::string::npos) << r.body;
+}
+
+// In process, with a page that takes as long as the test wants: four pages render at once, a
+// fifth is answered 503 at once (a burst of reloads cannot take the cores /metrics needs), and
+// once they are done the page is served again.
+TEST(Listener, AtMostFourStatusPagesRenderAtOnce) {
+  WebServerOptions options;
+  options.listen_address = {"127.0.0.1", 0};
+  WebServer web(options, [] { return TextPieces{}; });
+  std::mutex mu;
+  std::condition_variable cv;
+  int rendering = 0;
+  bool release = false;
+  web.ServeStatusPage([&] {
+    std::unique_lock lock(mu);
+    ++rendering;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return WebServer::Page{"<p>page</p>", "default-src 'none'"};
+  });
+  std::string error;
+  ASSERT_TRUE(web.Start(&error)) << error;
+  const std::string url = "http://127.0.0.1:" + std::to_string(web.port()) + "/";
+
+  std::vector<int> statuses(4, 0);
+  std::vector<std::thread> slow;
+  for (int i = 0; i < 4; ++i) slow.emplace_back([&, i] { statuses[i] = farrier::test::HttpGet(url, 10s).status; });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return rendering == 4; })) << rendering << " pages rendering";
+  }
+  HttpResponse fifth = farrier::test::HttpGet(url, 5s);
+  EXPECT_EQ(fifth.status, 503) << fifth.body;
+  EXPECT_EQ(fifth.headers.count("Retry-After"), 1u);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  for (std::thread& t : slow) t.join();
+  EXPECT_EQ(statuses, (std::vector<int>{200, 200, 200, 200}));
+  HttpResponse again = farrier::test::HttpGet(url, 5s);
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, "<p>page</p>");
+  web.Stop();
 }
 
 TEST(Listener, MetricsContentType) {

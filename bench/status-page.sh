@@ -18,8 +18,8 @@
 #   --renders N         microbench: timed renders per case, page and JSON each (default 200; fewer
 #                       when they take longer than --micro-seconds)
 #   --micro-seconds S   microbench: time bound per case and kind (default 30)
-#   --fill-seconds S    live: history before measuring (default 60: about 10 points per chart
-#                       line; 900: the whole 15 minutes, 150 points at the 2 s poll interval)
+#   --fill-seconds S    live: history before measuring (default 60: about 12 points per chart
+#                       line; 900: the whole 15 minutes, 180 points)
 #   --requests N        live: timed requests per row (default 10000, 20 s at most per row)
 #   --no-live           the microbench only
 #   --build-dir DIR     CMake build directory (default $BUILD_DIR, else <repo>/build)
@@ -95,6 +95,13 @@ g++ -O2 -std=c++17 -o "$scrape" "$BENCH_DIR/scrape.cc"
 declare -A NAME_OF=()
 pids=()
 start_run_lifecycle "$time_limit"
+# A signal cuts a nap (below) short at once; lib.sh's exit trap would then wait for the watchdog,
+# which bash may have reaped already: that wait hung until every other child had exited (4 runs
+# of 12 when the watchdog fired during a nap). So these traps stop the watchdog themselves and
+# leave the exit trap nothing to wait for.
+# shellcheck disable=SC2154  # watchdog: set by start_run_lifecycle (scripts/lib.sh)
+trap 'log "time limit or SIGTERM: stopping"; kill -TERM "${watchdog:-}" 2>/dev/null || true; watchdog=; exit 124' TERM
+trap 'log "interrupted"; kill -TERM "${watchdog:-}" 2>/dev/null || true; watchdog=; exit 130' INT
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 t_start=$SECONDS
@@ -125,7 +132,7 @@ now_s() { date +%s.%N; }
 # (utilization 0.17), a minute at 450/s (0.75: a fifth of the requests time out), and again.
 loadgen_loop() {
   local child=
-  trap 'kill "$child" 2>/dev/null; exit 0' TERM
+  trap 'kill "$child" 2>/dev/null; wait "$child" 2>/dev/null || true; exit 0' TERM
   while true; do
     for rate in 100 450; do
       "$loadgen" --url "nats://127.0.0.1:$nats_port" --subject api.echo --rate "$rate" --arrivals poisson \
@@ -246,7 +253,7 @@ JSON
   row "GET /api/v1/scaling (baseline)" plain /api/v1/scaling
   row "GET /api/v1/scaling, gzip" gzip /api/v1/scaling
   rss=$(status_kb "$fpid" VmRSS); hwm=$(status_kb "$fpid" VmHWM)
-  live_head="Farrier with 1 service (3 sample workers × 4 slots, the load generator alternating 100 and 450 requests/s each minute, probes every 500 ms) and 1 consumer (ORDERS / worker), polling every 2 s (a history slot is at least 5 s: every third poll here, 6 s), after ${fill_seconds} s of history: the longest chart line has $points points of 180, $polylines chart lines on the page. farrier RSS $(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}') MB, peak $(awk -v k="$hwm" 'BEGIN {printf "%.1f", k / 1024}') MB after the rows."
+  live_head="Farrier with 1 service (3 sample workers × 4 slots, the load generator alternating 100 and 450 requests/s each minute, probes every 500 ms) and 1 consumer (ORDERS / worker), polling every 2 s (a history slot per max(poll interval, 5 s)), after ${fill_seconds} s of history: the longest chart line has $points points of 180, $polylines chart lines on the page. farrier RSS $(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}') MB, peak $(awk -v k="$hwm" 'BEGIN {printf "%.1f", k / 1024}') MB after the rows."
   rev=()
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do rev+=("${pids[i]}"); done
   stop "${rev[@]}"  # farrier first, nats-server last

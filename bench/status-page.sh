@@ -169,22 +169,7 @@ if ((live)); then
   done
   start_bg loadgen "$work/loadgen.out" "$work/loadgen.err" loadgen_loop
 
-  # scripts/demo.sh's farrier.json, plus the consumer.
-  cat >"$work/farrier.json" <<JSON
-{
-  "nats": {"url": "nats://127.0.0.1:$nats_port", "monitor_url": "http://127.0.0.1:$monitor_port"},
-  "poll": {"interval": "2s", "timeout": "1s"},
-  "scaling": {"window": "20s", "down_window": "30s"},
-  "services": [
-    {"name": "echo", "subject": "api.echo", "queue_group": "workers",
-     "probe": {"interval": "500ms", "timeout": "1s", "payload": "probe"},
-     "worker_concurrency": 4, "overflow": "drop", "micro_service": "Echo"}
-  ],
-  "consumers": [
-    {"stream": "ORDERS", "consumer": "worker", "lag_threshold": 10}
-  ]
-}
-JSON
+  demo_farrier_config "$nats_port" "$monitor_port" >"$work/farrier.json"  # the demo's
   "$farrier" --config "$work/farrier.json" --check-config >"$work/check.log" 2>&1 ||
     die "farrier --check-config rejected the configuration: $(tail -3 "$work/check.log")"
   start_bg farrier "$work/farrier.out" "$work/farrier.log" "$farrier" --config "$work/farrier.json" \

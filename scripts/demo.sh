@@ -67,24 +67,7 @@ done
 ) &
 pids+=($!)
 
-# Nobody consumes ORDERS, so its lag stays at 50: at 1 message/s per worker (an order takes a
-# second), draining that within 10 s takes 5 workers.
-cat >"$work/farrier.json" <<JSON
-{
-  "nats": {"url": "nats://127.0.0.1:$nats_port", "monitor_url": "http://127.0.0.1:$monitor_port"},
-  "poll": {"interval": "2s", "timeout": "1s"},
-  "scaling": {"window": "20s", "down_window": "30s"},
-  "services": [
-    {"name": "echo", "subject": "api.echo", "queue_group": "workers",
-     "probe": {"interval": "500ms", "timeout": "1s", "payload": "probe"},
-     "worker_concurrency": 4, "overflow": "drop", "micro_service": "Echo"}
-  ],
-  "consumers": [
-    {"stream": "ORDERS", "consumer": "worker", "worker_rate": 1, "drain_time": "10s",
-     "max_workers": 10}
-  ]
-}
-JSON
+demo_farrier_config "$nats_port" "$monitor_port" >"$work/farrier.json"
 "$build/exporter/farrier" --config "$work/farrier.json" --web.listen-address "127.0.0.1:$web_port" &
 pids+=($!)
 wait_http "http://127.0.0.1:$web_port/healthz"

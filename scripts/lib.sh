@@ -101,6 +101,29 @@ ensure_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# demo_farrier_config NATS_PORT MONITOR_PORT: prints the farrier.json of scripts/demo.sh (and of
+# bench/status-page.sh, which measures the demo's page): the echo pool probed and sized, and the
+# ORDERS/worker consumer. Nobody consumes ORDERS, so its lag stays at 50: at 1 message/s per
+# worker (an order takes a second), draining that within 10 s takes 5 workers.
+demo_farrier_config() {
+  cat <<JSON
+{
+  "nats": {"url": "nats://127.0.0.1:$1", "monitor_url": "http://127.0.0.1:$2"},
+  "poll": {"interval": "2s", "timeout": "1s"},
+  "scaling": {"window": "20s", "down_window": "30s"},
+  "services": [
+    {"name": "echo", "subject": "api.echo", "queue_group": "workers",
+     "probe": {"interval": "500ms", "timeout": "1s", "payload": "probe"},
+     "worker_concurrency": 4, "overflow": "drop", "micro_service": "Echo"}
+  ],
+  "consumers": [
+    {"stream": "ORDERS", "consumer": "worker", "worker_rate": 1, "drain_time": "10s",
+     "max_workers": 10}
+  ]
+}
+JSON
+}
+
 # bench_build BUILD_DIR TARGET...: the project's build dependencies (scripts/deps.sh owns them),
 # then the named targets configured and built in BUILD_DIR. Uses the caller's log().
 bench_build() {

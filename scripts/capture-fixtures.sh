@@ -364,6 +364,8 @@ EOF
   capture single /healthz healthz.json
   capture single /jsz jsz.json
   capture single '/jsz?accounts=true&streams=true&consumers=true&config=true' jsz-full.json
+  # What farrier asks between two answers with config (--jsz.config-refresh), same state.
+  capture single '/jsz?accounts=true&streams=true&consumers=true&config=false' jsz-light.json
   capture single /accstatz accstatz.json
   capture single '/accstatz?unused=true' accstatz-unused.json
   capture single /routez routez.json
@@ -392,6 +394,13 @@ EOF
     "durable PROCESSOR with 40 pending / 7 ack-pending"
   expect jsz-full.json '[.account_details[].stream_detail[].consumer_detail[]?
       | select(.config.durable_name == null)] | length == 1' "one ephemeral consumer"
+  expect jsz-light.json '[.account_details[].stream_detail[] | select(has("config"))] | length == 0' \
+    "streams without config"
+  expect jsz-light.json '[.account_details[].stream_detail[].consumer_detail[]? | select(has("config"))]
+      | length == 0' "consumers without config"
+  local consumers_of='[.account_details[].stream_detail[].consumer_detail[]? | [.stream_name, .name, .created]] | sort'
+  [[ $(jq -c "$consumers_of" "$STAGE/jsz-light.json") == "$(jq -c "$consumers_of" "$STAGE/jsz-full.json")" ]] ||
+    die "jsz-light.json: expected the consumers of jsz-full.json, created at the same times"
   expect routez.json '.num_routes == 0' "no routes"
   expect healthz-details.json '.status == "ok" and (.errors // []) == []' "a healthy server"
   expect subsz-test-limit1.json '(.subscriptions_list | length) == 1' "a 1-item page of svc.echo matches"
@@ -715,6 +724,11 @@ EOF
     "east<->west gateway"
   wait_for gwb /gatewayz '(.outbound_gateways.east != null) and (.inbound_gateways.east | length) > 0' \
     "west<->east gateway"
+  # An outbound gateway's RTT is "0s" until its first PING is answered, some time after it
+  # connects; nats_gateway_rtt_seconds needs a measured one.
+  local gw_connected=$SECONDS
+  wait_for gwa /gatewayz '.outbound_gateways.west.connection.rtt != "0s"' "east->west gateway RTT" 60
+  log "east->west gateway RTT measured after $((SECONDS - gw_connected))s"
 
   # Leaf side: 2 clients with 3 subscriptions each, visible to the hub through the leaf link.
   bg leaf-idle "$NATSKIT" idle-conns --url "nats://127.0.0.1:${CPORT[leaf]}" --count 2 --subs 3 \
@@ -743,6 +757,7 @@ EOF
   expect leafz-hub.json '.leafnodes == 1 and (.leafs | length) == 1' "one leaf connection"
   expect leafz-leaf.json '.leafnodes == 1' "one remote"
   expect gatewayz.json '.name == "east" and .outbound_gateways.west != null' "east->west outbound"
+  expect gatewayz.json '.outbound_gateways.west.connection.rtt != "0s"' "a measured east->west RTT"
   expect gatewayz-accs.json '.outbound_gateways.west.accounts | length >= 1' "per-account gateway info"
   end_scenario
 }

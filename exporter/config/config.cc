@@ -316,6 +316,12 @@ const std::vector<Option>& Options() {
     o.push_back(CountOption(
         "jsz.consumer-limit", "N", "Most consumers exported.",
         [](Config& c) -> size_t& { return c.poll.sources.jsz.consumer_limit; }, 0, 1000000));
+    o.push_back(DurationOption(
+        "jsz.config-refresh",
+        "How long the configured fields of streams and consumers (from /jsz?config=true) are reused; polls in "
+        "between ask /jsz without config, about half the bytes. New assets are read at once. 0: config every poll.",
+        [](Config& c) -> std::chrono::milliseconds& { return c.poll.sources.jsz_config_refresh; },
+        /*allow_zero=*/true));
     o.push_back(CountOption(
         "raftz.group-limit", "N", "Most Raft groups exported with --collector.raftz (the rest counted).",
         [](Config& c) -> size_t& { return c.poll.sources.raftz_group_limit; }, 0, 1000000));

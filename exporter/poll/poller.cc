@@ -4,6 +4,7 @@
 #include <malloc.h>
 #endif
 #include <algorithm>
+#include <map>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -74,12 +75,17 @@ class Poller::SourceWorker {
       lock.unlock();
       fetcher_->StartPoll(limits);
       Result result;
+      // What the source kept about servers no longer polled goes (cluster mode: a server left).
+      std::erase_if(memory_, [&](const auto& kept) {
+        return std::find(servers.begin(), servers.end(), kept.first) == servers.end();
+      });
       for (const std::string& id : servers) {
+        SourceMemory& memory = memory_[id];
         if (id.empty()) {
-          result.outcomes.emplace_back(id, spec_.poll(*fetcher_, options_));
+          result.outcomes.emplace_back(id, spec_.poll(*fetcher_, options_, memory));
         } else {
           ServerFetcher server(*fetcher_, id);
-          result.outcomes.emplace_back(id, spec_.poll(server, options_));
+          result.outcomes.emplace_back(id, spec_.poll(server, options_, memory));
         }
       }
       result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -101,6 +107,7 @@ class Poller::SourceWorker {
   FetchLimits limits_;
   std::chrono::steady_clock::time_point started_;
   std::vector<std::string> servers_;
+  std::map<std::string, SourceMemory> memory_;  // by server id; used by the worker's thread only
   Result result_;
   std::thread thread_;  // last: starts once the members above exist
 };

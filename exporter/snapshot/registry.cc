@@ -43,7 +43,7 @@ SourceOutcome FetchOne(Fetcher& fetcher, const EndpointRequest& request, Result<
   });
 }
 
-SourceOutcome PollConnz(Fetcher& fetcher, const SourceOptions& options) {
+SourceOutcome PollConnz(Fetcher& fetcher, const SourceOptions& options, SourceMemory&) {
   ConnzAccumulator acc(options.connz_detail ? options.connz_detail_limit : 0);
   const uint64_t page_size = options.connz_page_size;
   uint64_t offset = 0;
@@ -68,7 +68,7 @@ SourceOutcome PollConnz(Fetcher& fetcher, const SourceOptions& options) {
 
 // One /subsz?subs=1&test=<subject> per configured service (services without a subject to test
 // are skipped). All or nothing: one failed request fails the source for this poll.
-SourceOutcome PollQueueGroups(Fetcher& fetcher, const SourceOptions& options) {
+SourceOutcome PollQueueGroups(Fetcher& fetcher, const SourceOptions& options, SourceMemory&) {
   std::map<std::string, QueueGroupView> views;
   for (const SourceOptions::QueueGroupQuery& s : options.queue_groups) {
     const EndpointRequest request = SubsTestRequest(s.subject);
@@ -98,7 +98,7 @@ SourceOutcome PollQueueGroups(Fetcher& fetcher, const SourceOptions& options) {
 // default, an asset account's (its streams' and consumers' groups) with ?acc=. The accounts with
 // JetStream come from /jsz?accounts=true. A 404 means no groups for that filter, or (with the
 // Go mux's own body) a server older than 2.10.17 that has no /raftz: no data, not a failure.
-SourceOutcome PollRaftz(Fetcher& fetcher, const SourceOptions&) {
+SourceOutcome PollRaftz(Fetcher& fetcher, const SourceOptions&, SourceMemory&) {
   Raftz all;
   // kNoGroups: "No Raft nodes registered" (none in any account); kNone: none for this filter.
   enum class Page { kRead, kNone, kNoGroups, kNoEndpoint };
@@ -147,6 +147,36 @@ SourceOutcome PollRaftz(Fetcher& fetcher, const SourceOptions&) {
   return SourceOutcome::Success([raftz = std::move(all)](ServerView& s) mutable { s.raftz = std::move(raftz); });
 }
 
+// /jsz with every account, stream and consumer. Their configured fields come from an answer with
+// config=true, kept in `memory`; polls in between ask without config, about half the bytes for
+// the server to print and for us to read (sources/jsz_config.h). A poll that finds an asset it
+// does not know asks again with config=true at once.
+SourceOutcome PollJsz(Fetcher& fetcher, const SourceOptions& options, SourceMemory& memory) {
+  JszConfigMemory& kept = memory.jsz;
+  const auto now = JszConfigMemory::Clock::now();
+  auto request = [](bool config) {
+    return EndpointRequest{"jsz", {{"accounts", true}, {"streams", true}, {"consumers", true}, {"config", config}}};
+  };
+  if (kept.LightAllowed(now, options.jsz_config_refresh)) {
+    const EndpointRequest light = request(false);
+    FetchResult got = fetcher.Fetch(light);
+    if (auto failure = FetchFailure(fetcher, got, light)) return std::move(*failure);
+    Result<Jsz> parsed = ParseJsz(got.body);
+    if (!parsed) return ParseFailure(fetcher, light, parsed);
+    Jsz jsz = std::move(parsed).value();
+    if (kept.Fill(jsz)) {
+      return SourceOutcome::Success([jsz = std::move(jsz)](ServerView& s) mutable { s.jsz = std::move(jsz); });
+    }
+  }
+  const EndpointRequest full = request(true);
+  FetchResult got = fetcher.Fetch(full);
+  if (auto failure = FetchFailure(fetcher, got, full)) return std::move(*failure);
+  Result<Jsz> parsed = ParseJsz(got.body);
+  if (!parsed) return ParseFailure(fetcher, full, parsed);
+  kept.Remember(*parsed, now);
+  return SourceOutcome::Success([jsz = std::move(parsed).value()](ServerView& s) mutable { s.jsz = std::move(jsz); });
+}
+
 template <auto Member, auto Render>
 void RenderIfPresent(const ServerView& s, const SourceOptions&, Families& out) {
   if (s.*Member) Render(*(s.*Member), out);
@@ -176,36 +206,44 @@ void RenderRaftzOfServer(const ServerView& s, const SourceOptions& c, Families& 
 const std::vector<SourceSpec>& AllSources() {
   static const std::vector<SourceSpec> sources = {
       {"varz", true, "Server identity and counters from /varz (always on).",
-       [](Fetcher& f, const SourceOptions&) { return FetchOne(f, {"varz"}, ParseVarz, &ServerView::varz); },
+       [](Fetcher& f, const SourceOptions&, SourceMemory&) {
+         return FetchOne(f, {"varz"}, ParseVarz, &ServerView::varz);
+       },
        RenderIfPresent<&ServerView::varz, RenderVarz>},
       {"connz", true, "Connection totals by kind from every page of /connz.", PollConnz, RenderConnzOfServer},
       {"routez", true, "Cluster routes from /routez.",
-       [](Fetcher& f, const SourceOptions&) { return FetchOne(f, {"routez"}, ParseRoutez, &ServerView::routez); },
+       [](Fetcher& f, const SourceOptions&, SourceMemory&) {
+         return FetchOne(f, {"routez"}, ParseRoutez, &ServerView::routez);
+       },
        RenderIfPresent<&ServerView::routez, RenderRoutez>},
       {"subsz", true, "Subscription table statistics from /subsz.",
-       [](Fetcher& f, const SourceOptions&) { return FetchOne(f, {"subsz"}, ParseSubsz, &ServerView::subsz); },
-       RenderIfPresent<&ServerView::subsz, RenderSubsz>},
-      {"jsz", true, "JetStream server, account, stream and consumer metrics from /jsz.",
-       [](Fetcher& f, const SourceOptions&) {
-         return FetchOne(f, {"jsz", {{"accounts", true}, {"streams", true}, {"consumers", true}, {"config", true}}},
-                         ParseJsz, &ServerView::jsz);
+       [](Fetcher& f, const SourceOptions&, SourceMemory&) {
+         return FetchOne(f, {"subsz"}, ParseSubsz, &ServerView::subsz);
        },
-       RenderJszOfServer},
+       RenderIfPresent<&ServerView::subsz, RenderSubsz>},
+      {"jsz", true,
+       "JetStream server, account, stream and consumer metrics from /jsz (configured fields re-read every "
+       "--jsz.config-refresh).",
+       PollJsz, RenderJszOfServer},
       {"healthz", true, "The server's health verdict from /healthz?details=true.",
-       [](Fetcher& f, const SourceOptions&) {
+       [](Fetcher& f, const SourceOptions&, SourceMemory&) {
          // details=true: errors by type since 2.10; 2.9 ignores the parameter.
          return FetchOne(f, {"healthz", {{"details", true}}}, ParseHealthz, &ServerView::healthz,
                          /*accept_unhealthy=*/true);
        },
        RenderHealthzOfServer},
       {"leafz", false, "Leaf node connections from /leafz.",
-       [](Fetcher& f, const SourceOptions&) { return FetchOne(f, {"leafz"}, ParseLeafz, &ServerView::leafz); },
+       [](Fetcher& f, const SourceOptions&, SourceMemory&) {
+         return FetchOne(f, {"leafz"}, ParseLeafz, &ServerView::leafz);
+       },
        RenderIfPresent<&ServerView::leafz, RenderLeafz>},
       {"gatewayz", false, "Gateway (super-cluster) connections from /gatewayz.",
-       [](Fetcher& f, const SourceOptions&) { return FetchOne(f, {"gatewayz"}, ParseGatewayz, &ServerView::gatewayz); },
+       [](Fetcher& f, const SourceOptions&, SourceMemory&) {
+         return FetchOne(f, {"gatewayz"}, ParseGatewayz, &ServerView::gatewayz);
+       },
        RenderIfPresent<&ServerView::gatewayz, RenderGatewayz>},
       {"accstatz", false, "Per-account traffic from /accstatz?unused=true.",
-       [](Fetcher& f, const SourceOptions&) {
+       [](Fetcher& f, const SourceOptions&, SourceMemory&) {
          // unused=true lists every account, not only those with clients right now, so an
          // account's series do not vanish when its last client leaves.
          return FetchOne(f, {"accstatz", {{"unused", true}}}, ParseAccstatz, &ServerView::accstatz);

@@ -2,6 +2,7 @@
 // Like node_exporter's collectors, each is toggled by --[no-]collector.<name>.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "core/error_kind.h"
 #include "core/families.h"
 #include "sources/jsz.h"
+#include "sources/jsz_config.h"
 #include "transport/fetcher.h"
 
 namespace farrier {
@@ -26,6 +28,9 @@ struct SourceOptions {
   bool connz_detail = false;
   size_t connz_detail_limit = 100;
   JszRenderOptions jsz;
+  // How long the configured fields of streams and consumers from /jsz?config=true are reused
+  // while polls ask /jsz without config (0: config=true on every poll); see sources/jsz_config.h.
+  std::chrono::milliseconds jsz_config_refresh{std::chrono::minutes(1)};
   size_t raftz_group_limit = 1000;  // most Raft groups exported by the raftz collector
   // The queue groups of the configured services (source "queuegroups": one /subsz test each),
   // and with queuegroups_all every queue group on the server.
@@ -60,13 +65,19 @@ struct SourceOutcome {
   static SourceOutcome Failure(ErrorKind kind, std::string detail) { return {kind, std::move(detail), {}, {}}; }
 };
 
+// What a source keeps about one server from one poll to the next (the poller keeps one per
+// source and server). Only /jsz keeps anything.
+struct SourceMemory {
+  JszConfigMemory jsz;
+};
+
 // A poll function asks its fetcher for one server's endpoints (the requests name no server; a
 // fetcher for a server of a cluster fills that in) and renders one server's view.
 struct SourceSpec {
   std::string_view name;
   bool default_enabled;
   std::string_view summary;  // for --help
-  SourceOutcome (*poll)(Fetcher& fetcher, const SourceOptions& options);
+  SourceOutcome (*poll)(Fetcher& fetcher, const SourceOptions& options, SourceMemory& memory);
   void (*render)(const ServerView& server, const SourceOptions& options, Families& out);
 };
 

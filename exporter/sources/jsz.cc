@@ -216,6 +216,8 @@ JszConsumer ScanConsumer(JsonScanner& s, const std::string& path) {
     if (key == "name") {
       Read(s, path, key, &out.name);
       has_name = true;
+    } else if (key == "created") {
+      Read(s, path, key, &out.created);
     } else if (key == "cluster") {
       const std::string cpath = Member(path, key);
       ForEachMember(s, cpath, [&](std::string_view ckey) {
@@ -286,6 +288,8 @@ void ScanStream(JsonScanner& s, const std::string& path, Jsz& jsz) {
     if (key == "name") {
       Read(s, path, key, &out.name);
       has_name = true;
+    } else if (key == "created") {
+      Read(s, path, key, &out.created);
     } else if (key == "cluster") {
       const std::string cpath = Member(path, key);
       const Json cluster = SubObject(s, path, key);

@@ -55,6 +55,7 @@ struct JszStreamOrigin {
 struct JszStream {
   std::string account;
   std::string name;
+  std::string created;  // created, as the server prints it: tells a stream created again from the old one
   std::string leader;   // cluster.leader: a server name; empty when not replicated
   std::string storage;  // "file" or "memory"
   uint64_t messages = 0;
@@ -77,6 +78,7 @@ struct JszConsumer {
   std::string account;
   std::string stream;
   std::string name;
+  std::string created;   // created, as printed: tells a consumer created again from the old one
   bool durable = false;  // config.durable_name set; ephemerals may be folded into one series
   std::string leader;
   uint64_t num_pending = 0;

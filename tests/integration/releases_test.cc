@@ -357,6 +357,72 @@ TEST(Releases, PausedConsumerIsMarked) {
   EXPECT_EQ(s->Value("nats_consumer_num_pending", processor), 20.0);
 }
 
+// Creates (or, for an existing durable, updates in place) pull consumer ORDERS/<name> with
+// max_ack_pending `limit`, through the JetStream API request every release answers.
+void PutConsumer(const NatsServer& server, const std::string& name, int limit) {
+  Json request{{"stream_name", "ORDERS"},
+               {"config", {{"durable_name", name}, {"ack_policy", "explicit"}, {"max_ack_pending", limit}}}};
+  Json reply = Json::parse(RunNatskit({"request", "--url", server.client_url(), "--subject",
+                                       "$JS.API.CONSUMER.DURABLE.CREATE.ORDERS." + name, "--data", request.dump(),
+                                       "--timeout", "2000"}));
+  ASSERT_FALSE(reply.contains("error")) << reply.dump();
+  ASSERT_EQ(reply["config"]["max_ack_pending"], limit) << reply.dump();
+}
+
+// Between answers with config=true farrier asks /jsz without config and keeps the configured
+// fields (--jsz.config-refresh): a consumer created, or deleted and created again, shows its
+// own max_ack_pending at once; an edit in place shows within the refresh period, not before.
+TEST(Releases, ConsumerConfigFollowsCreateRecreateAndRefresh) {
+  NatsServerOptions options;
+  options.jetstream = true;
+  NatsServer server(options);
+  RunNatskit({"js-setup", "--url", server.client_url(), "--stream", "ORDERS", "--subjects", "orders.>", "--publish",
+              "5"});
+  PutConsumer(server, "A", 100);
+  const PromLabels a{{"account", "$G"}, {"stream", "ORDERS"}, {"consumer", "A"}};
+  const PromLabels b{{"account", "$G"}, {"stream", "ORDERS"}, {"consumer", "B"}};
+
+  Farrier f(FarrierArgs(server, {"--jsz.config-refresh", "1h"}));
+  Scrape last;
+  ASSERT_TRUE(f.WaitFor([&](const Scrape& s) { return s.Value("nats_consumer_max_ack_pending", a) == 100.0; }, 10s,
+                        &last))
+      << last.Describe();
+
+  // A new consumer: from its first scrape on, with its own limit.
+  PutConsumer(server, "B", 200);
+  auto with_b = f.WaitFor([&](const Scrape& s) { return s.Value("nats_consumer_num_pending", b).has_value(); }, 10s,
+                          &last);
+  ASSERT_TRUE(with_b) << last.Describe();
+  EXPECT_EQ(with_b->Value("nats_consumer_max_ack_pending", b), 200.0) << with_b->Describe();
+  EXPECT_EQ(with_b->Value("nats_consumer_num_pending", b), 5.0);
+
+  // Edited in place: the kept value holds for the refresh period (an hour here), so farrier is
+  // asking without config. (After the poll that found B, one more asks with config, in case
+  // more assets keep appearing; then polls go without.)
+  ASSERT_TRUE(f.WaitForPolls(f.Metrics().Polls() + 3, 10s));
+  PutConsumer(server, "A", 300);
+  ASSERT_TRUE(f.WaitForPolls(f.Metrics().Polls() + 10, 10s));
+  EXPECT_EQ(f.Metrics().Value("nats_consumer_max_ack_pending", a), 100.0);
+
+  // Deleted and created again under its name: a new consumer, read with config at once.
+  RunNatskit({"request", "--url", server.client_url(), "--subject", "$JS.API.CONSUMER.DELETE.ORDERS.A", "--timeout",
+              "2000"});
+  PutConsumer(server, "A", 400);
+  ASSERT_TRUE(f.WaitFor([&](const Scrape& s) { return s.Value("nats_consumer_max_ack_pending", a) == 400.0; }, 10s,
+                        &last))
+      << last.Describe();
+
+  // With a short refresh period an edit in place shows once it has passed.
+  Farrier refreshing(FarrierArgs(server, {"--jsz.config-refresh", "1s"}));
+  ASSERT_TRUE(refreshing.WaitFor([&](const Scrape& s) { return s.Value("nats_consumer_max_ack_pending", b) == 200.0; },
+                                 10s, &last))
+      << last.Describe();
+  PutConsumer(server, "B", 250);
+  ASSERT_TRUE(refreshing.WaitFor([&](const Scrape& s) { return s.Value("nats_consumer_max_ack_pending", b) == 250.0; },
+                                 10s, &last))
+      << last.Describe();
+}
+
 // The capacity signal of a configured consumer that is paused: its backlog grows while nothing
 // can be delivered, so more workers would not help; the desired count holds (KEDA mode here:
 // ceil(lag / 10)), the JSON says paused, and the lag is still reported.

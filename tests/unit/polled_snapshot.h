@@ -96,7 +96,8 @@ inline Snapshot PolledSnapshot(const std::string& release, const Scenario& scena
   s.polls = 1;
   for (const SourceSpec& spec : AllSources()) {
     if (!config.CollectorEnabled(spec.name)) continue;
-    SourceOutcome outcome = spec.poll(fetcher, config.poll.sources);
+    SourceMemory memory;
+    SourceOutcome outcome = spec.poll(fetcher, config.poll.sources, memory);
     SourceStatus& status = s.status[std::string(spec.name)];
     status.polled = true;
     status.up = !outcome.failure;

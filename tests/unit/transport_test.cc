@@ -88,10 +88,11 @@ TEST(ServerFetcher, OnePollFunctionFillsTheViewOfEachServer) {
   }
   ASSERT_NE(varz, nullptr);
   SourceOptions options;
+  SourceMemory memory;
   Snapshot snapshot;
   for (std::string id : {"S", "N1"}) {
     ServerFetcher one(transport, id);
-    SourceOutcome outcome = varz->poll(one, options);
+    SourceOutcome outcome = varz->poll(one, options, memory);
     ASSERT_FALSE(outcome.failure) << outcome.detail;
     outcome.store(snapshot.servers[id]);
   }
@@ -111,7 +112,7 @@ TEST(ServerFetcher, OnePollFunctionFillsTheViewOfEachServer) {
   }
 
   // Without a server name the transport refuses, and the failure names the request.
-  SourceOutcome unaddressed = varz->poll(transport, options);
+  SourceOutcome unaddressed = varz->poll(transport, options, memory);
   ASSERT_TRUE(unaddressed.failure);
   EXPECT_EQ(*unaddressed.failure, ErrorKind::kConnect);
   EXPECT_NE(unaddressed.detail.find("GET /varz: no such server"), std::string::npos) << unaddressed.detail;
@@ -123,7 +124,8 @@ TEST(ServerFetcher, FailuresNameTheServer) {
   ServerFetcher gone(transport, "N9");
   for (const SourceSpec& spec : AllSources()) {
     if (spec.name != "connz") continue;
-    SourceOutcome outcome = spec.poll(gone, SourceOptions{});
+    SourceMemory memory;
+    SourceOutcome outcome = spec.poll(gone, SourceOptions{}, memory);
     ASSERT_TRUE(outcome.failure);
     EXPECT_NE(outcome.detail.find("GET /connz?offset=0&limit=4096 from server N9"), std::string::npos)
         << outcome.detail;

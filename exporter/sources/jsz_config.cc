@@ -32,8 +32,7 @@ uint64_t ConsumerKey(const JszConsumer& c) {
 
 template <class Fields>
 const Fields* Find(const std::vector<Fields>& sorted, uint64_t key) {
-  auto it = std::lower_bound(sorted.begin(), sorted.end(), key,
-                             [](const Fields& f, uint64_t k) { return f.key < k; });
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), key, [](const Fields& f, uint64_t k) { return f.key < k; });
   return it != sorted.end() && it->key == key ? &*it : nullptr;
 }
 

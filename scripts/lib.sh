@@ -135,6 +135,30 @@ bench_build() {
   cmake --build "$dir" -j2 --target "$@" >/dev/null
 }
 
+# bench_peers DIR BUILD BUILD_DIR: "NAME PATH" per peer exporter a bench runs beside farrier: the
+# one in DIR (--peers) when there is one; else, with BUILD=1, the one built from the module
+# proxy into BUILD_DIR/tools/peers (scripts/nats-servers.sh PEERS=1: prometheus-nats-exporter,
+# pinned by bench/peers/go.mod; the proxy refuses nats-surveyor). Says what is left out and why.
+# Uses the caller's log() and die().
+bench_peers() {
+  local dir=$1 build=$2 build_dir=$3 peer
+  if ((build)); then
+    TOOLS_DIR=$build_dir/tools PEERS=1 bash "$(dirname "${BASH_SOURCE[0]}")/nats-servers.sh" >&2 ||
+      die "building the peers from the Go module proxy failed"
+  fi
+  for peer in prometheus-nats-exporter nats-surveyor; do
+    if [[ -n $dir && -x $dir/$peer ]]; then
+      echo "$peer $dir/$peer"
+    elif ((build)) && [[ -x $build_dir/tools/peers/$peer ]]; then
+      echo "$peer $build_dir/tools/peers/$peer"
+    elif [[ $peer == nats-surveyor ]]; then
+      log "nats-surveyor: left out (the Go module proxy refuses its module; --peers DIR with a build of yours adds it)"
+    else
+      log "$peer: left out (not in ${dir:---peers DIR}; --build-peers builds it)"
+    fi
+  done
+}
+
 # start_bg NAME STDOUT STDERR CMD...: runs CMD in the background with its output in the two
 # files, records it in the caller's pids array and NAME_OF map (read by terminate_pids), and
 # sets LAST_PID.

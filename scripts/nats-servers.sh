@@ -6,7 +6,9 @@
 #   - farrier-microworker, the reference micro worker of tests/micro (nats.go's micro package,
 #     pinned by its own go.mod and go.sum);
 #   - helm, Helm v4 from helm.sh/helm/v4 (pinned by tests/helm/tool/go.mod and go.sum), for the
-#     chart tests of tests/helm.
+#     chart tests of tests/helm;
+#   - with PEERS=1 only, prometheus-nats-exporter (pinned by bench/peers/go.mod and go.sum), for
+#     the benches' side-by-side runs.
 # Writes the manifest $TOOLS_DIR/nats-servers.txt ("VERSION PATH" per line) and checks that each
 # binary's --version names its version. A second run with nothing changed takes well under a
 # second; scripts/test.sh calls it before ctest. Go is test tooling only: nothing here goes into
@@ -195,6 +197,31 @@ if ! [[ -x $helm && -f $helm.stamp && $(<"$helm.stamp") == "$stamp" ]]; then
   "$helm.building" version --short | grep -q "^$helm_version" || die "helm: the new binary does not say $helm_version"
   mv "$helm.building" "$helm"
   echo "$stamp" >"$helm.stamp"
+fi
+
+# ---------------------------------------------------------------- peers (PEERS=1, for bench/)
+# The exporters the benches measure Farrier against, where the module proxy serves them:
+# prometheus-nats-exporter, pinned by bench/peers/go.mod and go.sum, into $tools/peers/. Only on
+# request (the benches' --build-peers): the tests do not need it. nats-surveyor cannot be built
+# here: the proxy refuses every version of github.com/nats-io/nats-surveyor.
+if [[ ${PEERS:-0} == 1 ]]; then
+  pne=$tools/peers/prometheus-nats-exporter
+  pne_version=$(sed -n 's/^[[:space:]]*github\.com\/nats-io\/prometheus-nats-exporter \(v[0-9.]*\)\( \/\/ indirect\)\{0,1\}$/\1/p' bench/peers/go.mod)
+  [[ -n $pne_version ]] || die "peers: bench/peers/go.mod requires no prometheus-nats-exporter version"
+  stamp="$(cd bench/peers && cat go.mod go.sum | sha256sum | cut -d' ' -f1) $go_version"
+  if ! [[ -x $pne && -f $pne.stamp && $(<"$pne.stamp") == "$stamp" ]]; then
+    log "peers: building github.com/nats-io/prometheus-nats-exporter $pne_version (bench/peers)"
+    mkdir -p "$tools/peers"
+    # Its releases set main.version at link time, as here (else it says 0.0.0).
+    (cd bench/peers && "$go" build -trimpath -mod=readonly -ldflags "-X main.version=${pne_version#v}" \
+      -o "$pne.building" github.com/nats-io/prometheus-nats-exporter) ||
+      die "peers: go build in bench/peers failed"
+    "$pne.building" --version 2>&1 | grep -q "version ${pne_version#v}\$" ||
+      die "peers: the new prometheus-nats-exporter does not say ${pne_version#v}"
+    mv "$pne.building" "$pne"
+    echo "$stamp" >"$pne.stamp"
+  fi
+  log "peers: $("$pne" --version 2>&1) in $tools/peers (nats-surveyor: not served by the module proxy)"
 fi
 
 log "$(printf '%s, ' "${manifest[@]%% *}")$("$worker" --version), helm $("$helm" version --short) in $tools"

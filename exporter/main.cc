@@ -1,16 +1,23 @@
-#include <openssl/crypto.h>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include <spdlog/spdlog.h>
 
 #include "app/run.h"
+#include "services/nats_library.h"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
-  // OpenSSL frees its global state (locks included) in an atexit handler by default, while
-  // cnats' threads may still be using it: exit would race them (TSan saw the lock freed under a
-  // cnats thread taking it). Ending cnats first with nats_CloseAndWait is no cure: its cleanup
-  // and OpenSSL's handler then free the same state twice (ASan: SEGV in OPENSSL_cleanup). So the
-  // handler is never registered; this must be OpenSSL's first initialisation. The process is
-  // ending anyway, and the memory stays reachable (no leak report).
-  OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
-  return farrier::Run(argc, argv, environ);
+  int code = farrier::Run(argc, argv, environ);
+  // Every NATS connection is closed by now; cnats' own threads still run. Exit handlers
+  // (OpenSSL's frees its locks and tables) must not run under them.
+  if (!farrier::CloseNatsLibrary(std::chrono::seconds(2))) {
+    spdlog::warn("the NATS library's threads did not end within 2 s; exiting without cleanup");
+    spdlog::default_logger()->flush();
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+  return code;
 }

@@ -130,9 +130,11 @@ inline void CloseConnection(natsConnection* nc) {
 
 // main() of both programs: exit 0 for --help, 2 for a usage error, 1 for a runtime error.
 inline int RunMain(const char* program, const char* usage, int (*run)(int, char**), int argc, char** argv) {
-  // As farrier's main.cc: OpenSSL's atexit cleanup would free its locks while a cnats thread
-  // that nats_CloseAndWait did not end in time may still take them. CI once saw a worker print
-  // its final stats on SIGTERM and then not exit for 15 s.
+  // OpenSSL's atexit cleanup would free its locks while a cnats thread that nats_CloseAndWait
+  // did not end in time may still take them. CI once saw a worker print its final stats on
+  // SIGTERM and then not exit for 15 s. This first initialisation decides because these programs
+  // do not link libcpp-httplib, whose constructor initialises OpenSSL before main (farrier's
+  // main.cc ends cnats' threads instead).
   OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr);
   try {
     return run(argc, argv);

@@ -36,8 +36,8 @@ class NatsClient {
   // `meanwhile` ends the warning logged while the first connect fails: what that means for the
   // caller ("probes count as error meanwhile").
   static Result<std::unique_ptr<NatsClient>> Open(const NatsClientConfig& config, std::string_view meanwhile);
-  // Closes the connection and the cnats library (one client per process); cnats' callbacks
-  // have finished when it returns.
+  // Closes the connection; cnats' callbacks for it have finished when it returns. The library
+  // stays open for a reload's next client: main ends it (services/nats_library.h).
   ~NatsClient();
   NatsClient(const NatsClient&) = delete;
   NatsClient& operator=(const NatsClient&) = delete;

@@ -73,8 +73,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Create(const Config& config) {
                                                         [poller = p->poller_.get()] { return poller->Current(); });
   if (!c.services.empty() || c.jetstream_advisories || c.jetstream_account_info) {
     Result<std::unique_ptr<NatsClient>> client = NatsClient::Open(
-        c.nats, !c.services.empty() ? "probes count as error meanwhile"
-                                    : "JetStream advisories and account info wait for it meanwhile");
+        c.probe_nats, !c.services.empty() ? "probes count as error meanwhile"
+                                          : "JetStream advisories and account info wait for it meanwhile");
     if (!client) return Error{client.error()};
     p->nats_ = std::move(client).value();
     if (c.jetstream_advisories) {

@@ -182,7 +182,7 @@ const std::vector<Option>& Options() {
     o.push_back(std::move(urls));
     o.push_back(StringOption("nats.name", "NAME", "Connection name of the probing connection (seen in /connz).",
                              [](Config& c) -> std::string& { return c.nats.name; }));
-    o.push_back(FileOption("nats.creds-file", "NATS credentials file (JWT and seed) for the probing connection.",
+    o.push_back(FileOption("nats.creds-file", "NATS credentials file (JWT and seed) to authenticate with.",
                            [](Config& c) -> std::string& { return c.nats.creds_file; }));
     o.push_back(FileOption("nats.nkey-seed-file", "File holding a user nkey seed (SU...) to authenticate with.",
                            [](Config& c) -> std::string& { return c.nats.nkey_seed_file; }));
@@ -194,6 +194,23 @@ const std::vector<Option>& Options() {
     o.push_back(std::move(user));
     o.push_back(FileOption("nats.password-file", "File holding the password of --nats.user.",
                            [](Config& c) -> std::string& { return c.nats.password_file; }));
+    // The probing connection's own credentials (cluster mode: --nats.* is a system-account user).
+    o.push_back(FileOption("nats.probe.creds-file",
+                           "Credentials file for the probing connection instead of --nats.*'s (cluster mode).",
+                           [](Config& c) -> std::string& { return c.probe_auth.creds_file; }));
+    o.push_back(FileOption("nats.probe.nkey-seed-file", "User nkey seed file for the probing connection.",
+                           [](Config& c) -> std::string& { return c.probe_auth.nkey_seed_file; }));
+    o.push_back(FileOption("nats.probe.token-file", "Token file for the probing connection.",
+                           [](Config& c) -> std::string& { return c.probe_auth.token_file; }));
+    Option probe_user = StringOption("nats.probe.user", "USER",
+                                     "User name of the probing connection (with --nats.probe.password-file).",
+                                     [](Config& c) -> std::string& { return c.probe_auth.user; });
+    probe_user.show = [](const Config& c) {
+      return c.probe_auth.user.empty() ? std::string("none") : c.probe_auth.user;
+    };
+    o.push_back(std::move(probe_user));
+    o.push_back(FileOption("nats.probe.password-file", "File holding the password of --nats.probe.user.",
+                           [](Config& c) -> std::string& { return c.probe_auth.password_file; }));
     o.push_back(FileOption("nats.tls.ca-file", "CA certificates (PEM) to verify the NATS server with.",
                            [](Config& c) -> std::string& { return c.nats.tls_ca_file; }));
     o.push_back(FileOption("nats.tls.cert-file", "Client certificate (PEM) for NATS TLS.",
@@ -457,6 +474,8 @@ std::string Validate(Config& c, const FileReader& read) {
       !err.empty()) {
     return err;
   }
+  if (std::string err = FinishNatsAuth(c.probe_auth, "nats.probe", read); !err.empty()) return err;
+  c.probe_nats = HasNatsAuth(c.probe_auth) ? WithNatsAuth(c.nats, c.probe_auth) : c.nats;
   // A $SYS reply is one NATS message: at ~520 bytes per connection, 1,024 connections keep a
   // CONNZ page near 0.5 MB, inside the default max payload (1 MB) that a client's messages have.
   if (c.system_account)

@@ -40,6 +40,13 @@ struct Config {
   // Request/reply probing of API services over a NATS client connection (only opened when
   // `services` is not empty).
   NatsClientConfig nats;
+  // --nats.probe.*: other credentials for the probing connection (services, JetStream
+  // advisories and account info), for cluster mode, where --nats.* is a system-account user.
+  // Only its credential fields are used.
+  NatsClientConfig probe_auth;
+  // The probing connection's settings: `nats`, with probe_auth's credentials if it has any. Set
+  // by LoadConfig.
+  NatsClientConfig probe_nats;
   std::vector<ServiceConfig> services;    // from the file's "services" array
   std::vector<ConsumerConfig> consumers;  // from the file's "consumers" array
   std::vector<ExpectedAsset> expected;    // from the file's "expect" object

@@ -386,6 +386,48 @@ std::vector<ExpectedAsset> ExpectedAssets(std::vector<ExpectedAsset> expected,
   return expected;
 }
 
+std::string FinishNatsAuth(NatsClientConfig& auth, const std::string& prefix, const FileReader& read) {
+  if (!auth.user.empty() != !auth.password_file.empty()) {
+    return prefix + ".user and " + prefix + ".password-file: set both or neither";
+  }
+  int auth_modes = !auth.creds_file.empty() + !auth.nkey_seed_file.empty() + !auth.token_file.empty() +
+                   !auth.user.empty();
+  if (auth_modes > 1) return prefix + ": choose one of creds-file, nkey-seed-file, token-file or user/password-file";
+  for (const auto& [option, path] : {std::pair<const char*, const std::string*>{".creds-file", &auth.creds_file},
+                                     {".nkey-seed-file", &auth.nkey_seed_file}}) {
+    if (std::string err = CheckReadable(prefix + option, *path, read); !err.empty()) return err;
+  }
+  if (!auth.token_file.empty()) {
+    if (std::string err = ReadSecret(prefix + ".token-file", auth.token_file, &auth.token, read); !err.empty()) {
+      return err;
+    }
+  }
+  if (!auth.password_file.empty()) {
+    if (std::string err = ReadSecret(prefix + ".password-file", auth.password_file, &auth.password, read);
+        !err.empty()) {
+      return err;
+    }
+  }
+  auth.auth_options = prefix;
+  return {};
+}
+
+bool HasNatsAuth(const NatsClientConfig& auth) {
+  return !auth.creds_file.empty() || !auth.nkey_seed_file.empty() || !auth.token_file.empty() || !auth.user.empty();
+}
+
+NatsClientConfig WithNatsAuth(NatsClientConfig nats, const NatsClientConfig& auth) {
+  nats.creds_file = auth.creds_file;
+  nats.nkey_seed_file = auth.nkey_seed_file;
+  nats.token_file = auth.token_file;
+  nats.token = auth.token;
+  nats.user = auth.user;
+  nats.password_file = auth.password_file;
+  nats.password = auth.password;
+  nats.auth_options = auth.auth_options;
+  return nats;
+}
+
 std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfig& nats,
                            std::chrono::milliseconds default_interval, std::chrono::milliseconds default_timeout,
                            const std::vector<double>& default_buckets, const FileReader& read) {
@@ -396,28 +438,14 @@ std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfi
   }
   // Credentials are checked even without services: a broken secret mount should fail at
   // startup, not when the first service is added.
-  if (!nats.user.empty() != !nats.password_file.empty()) {
-    return "nats.user and nats.password-file: set both or neither";
-  }
-  int auth_modes = !nats.creds_file.empty() + !nats.nkey_seed_file.empty() + !nats.token_file.empty() +
-                   !nats.user.empty();
-  if (auth_modes > 1) return "nats: choose one of creds-file, nkey-seed-file, token-file or user/password-file";
+  if (std::string err = FinishNatsAuth(nats, "nats", read); !err.empty()) return err;
   if (!nats.tls_cert_file.empty() != !nats.tls_key_file.empty()) {
     return "nats.tls.cert-file and nats.tls.key-file: set both or neither";
   }
-  for (const auto& [option, path] : {std::pair<const char*, const std::string*>{"nats.creds-file", &nats.creds_file},
-                                     {"nats.nkey-seed-file", &nats.nkey_seed_file},
-                                     {"nats.tls.ca-file", &nats.tls_ca_file},
+  for (const auto& [option, path] : {std::pair<const char*, const std::string*>{"nats.tls.ca-file", &nats.tls_ca_file},
                                      {"nats.tls.cert-file", &nats.tls_cert_file},
                                      {"nats.tls.key-file", &nats.tls_key_file}}) {
     if (std::string err = CheckReadable(option, *path, read); !err.empty()) return err;
-  }
-  if (!nats.token_file.empty()) {
-    if (std::string err = ReadSecret("nats.token-file", nats.token_file, &nats.token, read); !err.empty()) return err;
-  }
-  if (!nats.password_file.empty()) {
-    if (std::string err = ReadSecret("nats.password-file", nats.password_file, &nats.password, read); !err.empty())
-      return err;
   }
   if (nats.urls.empty()) nats.urls.push_back("nats://127.0.0.1:4222");
   for (const std::string& url : nats.urls) {

@@ -43,6 +43,16 @@ std::string FinishServices(std::vector<ServiceConfig>& services, NatsClientConfi
                            std::chrono::milliseconds default_interval, std::chrono::milliseconds default_timeout,
                            const std::vector<double>& default_buckets, const FileReader& read = RegularFiles());
 
+// Checks the credentials of `auth` (one way to authenticate, files readable) and reads its
+// secret files; `prefix` names the options in errors ("nats", "nats.probe"). Only the
+// credential fields are looked at.
+std::string FinishNatsAuth(NatsClientConfig& auth, const std::string& prefix, const FileReader& read = RegularFiles());
+// True when `auth` names any credential.
+bool HasNatsAuth(const NatsClientConfig& auth);
+// `nats` with the credentials of `auth` in place of its own (URLs, name and TLS stay): the
+// probing connection's settings when --nats.probe.* is set.
+NatsClientConfig WithNatsAuth(NatsClientConfig nats, const NatsClientConfig& auth);
+
 // "" when `path` is empty or a readable, non-empty file; else "<option>: cannot read <path>:
 // <why>" (never the contents: these are secrets and certificates).
 std::string CheckReadable(const std::string& option, const std::string& path, const FileReader& read = RegularFiles());

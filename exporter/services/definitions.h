@@ -27,6 +27,8 @@ struct NatsClientConfig {
   // Read from the files above by LoadConfig.
   std::string token;
   std::string password;
+  // The options the credentials came from ("nats" or "nats.probe"), for errors: "nats.creds-file ...".
+  std::string auth_options = "nats";
 };
 
 enum class Overflow { kDrop, kQueue };  // what a worker does with a request while it is full

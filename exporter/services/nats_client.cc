@@ -63,19 +63,22 @@ Result<std::unique_ptr<NatsClient>> NatsClient::Open(const NatsClientConfig& con
 
   // nkey and creds authentication sign with farrier's handler (services/nats_signer.h).
   if (!config.creds_file.empty() || !config.nkey_seed_file.empty()) {
-    auto signer = !config.creds_file.empty() ? NonceSigner::FromCredsFile(config.creds_file)
-                                             : NonceSigner::FromSeedFile(config.nkey_seed_file);
+    auto signer = !config.creds_file.empty()
+                      ? NonceSigner::FromCredsFile(config.creds_file, config.auth_options + ".creds-file")
+                      : NonceSigner::FromSeedFile(config.nkey_seed_file, config.auth_options + ".nkey-seed-file");
     if (!signer) return Error{signer.error()};
     client->signer_ = std::move(signer).value();
     if (natsStatus s = client->signer_->Install(opts); s != NATS_OK) {
-      return Error{std::string(!config.creds_file.empty() ? "nats.creds-file " : "nats.nkey-seed-file ") +
+      return Error{config.auth_options + (!config.creds_file.empty() ? ".creds-file " : ".nkey-seed-file ") +
                    (!config.creds_file.empty() ? config.creds_file : config.nkey_seed_file) + ": " +
                    natsStatus_GetText(s)};
     }
   }
-  if (!config.token.empty()) check("nats.token-file", natsOptions_SetToken(opts, config.token.c_str()));
+  const std::string token_option = config.auth_options + ".token-file";
+  const std::string user_option = config.auth_options + ".user";
+  if (!config.token.empty()) check(token_option.c_str(), natsOptions_SetToken(opts, config.token.c_str()));
   if (!config.user.empty()) {
-    check("nats.user", natsOptions_SetUserInfo(opts, config.user.c_str(), config.password.c_str()));
+    check(user_option.c_str(), natsOptions_SetUserInfo(opts, config.user.c_str(), config.password.c_str()));
   }
   if (!step.empty()) return Error{step};
   bool tls = !config.tls_ca_file.empty() || !config.tls_cert_file.empty() || !config.tls_server_name.empty();

@@ -40,8 +40,8 @@ Result<std::string> SeedIn(const std::string& text, bool creds) {
 
 }  // namespace
 
-Result<std::unique_ptr<NonceSigner>> NonceSigner::FromSeedFile(const std::string& path) {
-  std::unique_ptr<NonceSigner> signer(new NonceSigner("nats.nkey-seed-file", path, false));
+Result<std::unique_ptr<NonceSigner>> NonceSigner::FromSeedFile(const std::string& path, const std::string& option) {
+  std::unique_ptr<NonceSigner> signer(new NonceSigner(option, path, false));
   Result<std::string> seed = signer->ReadSeed();
   if (!seed) return Error{seed.error()};
   Wiped wiped{std::move(seed).value()};
@@ -51,8 +51,8 @@ Result<std::unique_ptr<NonceSigner>> NonceSigner::FromSeedFile(const std::string
   return signer;
 }
 
-Result<std::unique_ptr<NonceSigner>> NonceSigner::FromCredsFile(const std::string& path) {
-  std::unique_ptr<NonceSigner> signer(new NonceSigner("nats.creds-file", path, true));
+Result<std::unique_ptr<NonceSigner>> NonceSigner::FromCredsFile(const std::string& path, const std::string& option) {
+  std::unique_ptr<NonceSigner> signer(new NonceSigner(option, path, true));
   Result<std::string> seed = signer->ReadSeed();
   if (!seed) return Error{seed.error()};
   Wiped wiped{std::move(seed).value()};

@@ -24,8 +24,11 @@ namespace farrier {
 class NonceSigner {
  public:
   // Errors name the option and the file and say what is wrong, never quoting the file.
-  static Result<std::unique_ptr<NonceSigner>> FromSeedFile(const std::string& path);
-  static Result<std::unique_ptr<NonceSigner>> FromCredsFile(const std::string& path);
+  // `option` names the file in errors and logs.
+  static Result<std::unique_ptr<NonceSigner>> FromSeedFile(const std::string& path,
+                                                           const std::string& option = "nats.nkey-seed-file");
+  static Result<std::unique_ptr<NonceSigner>> FromCredsFile(const std::string& path,
+                                                            const std::string& option = "nats.creds-file");
 
   // Makes `opts` authenticate with this signer, which must outlive every connection made
   // with them.

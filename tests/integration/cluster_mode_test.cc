@@ -325,6 +325,53 @@ TEST_F(ClusterMode, OnePoolAnswerEqualsTheSumOfTheSidecars) {
   EXPECT_EQ(load.WaitExit(30s), 0);
 }
 
+// The probing connection with credentials of its own (--nats.probe.*): the system account does
+// not import api.plain, so a farrier probing as `sys` hears "no responders"; one that polls as
+// the least-privileged `monitor` and probes as APP's `app` gets every probe answered, and polls
+// every server as before.
+TEST_F(ClusterMode, ProbesUseTheirOwnCredentialsWithoutAnImport) {
+  ChildProcess worker(std::vector<std::string>{FARRIER_SAMPLE_WORKER, "--url", servers_[1]->client_url(), "--subject",
+                                               "api.plain", "--queue", "workers", "--service-time", "1ms"});
+  ASSERT_TRUE(worker.WaitForOutput("ready", 10s)) << worker.ReadStderr();
+  std::ofstream(dir_.path() / "app.pw") << "app-pw-77c2\n";
+  const std::string services = (dir_.path() / "services.json").string();
+  std::ofstream(services)
+      << Json{{"services", {{{"name", "plain"}, {"subject", "api.plain"}, {"probe", {{"interval", "200ms"}}}}}}}.dump();
+  auto as_sys = StartFarrier("sys", "sys-pw-3d1e", {"--config", services});
+  auto own = StartFarrier("monitor", "mon-pw-51ab",
+                          {"--config", services, "--nats.probe.user", "app", "--nats.probe.password-file",
+                           (dir_.path() / "app.pw").string(), "--cluster.expected-servers", "3"});
+  const PromLabels plain{{"service", "plain"}};
+  Scrape last;
+  EXPECT_TRUE(as_sys->WaitFor(
+      [&](const Scrape& s) {
+        return s.Number("nats_service_probe_failures_total", {{"service", "plain"}, {"reason", "no_responders"}}) >= 3;
+      },
+      10s, &last))
+      << last.Describe() << as_sys->Stderr();
+  ASSERT_TRUE(own->WaitFor(
+      [&](const Scrape& s) {
+        return s.Number("nats_service_probes_total", plain) >= 5 && s.Value("nats_exporter_servers_answered") == 3.0;
+      },
+      10s, &last))
+      << last.Describe() << own->Stderr();
+  EXPECT_EQ(last.Number("nats_service_probe_up", plain), 1.0);
+  for (const char* reason : {"no_responders", "timeout", "error"}) {
+    EXPECT_EQ(last.Number("nats_service_probe_failures_total", {{"service", "plain"}, {"reason", reason}}), 0.0)
+        << reason;
+  }
+  for (const auto& node : servers_) EXPECT_EQ(last.Number("nats_up", Of(*node)), 1.0) << node->name();
+  // Farrier's probing connection is logged in as `app` (its polling one as `monitor`).
+  Json connz = MonitorJson(*servers_[0], "/connz?auth=true");
+  bool app_probe = false;
+  for (const Json& c : connz["connections"]) {
+    app_probe = app_probe || (c.value("name", "") == "farrier" && c.value("authorized_user", "") == "app");
+  }
+  EXPECT_TRUE(app_probe) << connz.dump();
+  EXPECT_EQ(own->Stderr().find("app-pw-77c2"), std::string::npos);
+  EXPECT_EQ(own->Stderr().find("Permissions Violation"), std::string::npos) << own->Stderr();
+}
+
 // What docs/cluster-mode.md tells Prometheus users: a server's series get its name as `instance`,
 // so the rules, alerts and dashboards written for sidecars (one target per server) work as they
 // are. A real Prometheus with the shipped rules: route counts and expected peers per server, and

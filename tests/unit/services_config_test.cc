@@ -28,10 +28,11 @@ class TempFile {
   std::filesystem::path path_;
 };
 
-Result<LoadedConfig> LoadText(const std::string& json, std::vector<std::string> args = {}) {
+Result<LoadedConfig> LoadText(const std::string& json, std::vector<std::string> args = {},
+                              const std::vector<std::string>& env = {}) {
   TempFile file(json);
   args.insert(args.begin(), {"--config", file.path()});
-  return LoadConfig(args, {});
+  return LoadConfig(args, env);
 }
 
 std::string ErrorOf(const std::string& json, std::vector<std::string> args = {}) {
@@ -156,6 +157,9 @@ TEST(ServicesConfig, ErrorsNameFileJsonPathAndExpectation) {
       {R"({"nats": {"url": 5}})", "$.nats.url: expected a string or an array, got number 5"},
       {R"({"nats": {"creds_file": "/nonexistent/c.creds"}})", "--nats.creds-file: cannot read /nonexistent/c.creds"},
       {R"({"nats": {"user": "u"}})", "nats.user and nats.password-file: set both or neither"},
+      {R"({"nats": {"probe": {"user": "u"}}})", "nats.probe.user and nats.probe.password-file: set both or neither"},
+      {R"({"nats": {"probe": {"creds_file": "/nonexistent/p.creds"}}})",
+       "--nats.probe.creds-file: cannot read /nonexistent/p.creds"},
       // A device would never end (and a FIFO would block start-up).
       {R"({"services": [{"name": "a", "subject": "x", "probe": {"payload_file": "/dev/zero"}}]})",
        "$.services[0].probe.payload_file: cannot read /dev/zero: not a regular file"},
@@ -194,6 +198,49 @@ TEST(ServicesConfig, SecretFilesAreReadTrimmedAndNeverQuoted) {
   EXPECT_EQ(err.find("hunter2"), std::string::npos) << err;
 }
 
+// --nats.probe.* replaces only the probing connection's credentials: URLs, name and TLS stay
+// --nats.*'s, and --nats.* itself (cluster mode's system-account user) is untouched.
+TEST(ServicesConfig, ProbeCredentialsReplaceOnlyTheProbingConnectionsCredentials) {
+  TempFile sys_password("sys-secret\n");
+  TempFile app_password("app-secret\n");
+  TempFile ca("not read here\n");
+  Result<LoadedConfig> r = LoadText(R"({"nats": {"probe": {"user": "app"}}})",
+                                    {"--nats.url", "tls://n1:4222,tls://n2:4222", "--nats.user", "sys",
+                                     "--nats.password-file", sys_password.path(), "--nats.tls.ca-file", ca.path(),
+                                     "--nats.probe.password-file", app_password.path()});
+  ASSERT_TRUE(r) << r.error();
+  const Config& c = r->config;
+  EXPECT_EQ(c.nats.user, "sys");
+  EXPECT_EQ(c.nats.password, "sys-secret");
+  EXPECT_EQ(c.nats.auth_options, "nats");
+  EXPECT_EQ(c.probe_nats.user, "app");
+  EXPECT_EQ(c.probe_nats.password, "app-secret");
+  EXPECT_EQ(c.probe_nats.auth_options, "nats.probe");
+  EXPECT_EQ(c.probe_nats.urls, c.nats.urls);
+  EXPECT_EQ(c.probe_nats.tls_ca_file, ca.path());
+
+  // From the environment, and another way to authenticate than --nats.*'s.
+  TempFile token("app-token\n");
+  r = LoadText("{}", {"--nats.user", "sys", "--nats.password-file", sys_password.path()},
+               {"FARRIER_NATS_PROBE_TOKEN_FILE=" + token.path()});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->config.probe_nats.token, "app-token");
+  EXPECT_TRUE(r->config.probe_nats.user.empty());
+  EXPECT_TRUE(r->config.probe_nats.password.empty());
+
+  // Without them the probing connection is --nats.*'s.
+  r = LoadText("{}", {"--nats.user", "sys", "--nats.password-file", sys_password.path()});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_EQ(r->config.probe_nats.user, "sys");
+  EXPECT_EQ(r->config.probe_nats.password, "sys-secret");
+
+  std::string err = ErrorOf("{}", {"--nats.probe.token-file", token.path(), "--nats.probe.user", "u",
+                                   "--nats.probe.password-file", app_password.path()});
+  EXPECT_NE(err.find("nats.probe: choose one of"), std::string::npos) << err;
+  EXPECT_EQ(err.find("app-secret"), std::string::npos) << err;
+  EXPECT_EQ(err.find("app-token"), std::string::npos) << err;
+}
+
 TEST(ServicesConfig, BucketFlagIsValidated) {
   EXPECT_NE(ErrorOf("{}", {"--probe.buckets=0.1,abc"}).find("--probe.buckets: expected bucket bounds"),
             std::string::npos);
@@ -207,7 +254,8 @@ TEST(ServicesConfig, HelpListsTheNatsAndProbeOptions) {
   for (const char* opt :
        {"--nats.url", "--nats.creds-file", "--nats.nkey-seed-file", "--nats.token-file", "--nats.user",
         "--nats.password-file", "--nats.tls.ca-file", "--nats.tls.cert-file", "--nats.tls.key-file",
-        "--nats.tls.server-name", "--probe.interval", "--probe.timeout", "--probe.buckets"}) {
+        "--nats.tls.server-name", "--nats.probe.creds-file", "--nats.probe.nkey-seed-file", "--nats.probe.token-file",
+        "--nats.probe.user", "--nats.probe.password-file", "--probe.interval", "--probe.timeout", "--probe.buckets"}) {
     EXPECT_NE(help.find(opt), std::string::npos) << opt;
   }
 }
